@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"testimony/keys"
+)
+
+const keygenHelp = `
+Usage: testimony keygen --out FILE [--classic] [--passphrase-file F | --insecure-no-passphrase]
+       testimony keygen --signing --out FILE [--name NAME] [...]
+
+Makes a new key and writes it to FILE (mode 0600; never overwrites). The file
+is protected by a passphrase, asked twice on the terminal or read from the
+first line of --passphrase-file.
+
+Without --signing it makes an age identity for a reviewer or a custodian:
+post-quantum hybrid (ML-KEM-768 + X25519, age1pq1…) unless --classic asks for
+X25519 (age1…, for organisations whose readers use age older than v1.3). It
+prints the recipient (public key) on stdout: give it to the admin. Stock
+'age -d -i FILE' accepts the file; it asks for the passphrase.
+
+With --signing it makes an ed25519 signing key for the admin (to sign the
+roster) or for a device (to sign what it seals), and prints the verifier key
+on stdout: that string is what --admin-pub and 'roster add-device
+--public-key' take.
+
+Examples:
+  testimony keygen --out reviewer-1.key
+  testimony keygen --signing --name admin --out admin.key
+  testimony keygen --signing --name laptop-1 --out laptop-1.key
+`
+
+func runKeygen(e *env, args []string) error {
+	fs := e.flagSet("keygen", keygenHelp)
+	out := fs.String("out", "", "`FILE` to write the new key to (must not exist)")
+	classic := fs.Bool("classic", false, "make a classic X25519 identity instead of a post-quantum one")
+	signing := fs.Bool("signing", false, "make an ed25519 signing key (admin or device) instead of an age identity")
+	name := fs.String("name", "", "`NAME` embedded in a signing key (default: the file name without extension)")
+	passFile := fs.String("passphrase-file", "", "read the new passphrase from the first line of `F`")
+	insecure := fs.Bool("insecure-no-passphrase", false, "write the key unprotected (tests and demos only)")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(fs, rest); err != nil {
+		return err
+	}
+	if err := need(fs, "out"); err != nil {
+		return err
+	}
+	if *signing && *classic {
+		return usagef("keygen: --classic applies to age identities, not to --signing keys")
+	}
+	if *name != "" && !*signing {
+		return usagef("keygen: --name applies to --signing keys")
+	}
+	if *signing && *name == "" {
+		*name = strings.TrimSuffix(filepath.Base(*out), filepath.Ext(*out))
+		if !keys.ValidKeyName(*name) {
+			return usagef("keygen: cannot name the key after %q; give --name", *out)
+		}
+	}
+	pass, err := e.newPassphrase(*passFile, *insecure)
+	if err != nil {
+		return err
+	}
+	if *signing {
+		k, err := keys.GenerateSigningKey(*name)
+		if err != nil {
+			return err
+		}
+		if err := keys.WriteSigningKeyFile(*out, k, pass); err != nil {
+			return err
+		}
+		e.info("wrote signing key %q to %s; its verifier key follows on stdout", k.Name(), *out)
+		fmt.Fprintln(e.stdout, k.Verifier())
+		return nil
+	}
+	kind := keys.Hybrid
+	if *classic {
+		kind = keys.Classic
+	}
+	id, err := keys.GenerateIdentity(kind)
+	if err != nil {
+		return err
+	}
+	if err := keys.WriteIdentityFile(*out, id, pass); err != nil {
+		return err
+	}
+	e.info("wrote %s identity to %s; its recipient follows on stdout", kind, *out)
+	fmt.Fprintln(e.stdout, id.Recipient())
+	return nil
+}

@@ -1,0 +1,3 @@
+package main
+
+func runQuickstart(e *env, args []string) error { return usagef("quickstart: not yet") }

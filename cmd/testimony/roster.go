@@ -1,0 +1,326 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"testimony/internal/durable"
+	"testimony/keys"
+)
+
+const rosterHelp = `
+Usage:
+  testimony roster init --org NAME --admin-key F --out R
+  testimony roster add-reviewer  --roster R --admin-key F --label L --recipient REC
+  testimony roster add-custodian --roster R --admin-key F --label L --recipient REC
+  testimony roster add-device    --roster R --admin-key F --id ID --public-key PUB
+  testimony roster remove-reviewer  --roster R --admin-key F (--label L | --recipient REC)
+  testimony roster remove-custodian --roster R --admin-key F (--label L | --recipient REC)
+  testimony roster remove-device    --roster R --admin-key F --id ID
+  testimony roster show   --roster R [--admin-pub PUB]
+  testimony roster verify --roster R --admin-pub PUB [--previous R0]
+
+The roster is the organisation's signed list of reviewers, custodians and
+devices. Every change re-signs it with the admin key and raises its version
+by one; R is replaced in place, atomically. The admin key's passphrase is
+asked on the terminal, or read from --passphrase-file.
+
+Labels are visible to anyone who can read the roster, including the server:
+use roles ("reviewer 2"), not full names, where staff names are sensitive.
+
+Examples:
+  testimony roster init --org "Example NGO" --admin-key admin.key --out roster.txt
+  testimony roster add-reviewer --roster roster.txt --admin-key admin.key \
+      --label "reviewer 1" --recipient "$(cat reviewer-1.pub)"
+  testimony roster verify --roster roster.txt --admin-pub "$(cat admin.pub)"
+`
+
+func runRoster(e *env, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, strings.TrimLeft(rosterHelp, "\n"))
+		return usagef("roster: missing subcommand")
+	}
+	switch sub, args := args[0], args[1:]; sub {
+	case "init":
+		return rosterInit(e, args)
+	case "add-reviewer", "add-custodian", "remove-reviewer", "remove-custodian", "add-device", "remove-device":
+		return rosterChange(e, sub, args)
+	case "show":
+		return rosterShow(e, args)
+	case "verify":
+		return rosterVerify(e, args)
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(e.stdout, strings.TrimLeft(rosterHelp, "\n"))
+		return nil
+	default:
+		return usagef("roster: unknown subcommand %q", sub)
+	}
+}
+
+func rosterInit(e *env, args []string) error {
+	fs := e.flagSet("roster init", rosterHelp)
+	org := fs.String("org", "", "organisation `NAME`")
+	adminKey := fs.String("admin-key", "", "admin signing key `FILE`")
+	out := fs.String("out", "", "roster `FILE` to create (must not exist)")
+	passFile := fs.String("passphrase-file", "", "read the admin key's passphrase from `F`")
+	rest, err := parse(fs, args)
+	if err == nil {
+		err = noArgs(fs, rest)
+	}
+	if err == nil {
+		err = need(fs, "org", "admin-key", "out")
+	}
+	if err != nil {
+		return err
+	}
+	r, err := keys.NewRoster(*org)
+	if err != nil {
+		return err
+	}
+	admin, err := keys.LoadSigningKey(*adminKey, e.unlock(*passFile))
+	if err != nil {
+		return err
+	}
+	signed, err := r.Sign(admin)
+	if err != nil {
+		return err
+	}
+	if err := durable.WriteNew(*out, signed, 0o644); err != nil {
+		return err
+	}
+	e.info("created roster %s for %q, version 1, signed by %q; pin this admin key: %s", *out, r.Org, admin.Name(), admin.Verifier())
+	return nil
+}
+
+func rosterChange(e *env, sub string, args []string) error {
+	fs := e.flagSet("roster "+sub, rosterHelp)
+	path := fs.String("roster", "", "roster `FILE` to change in place")
+	adminKey := fs.String("admin-key", "", "admin signing key `FILE`")
+	passFile := fs.String("passphrase-file", "", "read the admin key's passphrase from `F`")
+	device := strings.HasSuffix(sub, "-device")
+	var label, recipient, id, pub *string
+	if device {
+		id = fs.String("id", "", "device `ID` (letters, digits, '.', '_', '-')")
+		if strings.HasPrefix(sub, "add-") {
+			pub = fs.String("public-key", "", "the device's verifier key `PUB`, as keygen --signing printed it, or a file holding it")
+		}
+	} else {
+		label = fs.String("label", "", "`LABEL` for the key, like \"reviewer 1\"")
+		recipient = fs.String("recipient", "", "age recipient `REC` (age1pq1… or age1…), or a file holding it")
+	}
+	rest, err := parse(fs, args)
+	if err == nil {
+		err = noArgs(fs, rest)
+	}
+	if err == nil {
+		err = need(fs, "roster", "admin-key")
+	}
+	if err != nil {
+		return err
+	}
+	var change func(*keys.Roster) (string, error)
+	switch sub {
+	case "add-reviewer", "add-custodian":
+		if err := need(fs, "label", "recipient"); err != nil {
+			return err
+		}
+		rec, err := keys.ParseRecipient(valueOrFile(*recipient))
+		if err != nil {
+			return fmt.Errorf("--recipient: %w", err)
+		}
+		role := roleOf(sub)
+		change = func(r *keys.Roster) (string, error) {
+			return fmt.Sprintf("added %s %q", role, *label), r.Add(role, *label, rec)
+		}
+	case "remove-reviewer", "remove-custodian":
+		who := *label
+		if (*label == "") == (*recipient == "") {
+			return usagef("roster %s: give --label or --recipient", sub)
+		}
+		if who == "" {
+			who = valueOrFile(*recipient)
+		}
+		role := roleOf(sub)
+		change = func(r *keys.Roster) (string, error) {
+			return fmt.Sprintf("removed %s %q", role, *label+*recipient), r.Remove(role, who)
+		}
+	case "add-device":
+		if err := need(fs, "id", "public-key"); err != nil {
+			return err
+		}
+		v, err := keys.ParseVerifier(valueOrFile(*pub))
+		if err != nil {
+			return fmt.Errorf("--public-key: %w", err)
+		}
+		change = func(r *keys.Roster) (string, error) {
+			return fmt.Sprintf("added device %q", *id), r.AddDevice(*id, v)
+		}
+	case "remove-device":
+		if err := need(fs, "id"); err != nil {
+			return err
+		}
+		change = func(r *keys.Roster) (string, error) {
+			return fmt.Sprintf("removed device %q", *id), r.RemoveDevice(*id)
+		}
+	}
+	data, err := os.ReadFile(*path)
+	if err != nil {
+		return fmt.Errorf("failed to read roster: %w", err)
+	}
+	admin, err := keys.LoadSigningKey(*adminKey, e.unlock(*passFile))
+	if err != nil {
+		return err
+	}
+	adminPub, _ := keys.ParseVerifier(admin.Verifier())
+	// The admin re-signs only a roster that they signed: a roster someone
+	// else changed on disk is refused, not laundered.
+	r, err := keys.VerifyRoster(data, adminPub, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *path, err)
+	}
+	if device && pub != nil && *pub != "" && strings.TrimSpace(valueOrFile(*pub)) == admin.Verifier() {
+		return fmt.Errorf("--public-key is the admin key; a device needs a signing key of its own")
+	}
+	what, err := change(r)
+	if err != nil {
+		return err
+	}
+	r.Version++
+	signed, err := r.Sign(admin)
+	if err != nil {
+		return err
+	}
+	if err := durable.Replace(*path, signed, 0o644); err != nil {
+		return err
+	}
+	e.info("%s: %s; version %d → %d", *path, what, r.Version-1, r.Version)
+	return nil
+}
+
+func roleOf(sub string) keys.Role {
+	if strings.HasSuffix(sub, "-custodian") {
+		return keys.Custodian
+	}
+	return keys.Reviewer
+}
+
+// valueOrFile returns v, or the trimmed contents of the file v names if v is
+// not a key but names a readable small file.
+func valueOrFile(v string) string {
+	if strings.HasPrefix(v, "age1") || strings.Contains(v, "+") {
+		return v
+	}
+	if fi, err := os.Stat(v); err == nil && fi.Mode().IsRegular() && fi.Size() < 16<<10 {
+		if b, err := os.ReadFile(v); err == nil {
+			return strings.TrimSpace(string(b))
+		}
+	}
+	return v
+}
+
+// loadRoster reads and verifies the roster at path with the admin key
+// adminPub (a verifier key or a file holding one), against previous if set.
+func loadRoster(path, adminPub, previous string) (*keys.Roster, error) {
+	admin, err := keys.ParseVerifier(valueOrFile(adminPub))
+	if err != nil {
+		return nil, fmt.Errorf("--admin-pub: %w", err)
+	}
+	var prev *keys.Roster
+	if previous != "" {
+		data, err := os.ReadFile(previous)
+		if err != nil {
+			return nil, fmt.Errorf("failed to read the pinned roster: %w", err)
+		}
+		if prev, err = keys.VerifyRoster(data, admin, nil); err != nil {
+			return nil, fmt.Errorf("pinned roster %s: %w", previous, err)
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read roster: %w", err)
+	}
+	r, err := keys.VerifyRoster(data, admin, prev)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+func rosterShow(e *env, args []string) error {
+	fs := e.flagSet("roster show", rosterHelp)
+	path := fs.String("roster", "", "roster `FILE`")
+	adminPub := fs.String("admin-pub", "", "admin verifier key `PUB` to check the signature with (or a file holding it)")
+	rest, err := parse(fs, args)
+	if err == nil {
+		err = noArgs(fs, rest)
+	}
+	if err == nil {
+		err = need(fs, "roster")
+	}
+	if err != nil {
+		return err
+	}
+	var r *keys.Roster
+	status := "signature verified with the given admin key"
+	if *adminPub != "" {
+		if r, err = loadRoster(*path, *adminPub, ""); err != nil {
+			return err
+		}
+	} else {
+		data, err := os.ReadFile(*path)
+		if err != nil {
+			return fmt.Errorf("failed to read roster: %w", err)
+		}
+		if r, err = keys.ReadUnverifiedRoster(data); err != nil {
+			return fmt.Errorf("%s: %w", *path, err)
+		}
+		status = "SIGNATURE NOT CHECKED (give --admin-pub to check it)"
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "organisation: %s\nversion:      %d\nsignature:    %s\nkey kind:     %s\n", r.Org, r.Version, status, kindName(r.Kind()))
+	for _, role := range []struct {
+		name    string
+		members []keys.Member
+	}{{"reviewers", r.Reviewers}, {"custodians", r.Custodians}} {
+		fmt.Fprintf(w, "%s (%d):\n", role.name, len(role.members))
+		for _, m := range role.members {
+			fmt.Fprintf(w, "  %-24s %s…  fingerprint %s\n", m.Label, m.Recipient.String()[:16], m.Recipient.Fingerprint()[:16])
+		}
+	}
+	fmt.Fprintf(w, "devices (%d):\n", len(r.Devices))
+	for _, d := range r.Devices {
+		fmt.Fprintf(w, "  %-24s %s\n", d.ID, d.Key)
+	}
+	return nil
+}
+
+func kindName(k keys.Kind) string {
+	if k == 0 {
+		return "none yet"
+	}
+	return k.String()
+}
+
+func rosterVerify(e *env, args []string) error {
+	fs := e.flagSet("roster verify", rosterHelp)
+	path := fs.String("roster", "", "roster `FILE` to check")
+	adminPub := fs.String("admin-pub", "", "the pinned admin verifier key `PUB` (or a file holding it)")
+	previous := fs.String("previous", "", "a roster `R0` pinned earlier: the new one must have a higher version")
+	rest, err := parse(fs, args)
+	if err == nil {
+		err = noArgs(fs, rest)
+	}
+	if err == nil {
+		err = need(fs, "roster", "admin-pub")
+	}
+	if err != nil {
+		return err
+	}
+	r, err := loadRoster(*path, *adminPub, *previous)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "roster %s: OK: %q version %d, %d reviewer(s), %d custodian(s), %d device(s)\n", *path, r.Org, r.Version, len(r.Reviewers), len(r.Custodians), len(r.Devices))
+	return nil
+}

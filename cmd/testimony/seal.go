@@ -1,0 +1,233 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"testimony/internal/durable"
+	"testimony/internal/envelope"
+	"testimony/keys"
+)
+
+const sealHelp = `
+Usage: testimony seal --roster R --admin-pub PUB --device-key K --device-id ID
+                      --note FILE [--answers FILE.json] [--attach FILE]...
+                      --out OUT.age [--day YYYY-MM-DD] [--language TAG]
+                      [--form ID/VERSION] [--subject PSEUDONYM] [--previous R0]
+
+Encrypts a note, optional survey answers and attachments to every reviewer in
+the roster, signed by this device. The roster is checked first (signature by
+the pinned admin key, rules, and a higher version than --previous if given);
+nothing is written if it is in any doubt. The note is read from FILE ('-' for
+standard input), never from the command line.
+
+Attachments are stored as attachments/01.jpg, 02.m4a, …: their names are
+dropped, because file names often name people. Metadata (EXIF, GPS, text) is
+removed from JPEG and PNG images; other formats are sealed as they are, with
+a warning.
+
+OUT.age is a standard age file; it is written only when complete, and never
+over an existing file. The submission ID is printed on stdout.
+
+Example:
+  testimony seal --roster roster.txt --admin-pub "$(cat admin.pub)" \
+      --device-key laptop-1.key --device-id laptop-1 \
+      --note note.md --attach photo.jpg --language ko --out interview.age
+`
+
+func runSeal(e *env, args []string) error {
+	fs := e.flagSet("seal", sealHelp)
+	rosterPath := fs.String("roster", "", "roster `FILE`")
+	adminPub := fs.String("admin-pub", "", "the pinned admin verifier key `PUB` (or a file holding it)")
+	previous := fs.String("previous", "", "a roster `R0` pinned earlier: the roster must not be older")
+	deviceKey := fs.String("device-key", "", "this device's signing key `FILE`")
+	deviceID := fs.String("device-id", "", "this device's `ID` in the roster")
+	notePath := fs.String("note", "", "the note `FILE` (UTF-8; '-' for standard input)")
+	answersPath := fs.String("answers", "", "survey answers `FILE.json`")
+	var attach multiFlag
+	fs.Var(&attach, "attach", "attachment `FILE` (repeat for more)")
+	out := fs.String("out", "", "sealed `FILE` to write (must not exist)")
+	day := fs.String("day", "", "interview day `YYYY-MM-DD` (default today)")
+	language := fs.String("language", "", "language `TAG` of the note, like ko or en (default und)")
+	form := fs.String("form", "", "form `ID/VERSION` (default note/1)")
+	subject := fs.String("subject", "", "the subject's `PSEUDONYM`, if any")
+	passFile := fs.String("passphrase-file", "", "read the device key's passphrase from `F`")
+	rest, err := parse(fs, args)
+	if err == nil {
+		err = noArgs(fs, rest)
+	}
+	if err == nil {
+		err = need(fs, "roster", "admin-pub", "device-key", "device-id", "note", "out")
+	}
+	if err != nil {
+		return err
+	}
+	roster, err := loadRoster(*rosterPath, *adminPub, *previous)
+	if err != nil {
+		return err
+	}
+	var c envelope.Contents
+	if c.Note, err = readInput(e, *notePath, envelope.MaxNoteSize, "note"); err != nil {
+		return err
+	}
+	if *answersPath != "" {
+		if c.Answers, err = readInput(e, *answersPath, envelope.MaxAnswersSize, "answers"); err != nil {
+			return err
+		}
+	}
+	for _, path := range attach {
+		a, err := envelope.AttachmentFile(path)
+		if err != nil {
+			return err
+		}
+		c.Attachments = append(c.Attachments, a)
+	}
+	device, err := keys.LoadSigningKey(*deviceKey, e.unlock(*passFile))
+	if err != nil {
+		return err
+	}
+	f, err := durable.Create(*out, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	s, err := envelope.Seal(f, c, envelope.Options{
+		Roster: roster, Device: device, DeviceID: *deviceID,
+		Form: *form, Day: *day, Language: *language, Subject: *subject,
+	})
+	if err != nil {
+		return err
+	}
+	if err := f.Commit(); err != nil {
+		return err
+	}
+	for i, a := range s.Attachments {
+		if !a.Stripped {
+			e.warn(fmt.Sprintf("%s is not a JPEG or PNG image: any metadata inside it (author, place, device) was sealed as it is", attach[i]))
+		}
+	}
+	e.info("sealed %s to %d reviewer(s) of %q (roster version %d): %d entries, %d bytes", *out, len(roster.Reviewers), roster.Org, roster.Version, len(s.Manifest.Entries), s.Size)
+	fmt.Fprintln(e.stdout, s.Manifest.ID)
+	return nil
+}
+
+// readInput reads a small input file, or standard input for "-".
+func readInput(e *env, path string, limit int64, what string) ([]byte, error) {
+	var r io.Reader
+	if path == "-" {
+		r = e.stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("failed to read %s: %w", what, err)
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("failed to read %s: %w", what, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d MiB", what, limit>>20)
+	}
+	return b, nil
+}
+
+const openHelp = `
+Usage: testimony open --identity FILE --roster R --admin-pub PUB [--previous R0]
+                      IN.age --out DIR
+
+Decrypts a sealed file and authenticates all of it before anything appears in
+DIR: every encrypted chunk, the device's signature against the roster, every
+entry against the signed manifest. DIR must not exist or be empty; it receives
+note.md, answers.json, attachments/, testimony.json (the manifest) and
+signature, readable only by you. The identity's passphrase is asked on the
+terminal, or read from --passphrase-file.
+
+Exit codes: 3 not sealed to this identity, 4 damaged or tampered, 5 truncated,
+6 sealed by a device not in the roster, 7 bad signature, 8 roster rejected.
+
+Example:
+  testimony open --identity reviewer-1.key --roster roster.txt \
+      --admin-pub "$(cat admin.pub)" interview.age --out interview
+`
+
+func runOpen(e *env, args []string) error {
+	fs := e.flagSet("open", openHelp)
+	identityPath := fs.String("identity", "", "your identity `FILE`")
+	rosterPath := fs.String("roster", "", "roster `FILE`")
+	adminPub := fs.String("admin-pub", "", "the pinned admin verifier key `PUB` (or a file holding it)")
+	previous := fs.String("previous", "", "a roster `R0` pinned earlier: the roster must not be older")
+	out := fs.String("out", "", "`DIR` to write the opened testimony to (must not exist, or be empty)")
+	passFile := fs.String("passphrase-file", "", "read the identity's passphrase from `F`")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := need(fs, "identity", "roster", "admin-pub", "out"); err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usagef("open: give exactly one sealed file to open")
+	}
+	roster, err := loadRoster(*rosterPath, *adminPub, *previous)
+	if err != nil {
+		return err
+	}
+	in, err := os.Open(rest[0])
+	if err != nil {
+		return fmt.Errorf("failed to open sealed file: %w", err)
+	}
+	defer in.Close()
+	fi, err := in.Stat()
+	if err != nil {
+		return fmt.Errorf("failed to open sealed file: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", rest[0])
+	}
+	dir, err := envelope.NewDir(*out)
+	if err != nil {
+		return err
+	}
+	defer dir.Abort()
+	id, err := keys.LoadIdentity(*identityPath, e.unlock(*passFile))
+	if err != nil {
+		return err
+	}
+	opened, err := envelope.Open(in, fi.Size(), dir, envelope.OpenOptions{Identity: id, Roster: roster})
+	if err != nil {
+		return fmt.Errorf("%s: %w", rest[0], err)
+	}
+	m := opened.Manifest
+	text, err := m.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := dir.WriteFile(envelope.ManifestName, text); err != nil {
+		return err
+	}
+	if err := dir.WriteFile(envelope.SignatureName, opened.Signature); err != nil {
+		return err
+	}
+	if err := dir.Commit(); err != nil {
+		return err
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "opened %s into %s\n", rest[0], *out)
+	fmt.Fprintf(w, "  submission %s\n  sealed by device %q (signature verified), roster version %d of %q\n", m.ID, m.Device, m.RosterVersion, m.Org)
+	fmt.Fprintf(w, "  day %s, language %s, form %s", m.Day, m.Language, m.Form)
+	if m.Subject != "" {
+		fmt.Fprintf(w, ", subject %s", m.Subject)
+	}
+	fmt.Fprintln(w)
+	names := make([]string, len(m.Entries))
+	for i, en := range m.Entries {
+		names[i] = en.Name
+	}
+	fmt.Fprintf(w, "  entries: %s\n", strings.Join(names, ", "))
+	return nil
+}

@@ -1,0 +1,405 @@
+package keys
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/mod/sumdb/note"
+)
+
+// RosterHeader is the first line of every version 1 roster.
+const RosterHeader = "testimony roster v1"
+
+// MaxRosterSize bounds the size of a signed roster, in bytes.
+const MaxRosterSize = 1 << 20
+
+// ErrRoster matches (with errors.Is) every error that rejects a roster. The
+// more specific errors below match it too.
+var ErrRoster = errors.New("roster rejected")
+
+var (
+	// ErrRosterUnsigned: the roster carries no signature at all.
+	ErrRosterUnsigned error = rosterError("roster is not signed")
+	// ErrRosterOtherSigner: the roster is signed, but not by the pinned
+	// admin key.
+	ErrRosterOtherSigner error = rosterError("roster is not signed by the pinned admin key")
+	// ErrRosterBadSignature: the roster claims the admin key's signature,
+	// but the signature does not verify: it was changed after signing.
+	ErrRosterBadSignature error = rosterError("roster signature is invalid: the roster was changed after it was signed")
+	// ErrRosterMalformed: the roster text is not a well-formed roster.
+	ErrRosterMalformed error = rosterError("roster is malformed")
+	// ErrRosterInvalid: the roster is well-formed but breaks a rule
+	// (duplicates, mixed key kinds).
+	ErrRosterInvalid error = rosterError("roster is invalid")
+	// ErrRosterRollback: the roster's version is not above the version
+	// pinned earlier: someone may be replaying an old roster.
+	ErrRosterRollback error = rosterError("roster is older than the pinned one (rollback)")
+)
+
+type rosterError string
+
+func (e rosterError) Error() string        { return string(e) }
+func (e rosterError) Is(target error) bool { return target == ErrRoster }
+
+// Member is a reviewer or a custodian.
+type Member struct {
+	// Label says who or what holds the key, for people reading the roster.
+	// The server sees it: use a role ("reviewer 2"), not a full name, where
+	// staff names are sensitive.
+	Label     string
+	Recipient Recipient
+}
+
+// Device is an enrolled device: the ID it signs under and its verifier key.
+type Device struct {
+	ID  string
+	Key Verifier
+}
+
+// Roster is the organisation's list of keys. Obtain one from bytes only with
+// [VerifyRoster]; build a new one with [NewRoster].
+type Roster struct {
+	Org        string
+	Version    uint64
+	Reviewers  []Member
+	Custodians []Member
+	Devices    []Device
+}
+
+// NewRoster returns an empty roster for org at version 1.
+func NewRoster(org string) (*Roster, error) {
+	r := &Roster{Org: strings.TrimSpace(org), Version: 1}
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+var deviceIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// ValidDeviceID reports whether id can name a device: 1 to 64 ASCII letters,
+// digits, '.', '_' or '-', starting with a letter or digit.
+func ValidDeviceID(id string) bool { return deviceIDPattern.MatchString(id) }
+
+func validText(s string, max int) bool {
+	return s != "" && len(s) <= max && utf8.ValidString(s) && s == strings.TrimSpace(s) &&
+		strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }) < 0
+}
+
+// Kind returns the kind of the roster's recipients, or 0 if it has none.
+func (r *Roster) Kind() Kind {
+	for _, m := range slices.Concat(r.Reviewers, r.Custodians) {
+		return m.Recipient.Kind()
+	}
+	return 0
+}
+
+// Device returns the verifier key of the enrolled device id.
+func (r *Roster) Device(id string) (Verifier, bool) {
+	for _, d := range r.Devices {
+		if d.ID == id {
+			return d.Key, true
+		}
+	}
+	return Verifier{}, false
+}
+
+// check enforces the roster rules: valid names, one key kind, no duplicates.
+func (r *Roster) check() error {
+	if !validText(r.Org, 128) {
+		return fmt.Errorf("%w: organisation name must be 1 to 128 printable characters", ErrRosterInvalid)
+	}
+	if r.Version == 0 {
+		return fmt.Errorf("%w: version must be at least 1", ErrRosterInvalid)
+	}
+	seenRecipient := map[string]string{}
+	var kind Kind
+	for _, role := range []struct {
+		name    string
+		members []Member
+	}{{"reviewer", r.Reviewers}, {"custodian", r.Custodians}} {
+		seenLabel := map[string]bool{}
+		for _, m := range role.members {
+			if !validText(m.Label, 64) {
+				return fmt.Errorf("%w: %s label %q must be 1 to 64 printable characters", ErrRosterInvalid, role.name, m.Label)
+			}
+			if seenLabel[m.Label] {
+				return fmt.Errorf("%w: two %ss are labelled %q", ErrRosterInvalid, role.name, m.Label)
+			}
+			seenLabel[m.Label] = true
+			if other, ok := seenRecipient[m.Recipient.s]; ok {
+				return fmt.Errorf("%w: the key of %s %q is already listed for %s; every reviewer and custodian needs a key of their own", ErrRosterInvalid, role.name, m.Label, other)
+			}
+			seenRecipient[m.Recipient.s] = fmt.Sprintf("%s %q", role.name, m.Label)
+			if kind == 0 {
+				kind = m.Recipient.Kind()
+			} else if kind != m.Recipient.Kind() {
+				return fmt.Errorf("%w: %s %q has a %s key, but the roster already holds %s keys; an organisation uses one kind only", ErrRosterInvalid, role.name, m.Label, m.Recipient.Kind(), kind)
+			}
+		}
+	}
+	seenID, seenKey := map[string]bool{}, map[string]bool{}
+	for _, d := range r.Devices {
+		if !ValidDeviceID(d.ID) {
+			return fmt.Errorf("%w: device ID %q must be 1 to 64 letters, digits, '.', '_' or '-'", ErrRosterInvalid, d.ID)
+		}
+		if seenID[d.ID] {
+			return fmt.Errorf("%w: device ID %q is listed twice", ErrRosterInvalid, d.ID)
+		}
+		seenID[d.ID] = true
+		if d.Key.IsZero() {
+			return fmt.Errorf("%w: device %q has no key", ErrRosterInvalid, d.ID)
+		}
+		if seenKey[d.Key.s] {
+			return fmt.Errorf("%w: device %q uses a key that another device already uses", ErrRosterInvalid, d.ID)
+		}
+		seenKey[d.Key.s] = true
+	}
+	return nil
+}
+
+// Text returns the canonical text of the roster, which is what the admin
+// signs. Members are sorted by label and devices by ID.
+func (r *Roster) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\norg %s\nversion %d\n", RosterHeader, r.Org, r.Version)
+	for _, role := range []struct {
+		name    string
+		members []Member
+	}{{"reviewer", r.Reviewers}, {"custodian", r.Custodians}} {
+		ms := slices.Clone(role.members)
+		slices.SortFunc(ms, func(a, b Member) int { return strings.Compare(a.Label, b.Label) })
+		for _, m := range ms {
+			fmt.Fprintf(&b, "%s %s %s\n", role.name, m.Recipient, m.Label)
+		}
+	}
+	ds := slices.Clone(r.Devices)
+	slices.SortFunc(ds, func(a, b Device) int { return strings.Compare(a.ID, b.ID) })
+	for _, d := range ds {
+		fmt.Fprintf(&b, "device %s %s\n", d.ID, d.Key)
+	}
+	return b.String()
+}
+
+// Sign checks the roster and returns it as a note signed by admin.
+func (r *Roster) Sign(admin *SigningKey) ([]byte, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	signed, err := note.Sign(&note.Note{Text: r.Text()}, admin)
+	if err != nil {
+		return nil, fmt.Errorf("failed to sign roster: %w", err)
+	}
+	return signed, nil
+}
+
+// parseRosterText parses canonical roster text.
+func parseRosterText(text string) (*Roster, error) {
+	malformed := func(line int, format string, args ...any) error {
+		return fmt.Errorf("%w: line %d: %s", ErrRosterMalformed, line, fmt.Sprintf(format, args...))
+	}
+	if !strings.HasSuffix(text, "\n") {
+		return nil, fmt.Errorf("%w: text does not end with a newline", ErrRosterMalformed)
+	}
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	if lines[0] != RosterHeader {
+		return nil, malformed(1, "expected %q", RosterHeader)
+	}
+	if len(lines) < 3 {
+		return nil, fmt.Errorf("%w: too short", ErrRosterMalformed)
+	}
+	r := &Roster{}
+	org, ok := strings.CutPrefix(lines[1], "org ")
+	if !ok {
+		return nil, malformed(2, "expected the organisation")
+	}
+	r.Org = org
+	v, ok := strings.CutPrefix(lines[2], "version ")
+	if !ok {
+		return nil, malformed(3, "expected the version")
+	}
+	version, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || v != strconv.FormatUint(version, 10) {
+		return nil, malformed(3, "version is not a number")
+	}
+	r.Version = version
+	for i, line := range lines[3:] {
+		n := i + 4
+		kind, rest, _ := strings.Cut(line, " ")
+		switch kind {
+		case "reviewer", "custodian":
+			rec, label, ok := strings.Cut(rest, " ")
+			if !ok {
+				return nil, malformed(n, "expected %s RECIPIENT LABEL", kind)
+			}
+			recipient, err := ParseRecipient(rec)
+			if err != nil {
+				return nil, malformed(n, "%v", err)
+			}
+			m := Member{Label: label, Recipient: recipient}
+			if kind == "reviewer" {
+				r.Reviewers = append(r.Reviewers, m)
+			} else {
+				r.Custodians = append(r.Custodians, m)
+			}
+		case "device":
+			id, key, ok := strings.Cut(rest, " ")
+			if !ok {
+				return nil, malformed(n, "expected device ID KEY")
+			}
+			v, err := ParseVerifier(key)
+			if err != nil {
+				return nil, malformed(n, "device %q: %v", id, err)
+			}
+			r.Devices = append(r.Devices, Device{ID: id, Key: v})
+		default:
+			return nil, malformed(n, "unknown entry %q", kind)
+		}
+	}
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	if r.Text() != text {
+		return nil, fmt.Errorf("%w: not in canonical form (entries out of order or extra spaces)", ErrRosterMalformed)
+	}
+	return r, nil
+}
+
+// VerifyRoster checks that signed is a roster signed by admin and follows the
+// roster rules. If previous is not nil (the roster pinned earlier), signed
+// must be for the same organisation and have a strictly higher version.
+func VerifyRoster(signed []byte, admin Verifier, previous *Roster) (*Roster, error) {
+	if len(signed) > MaxRosterSize {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrRosterMalformed, MaxRosterSize)
+	}
+	if admin.IsZero() {
+		return nil, errors.New("no admin key to verify the roster with")
+	}
+	n, err := note.Open(signed, note.VerifierList(admin.v))
+	var unverified *note.UnverifiedNoteError
+	var invalid *note.InvalidSignatureError
+	switch {
+	case errors.As(err, &unverified):
+		names := []string{}
+		for _, s := range unverified.Note.UnverifiedSigs {
+			names = append(names, strconv.Quote(s.Name))
+		}
+		return nil, fmt.Errorf("%w (it is signed by %s; the pinned admin key is %q)", ErrRosterOtherSigner, strings.Join(names, ", "), admin.v.Name())
+	case errors.As(err, &invalid):
+		return nil, ErrRosterBadSignature
+	case err != nil:
+		if looksUnsigned(signed) {
+			return nil, fmt.Errorf("%w: sign it with `testimony roster` commands and the admin key", ErrRosterUnsigned)
+		}
+		return nil, fmt.Errorf("%w: not a signed note", ErrRosterMalformed)
+	}
+	r, err := parseRosterText(n.Text)
+	if err != nil {
+		return nil, err
+	}
+	if previous != nil {
+		if r.Org != previous.Org {
+			return nil, fmt.Errorf("%w: roster is for %q, but the pinned roster is for %q", ErrRosterInvalid, r.Org, previous.Org)
+		}
+		if r.Version <= previous.Version {
+			return nil, fmt.Errorf("%w: version %d is not above the pinned version %d", ErrRosterRollback, r.Version, previous.Version)
+		}
+	}
+	return r, nil
+}
+
+// looksUnsigned reports whether b is roster text with no signature block.
+func looksUnsigned(b []byte) bool {
+	return bytes.HasPrefix(b, []byte(RosterHeader+"\n")) && !bytes.Contains(b, []byte("\n\n"))
+}
+
+// ReadUnverifiedRoster parses the roster in signed without checking any
+// signature. Use it only to show a roster to a person, saying that it is not
+// verified.
+func ReadUnverifiedRoster(signed []byte) (*Roster, error) {
+	if len(signed) > MaxRosterSize {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrRosterMalformed, MaxRosterSize)
+	}
+	text := signed
+	if i := bytes.LastIndex(signed, []byte("\n\n")); i >= 0 {
+		text = signed[:i+1]
+	}
+	return parseRosterText(string(text))
+}
+
+// Role is a role in the roster that holds an age key.
+type Role int
+
+const (
+	// Reviewer can open sealed testimony.
+	Reviewer Role = iota + 1
+	// Custodian can open re-identification records.
+	Custodian
+)
+
+func (role Role) String() string {
+	if role == Custodian {
+		return "custodian"
+	}
+	return "reviewer"
+}
+
+func (r *Roster) members(role Role) *[]Member {
+	if role == Custodian {
+		return &r.Custodians
+	}
+	return &r.Reviewers
+}
+
+// Add adds a member with role. It fails, leaving r unchanged, if the result
+// would break a roster rule.
+func (r *Roster) Add(role Role, label string, recipient Recipient) error {
+	return r.try(func() { ms := r.members(role); *ms = append(*ms, Member{Label: label, Recipient: recipient}) })
+}
+
+// Remove removes the member with role whose label or recipient is who.
+func (r *Roster) Remove(role Role, who string) error {
+	ms := r.members(role)
+	i := slices.IndexFunc(*ms, func(m Member) bool { return m.Label == who || m.Recipient.s == who })
+	if i < 0 {
+		return fmt.Errorf("the roster has no %s labelled %q or with that key", role, who)
+	}
+	*ms = slices.Delete(*ms, i, i+1)
+	return nil
+}
+
+// AddDevice enrolls a device.
+func (r *Roster) AddDevice(id string, key Verifier) error {
+	return r.try(func() { r.Devices = append(r.Devices, Device{ID: id, Key: key}) })
+}
+
+// RemoveDevice removes the device id.
+func (r *Roster) RemoveDevice(id string) error {
+	i := slices.IndexFunc(r.Devices, func(d Device) bool { return d.ID == id })
+	if i < 0 {
+		return fmt.Errorf("the roster has no device %q", id)
+	}
+	r.Devices = slices.Delete(r.Devices, i, i+1)
+	return nil
+}
+
+// try applies change and checks the result, undoing the change on failure.
+func (r *Roster) try(change func()) error {
+	saved := *r
+	saved.Reviewers = slices.Clone(r.Reviewers)
+	saved.Custodians = slices.Clone(r.Custodians)
+	saved.Devices = slices.Clone(r.Devices)
+	change()
+	if err := r.check(); err != nil {
+		*r = saved
+		return err
+	}
+	return nil
+}
