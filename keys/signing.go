@@ -148,7 +148,7 @@ func (v Verifier) IsZero() bool { return v.v == nil }
 // verifierKey derives the verifier key from a note private key that
 // note.NewSigner has already accepted.
 func verifierKey(skey string) (string, error) {
-	parts := strings.Split(skey, "+")
+	parts := strings.SplitN(skey, "+", 5)
 	if len(parts) != 5 {
 		return "", errors.New("malformed signing key")
 	}

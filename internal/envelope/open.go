@@ -3,12 +3,16 @@ package envelope
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
 
 	"filippo.io/age"
+	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/mod/sumdb/note"
 
 	"testimony/keys"
@@ -73,6 +77,9 @@ func Open(src io.ReaderAt, size int64, sink Sink, o OpenOptions) (*Opened, error
 	got, err := readArchive(pr, sink)
 	if err != nil {
 		if perr := pr.failure(); perr != nil {
+			if errors.Is(perr, ErrTampered) && cutAtChunkBoundary(src, size, o.Identity) {
+				return nil, fmt.Errorf("%w: the file ends at a chunk boundary before its last chunk", ErrTruncated)
+			}
 			return nil, perr
 		}
 		return nil, err
@@ -326,4 +333,46 @@ func verify(a *archive, roster *keys.Roster) (*Manifest, error) {
 		return nil, fmt.Errorf("%w (version %d)", ErrRosterMismatch, roster.Version)
 	}
 	return m, nil
+}
+
+// cutAtChunkBoundary reports whether the final chunk of the age file src
+// authenticates as a chunk that is not the last one: then the file was cut
+// at a chunk boundary, rather than changed. age reports both as an
+// authentication failure; this tells a reviewer which one happened. It
+// follows the STREAM construction of the age specification.
+func cutAtChunkBoundary(src io.ReaderAt, size int64, id age.Identity) bool {
+	hdr, err := age.ExtractHeader(io.NewSectionReader(src, 0, size))
+	if err != nil {
+		return false
+	}
+	fileKey, err := age.DecryptHeader(hdr, id)
+	if err != nil {
+		return false
+	}
+	start := int64(len(hdr))
+	nonce := make([]byte, ageNonceSize)
+	if _, err := src.ReadAt(nonce, start); err != nil {
+		return false
+	}
+	payload := size - start - ageNonceSize
+	if payload < ageEncChunkSize || payload%ageEncChunkSize != 0 {
+		return false
+	}
+	last := payload/ageEncChunkSize - 1
+	chunk := make([]byte, ageEncChunkSize)
+	if _, err := src.ReadAt(chunk, start+ageNonceSize+last*ageEncChunkSize); err != nil {
+		return false
+	}
+	key, err := hkdf.Key(sha256.New, fileKey, nonce, "payload", chacha20poly1305.KeySize)
+	if err != nil {
+		return false
+	}
+	aead, err := chacha20poly1305.New(key)
+	if err != nil {
+		return false
+	}
+	var chunkNonce [chacha20poly1305.NonceSize]byte
+	binary.BigEndian.PutUint64(chunkNonce[3:11], uint64(last)) // last-chunk flag (byte 11) is 0
+	_, err = aead.Open(chunk[:0], chunkNonce[:], chunk, nil)
+	return err == nil
 }
