@@ -51,7 +51,7 @@ func protect(plain []byte, pass *Passphrase) ([]byte, error) {
 	if pass == nil {
 		return plain, nil
 	}
-	r, err := age.NewScryptRecipient(pass.s)
+	r, err := age.NewScryptRecipient(pass.value())
 	if err != nil {
 		return nil, fmt.Errorf("failed to use passphrase: %w", err)
 	}
@@ -104,7 +104,7 @@ func readKeyFile(path string, u Unlock) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := age.NewScryptIdentity(pass.s)
+	id, err := age.NewScryptIdentity(pass.value())
 	if err != nil {
 		return nil, fmt.Errorf("failed to use passphrase: %w", err)
 	}

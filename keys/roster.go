@@ -134,6 +134,9 @@ func (r *Roster) check() error {
 				return fmt.Errorf("%w: two %ss are labelled %q", ErrRosterInvalid, role.name, m.Label)
 			}
 			seenLabel[m.Label] = true
+			if m.Recipient.kind == 0 {
+				return fmt.Errorf("%w: %s %q has no key", ErrRosterInvalid, role.name, m.Label)
+			}
 			if other, ok := seenRecipient[m.Recipient.s]; ok {
 				return fmt.Errorf("%w: the key of %s %q is already listed for %s; every reviewer and custodian needs a key of their own", ErrRosterInvalid, role.name, m.Label, other)
 			}
@@ -157,10 +160,12 @@ func (r *Roster) check() error {
 		if d.Key.IsZero() {
 			return fmt.Errorf("%w: device %q has no key", ErrRosterInvalid, d.ID)
 		}
-		if seenKey[d.Key.s] {
+		// Compare the public keys, not the verifier strings: the same key
+		// under another key name is still the same key.
+		if seenKey[d.Key.publicKey()] {
 			return fmt.Errorf("%w: device %q uses a key that another device already uses", ErrRosterInvalid, d.ID)
 		}
-		seenKey[d.Key.s] = true
+		seenKey[d.Key.publicKey()] = true
 	}
 	return nil
 }
@@ -315,9 +320,9 @@ func VerifyRoster(signed []byte, admin Verifier, previous *Roster) (*Roster, err
 	return r, nil
 }
 
-// looksUnsigned reports whether b is roster text with no signature block.
+// looksUnsigned reports whether b is roster text with no signature line.
 func looksUnsigned(b []byte) bool {
-	return bytes.HasPrefix(b, []byte(RosterHeader+"\n")) && !bytes.Contains(b, []byte("\n\n"))
+	return bytes.HasPrefix(b, []byte(RosterHeader+"\n")) && !bytes.Contains(b, []byte("\n\u2014 "))
 }
 
 // ReadUnverifiedRoster parses the roster in signed without checking any

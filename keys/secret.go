@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -15,7 +16,20 @@ const MinPassphraseLength = 10
 
 // Passphrase is a passphrase that protects a key file. It prints as
 // "**redacted**".
-type Passphrase struct{ s string }
+//
+// The text sits behind a pointer to a string: fmt calls no methods on
+// unexported struct fields and prints them by reflection, and it prints a
+// pointer to a string (unlike a string, or a pointer to a struct) as an
+// address, at any depth and for any verb.
+type Passphrase struct{ s *string }
+
+// value returns the passphrase text, "" for the zero Passphrase.
+func (p Passphrase) value() string {
+	if p.s == nil {
+		return ""
+	}
+	return *p.s
+}
 
 // NewPassphrase checks p and returns it as a Passphrase. It rejects
 // passphrases shorter than [MinPassphraseLength] characters, invalid UTF-8 and
@@ -25,14 +39,14 @@ func NewPassphrase(p string) (Passphrase, error) {
 		return Passphrase{}, errors.New("passphrase is not valid UTF-8")
 	}
 	for _, r := range p {
-		if r < 0x20 || r == 0x7f {
+		if unicode.IsControl(r) {
 			return Passphrase{}, errors.New("passphrase contains a control character")
 		}
 	}
 	if n := utf8.RuneCountInString(p); n < MinPassphraseLength {
 		return Passphrase{}, fmt.Errorf("passphrase is too short (%d characters); use at least %d, for example several unrelated words", n, MinPassphraseLength)
 	}
-	return Passphrase{p}, nil
+	return Passphrase{&p}, nil
 }
 
 // String returns "**redacted**".
@@ -58,5 +72,5 @@ func ExistingPassphrase(p string) (Passphrase, error) {
 	if p == "" {
 		return Passphrase{}, errors.New("empty passphrase")
 	}
-	return Passphrase{p}, nil
+	return Passphrase{&p}, nil
 }

@@ -20,7 +20,10 @@ import (
 // golang.org/x/mod/sumdb/note encoding. It implements note.Signer and prints
 // as "**redacted**".
 type SigningKey struct {
-	skey     string
+	// skey is behind a pointer to a string so that fmt, printing a struct
+	// that holds a SigningKey (or a *SigningKey) by reflection, shows an
+	// address and never the key. See [Passphrase].
+	skey     *string
 	signer   note.Signer
 	verifier string
 }
@@ -58,7 +61,7 @@ func newSigningKey(skey string) (*SigningKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &SigningKey{skey: skey, signer: s, verifier: v}, nil
+	return &SigningKey{skey: &skey, signer: s, verifier: v}, nil
 }
 
 // Name implements note.Signer.
@@ -89,7 +92,7 @@ func (*SigningKey) Format(f fmt.State, _ rune) { f.Write([]byte(redacted)) }
 // WriteSigningKeyFile writes k to a new file at path, mode 0600, protected by
 // pass unless pass is nil.
 func WriteSigningKeyFile(path string, k *SigningKey, pass *Passphrase) error {
-	plain := fmt.Sprintf("# testimony signing key (ed25519, signed-note format)\n# verifier: %s\n%s\n", k.verifier, k.skey)
+	plain := fmt.Sprintf("# testimony signing key (ed25519, signed-note format)\n# verifier: %s\n%s\n", k.verifier, *k.skey)
 	data, err := protect([]byte(plain), pass)
 	if err != nil {
 		return err
@@ -141,6 +144,15 @@ func (v Verifier) String() string { return v.s }
 
 // Note returns the note.Verifier.
 func (v Verifier) Note() note.Verifier { return v.v }
+
+// publicKey returns the algorithm byte and public key that v encodes,
+// whatever key name it carries.
+func (v Verifier) publicKey() string {
+	_, rest, _ := strings.Cut(v.s, "+")
+	_, key64, _ := strings.Cut(rest, "+")
+	key, _ := base64.StdEncoding.DecodeString(key64) // note.NewVerifier decoded it already
+	return string(key)
+}
 
 // IsZero reports whether v is the zero Verifier.
 func (v Verifier) IsZero() bool { return v.v == nil }
