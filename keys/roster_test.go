@@ -268,8 +268,12 @@ func TestVerifyRoster(t *testing.T) {
 				signed := string(mustSign(t, f.roster(t, H), f.admin))
 				return []byte(signed[:strings.Index(signed, "\n\n")+1])
 			}},
-		{name: "empty signature block", want: keys.ErrRosterMalformed,
+		{name: "unsigned text with a trailing blank line", want: keys.ErrRosterUnsigned,
 			signed: func(t *testing.T) []byte { return []byte(f.roster(t, H).Text() + "\n") }},
+		{name: "signature line of another format", want: keys.ErrRosterUnsigned,
+			signed: func(t *testing.T) []byte { return []byte(f.roster(t, H).Text() + "\n-- admin AAAA\n") }},
+		{name: "signature line that is not base64", want: keys.ErrRosterMalformed,
+			signed: func(t *testing.T) []byte { return []byte(f.roster(t, H).Text() + "\n\u2014 admin.example not*base64\n") }},
 		{name: "empty input", want: keys.ErrRosterMalformed,
 			signed: func(t *testing.T) []byte { return nil }},
 		{name: "not a note", want: keys.ErrRosterMalformed,
