@@ -273,7 +273,9 @@ func TestVerifyRoster(t *testing.T) {
 		{name: "signature line of another format", want: keys.ErrRosterUnsigned,
 			signed: func(t *testing.T) []byte { return []byte(f.roster(t, H).Text() + "\n-- admin AAAA\n") }},
 		{name: "signature line that is not base64", want: keys.ErrRosterMalformed,
-			signed: func(t *testing.T) []byte { return []byte(f.roster(t, H).Text() + "\n\u2014 admin.example not*base64\n") }},
+			signed: func(t *testing.T) []byte {
+				return []byte(f.roster(t, H).Text() + "\n\u2014 admin.example not*base64\n")
+			}},
 		{name: "empty input", want: keys.ErrRosterMalformed,
 			signed: func(t *testing.T) []byte { return nil }},
 		{name: "not a note", want: keys.ErrRosterMalformed,

@@ -27,17 +27,23 @@
 // display rotated; both are deliberate, as ICC profiles and Exif carry device
 // and author details.
 //
-// Kept segments and chunks are copied byte for byte, so the output of an
-// image that carries no metadata is byte-identical to the input, and the
-// output is never longer than the input. Stripping is idempotent.
+// Kept segments and chunks are copied byte for byte (only a JFIF segment
+// with a thumbnail and an Adobe segment with extra bytes are cut short), so
+// the output of an image that carries no metadata is byte-identical to the
+// input, and otherwise it is the input without the dropped segments, chunks
+// and trailing bytes. The output is never longer than the input, and
+// stripping it again changes nothing.
 //
 // Strip streams in constant memory: it holds a fixed-size buffer, never the
 // whole image, and segments, chunks and scan data of any length pass through
 // it. It checks the structure it walks (markers, segment lengths, SOF and SOS
 // headers, chunk lengths and CRCs, chunk order at the ends) and returns an
-// error wrapping [ErrMalformed] for input that is not a well-formed image. It
-// does not decode pixels, so it neither detects nor removes information
-// hidden in the pixel data itself (steganography, or what the photo shows).
+// error wrapping [ErrMalformed] for input that is not a well-formed image,
+// including a JPEG with stray bytes between segments or without EOI, and a
+// PNG with a critical chunk it does not know (dropping one would change the
+// image, keeping it could leak). It does not decode pixels, so it neither
+// detects nor removes information hidden in the pixel data itself
+// (steganography, or what the photo shows).
 package imgmeta
 
 import (
