@@ -243,4 +243,3 @@ func demoPhoto() []byte {
 	out = append(out, exif...)
 	return append(out, b[2:]...)
 }
-
