@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -93,7 +95,7 @@ func runSeal(e *env, args []string) error {
 		return err
 	}
 	defer f.Abort()
-	s, err := envelope.Seal(f, c, envelope.Options{
+	s, err := envelope.Seal(ctxWriter{e.ctx, f}, c, envelope.Options{
 		Roster: roster, Device: device, DeviceID: *deviceID,
 		Form: *form, Day: *day, Language: *language, Subject: *subject,
 	})
@@ -198,7 +200,7 @@ func runOpen(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opened, err := envelope.Open(in, fi.Size(), dir, envelope.OpenOptions{Identity: id, Roster: roster})
+	opened, err := envelope.Open(ctxReaderAt{e.ctx, in}, fi.Size(), dir, envelope.OpenOptions{Identity: id, Roster: roster})
 	if err != nil {
 		return fmt.Errorf("%s: %w", rest[0], err)
 	}
@@ -230,4 +232,32 @@ func runOpen(e *env, args []string) error {
 	}
 	fmt.Fprintf(w, "  entries: %s\n", strings.Join(names, ", "))
 	return nil
+}
+
+// ctxWriter fails writes once ctx is done, so that an interrupted seal stops
+// and removes its partial output.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, errors.New("interrupted")
+	}
+	return c.w.Write(p)
+}
+
+// ctxReaderAt fails reads once ctx is done, so that an interrupted open
+// stops and removes its staging directory.
+type ctxReaderAt struct {
+	ctx context.Context
+	r   io.ReaderAt
+}
+
+func (c ctxReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, errors.New("interrupted")
+	}
+	return c.r.ReadAt(p, off)
 }

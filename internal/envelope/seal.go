@@ -2,7 +2,6 @@ package envelope
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
@@ -216,16 +215,20 @@ func sealAttachment(name string, a Attachment, add func(string, int64, io.Reader
 		return false, fmt.Errorf("failed to read attachment %s: %w", name, err)
 	}
 	defer rc.Close()
-	br := bufio.NewReaderSize(rc, copyBufSize)
-	head, _ := br.Peek(16)
-	format := imgmeta.Sniff(head)
+	head := make([]byte, 16)
+	n, err := io.ReadFull(rc, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return false, fmt.Errorf("failed to read attachment %s: %w", name, err)
+	}
+	src := io.MultiReader(bytes.NewReader(head[:n]), rc)
+	format := imgmeta.Sniff(head[:n])
 	if format == imgmeta.Unknown {
-		return false, add(name, a.Size, br)
+		return false, add(name, a.Size, src)
 	}
 	// Measure the image without its metadata, then strip it again as it
 	// is sealed: a tar entry's size comes before its content, and nothing
 	// of the image may be written to disk on the way.
-	size, err := imgmeta.Strip(io.Discard, br, format)
+	size, err := imgmeta.Strip(io.Discard, src, format)
 	if err != nil {
 		return false, fmt.Errorf("failed to remove metadata from attachment %s (%s image): %w", name, format, err)
 	}
