@@ -4,12 +4,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"sync"
 )
 
 // copyBufSize is the size of the buffers hashedCopy passes between its two
 // goroutines: large enough that handing one over costs nothing next to
 // encrypting or decrypting it.
 const copyBufSize = 512 << 10
+
+var bufPool = sync.Pool{New: func() any { return make([]byte, copyBufSize) }}
 
 // hashedCopy copies src to dst and returns the number of bytes copied and
 // their hex SHA-256. It hashes on a second goroutine, one buffer behind the
@@ -19,8 +22,13 @@ func hashedCopy(dst io.Writer, src io.Reader) (int64, string, error) {
 	const nbuf = 3
 	free := make(chan []byte, nbuf)
 	for range nbuf {
-		free <- make([]byte, copyBufSize)
+		free <- bufPool.Get().([]byte)
 	}
+	defer func() {
+		for range nbuf {
+			bufPool.Put(<-free)
+		}
+	}()
 	full := make(chan []byte, nbuf)
 	sum := make(chan string, 1)
 	go func() {
@@ -33,25 +41,23 @@ func hashedCopy(dst io.Writer, src io.Reader) (int64, string, error) {
 	}()
 	var n int64
 	var err error
-	for {
+	for err == nil {
 		buf := <-free
 		var m int
 		m, err = fill(src, buf)
-		if m > 0 {
+		if m > 0 && (err == nil || err == io.EOF) {
 			if _, werr := dst.Write(buf[:m]); werr != nil {
 				err = werr
-				break
+			} else {
+				n += int64(m)
+				full <- buf[:m] // the hasher returns it to free
+				continue
 			}
-			n += int64(m)
-			full <- buf[:m]
 		}
-		if err == io.EOF {
-			err = nil
-			break
-		}
-		if err != nil {
-			break
-		}
+		free <- buf
+	}
+	if err == io.EOF {
+		err = nil
 	}
 	close(full)
 	s := <-sum
