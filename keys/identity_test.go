@@ -64,12 +64,12 @@ func TestIdentityFileRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Fatalf("LoadIdentity: %v", err)
 				}
-				if want := 0; protected {
-					if asked != 1 {
-						t.Errorf("passphrase asked %d times, want 1", asked)
-					}
-				} else if asked != want {
-					t.Errorf("passphrase asked %d times for a plain file, want 0", asked)
+				wantAsked := 0
+				if protected {
+					wantAsked = 1
+				}
+				if asked != wantAsked {
+					t.Errorf("passphrase asked %d times, want %d", asked, wantAsked)
 				}
 				if got, want := loaded.Recipient().String(), id.Recipient().String(); got != want {
 					t.Fatalf("loaded recipient = %s, want %s", got, want)

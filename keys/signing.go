@@ -136,7 +136,14 @@ func ParseVerifier(s string) (Verifier, error) {
 	if err != nil {
 		return Verifier{}, fmt.Errorf("malformed verifier key (expected name+hash+key as printed by keygen --signing): %w", err)
 	}
-	return Verifier{s: s, v: v}, nil
+	// note.NewVerifier also takes an upper-case hash and line breaks inside
+	// the key. Take only the canonical spelling: it is what a roster lists
+	// and signs, and note.Open refuses a carriage return.
+	out := Verifier{s: s, v: v}
+	if canonical, err := note.NewEd25519VerifierKey(v.Name(), ed25519.PublicKey(out.publicKey()[1:])); err != nil || canonical != s {
+		return Verifier{}, errors.New("malformed verifier key (not in canonical form: expected name+hash+key as printed by keygen --signing)")
+	}
+	return out, nil
 }
 
 // String returns the verifier key encoding.

@@ -99,11 +99,16 @@ func TestSigningKeyFileRoundTrip(t *testing.T) {
 }
 
 func TestParseVerifierErrors(t *testing.T) {
-	k := mustSigningKey(t, "admin")
+	var k *keys.SigningKey
+	var v, name, hash, key string
+	for !strings.ContainsAny(hash, "abcdef") { // the upper-case row needs a letter in the hash
+		k = mustSigningKey(t, "admin")
+		v = k.Verifier()
+		var rest string
+		name, rest, _ = strings.Cut(v, "+")
+		hash, key, _ = strings.Cut(rest, "+")
+	}
 	secret := signingSecret(t, k)
-	v := k.Verifier()
-	name, rest, _ := strings.Cut(v, "+")
-	hash, key, _ := strings.Cut(rest, "+")
 	for _, tc := range []struct {
 		name, in, msg string
 	}{
@@ -117,6 +122,10 @@ func TestParseVerifierErrors(t *testing.T) {
 		{"truncated key", v[:len(v)-4], "malformed verifier key"},
 		{"not base64", name + "+" + hash + "+" + key[:len(key)-1] + "!", "malformed verifier key"},
 		{"age recipient", mustIdentity(t, keys.Classic).Recipient().String(), "malformed verifier key"},
+		// note.NewVerifier accepts these two; one key has one spelling.
+		{"upper-case hash", name + "+" + strings.ToUpper(hash) + "+" + key, "canonical form"},
+		{"carriage return in the key", name + "+" + hash + "+" + key[:10] + "\r" + key[10:], "canonical form"},
+		{"line break in the key", name + "+" + hash + "+" + key[:10] + "\n" + key[10:], "canonical form"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := keys.ParseVerifier(tc.in)
