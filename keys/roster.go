@@ -90,7 +90,15 @@ func ValidDeviceID(id string) bool { return deviceIDPattern.MatchString(id) }
 
 func validText(s string, max int) bool {
 	return s != "" && len(s) <= max && utf8.ValidString(s) && s == strings.TrimSpace(s) &&
-		strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }) < 0
+		strings.IndexFunc(s, invisible) < 0
+}
+
+// invisible reports whether r is a control or format character (bidi
+// overrides, zero-width characters) or a line or paragraph separator: none
+// belongs in a name, and format characters can make one name look like
+// another.
+func invisible(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
 }
 
 // Kind returns the kind of the roster's recipients, or 0 if it has none.

@@ -338,6 +338,12 @@ func TestVerifyRoster(t *testing.T) {
 			signed: func(t *testing.T) []byte {
 				return signText(t, rosterText("Example NGO", "1", f.reviewer(0, H, "a\u0085b")), f.admin)
 			}},
+		{name: "bidi override in a label", want: keys.ErrRosterInvalid,
+			signed: func(t *testing.T) []byte {
+				return signText(t, rosterText("Example NGO", "1", f.reviewer(0, H, "reviewer \u202e1")), f.admin)
+			}},
+		{name: "zero-width space in the org", want: keys.ErrRosterInvalid,
+			signed: func(t *testing.T) []byte { return signText(t, rosterText("Example\u200bNGO", "1"), f.admin) }},
 		{name: "label longer than 64 bytes", want: keys.ErrRosterInvalid,
 			signed: func(t *testing.T) []byte {
 				return signText(t, rosterText("Example NGO", "1", f.reviewer(0, H, strings.Repeat("x", 65))), f.admin)

@@ -77,10 +77,12 @@ var (
 )
 
 // validText reports whether s is non-empty printable UTF-8 without leading or
-// trailing space.
+// trailing space, control or format characters.
 func validText(s string) bool {
 	if s == "" || !utf8.ValidString(s) || strings.TrimSpace(s) != s {
 		return false
 	}
-	return strings.IndexFunc(s, unicode.IsControl) < 0
+	return strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
+	}) < 0
 }
