@@ -41,14 +41,7 @@ func runKeygen(e *env, args []string) error {
 	name := fs.String("name", "", "`NAME` embedded in a signing key (default: the file name without extension)")
 	passFile := fs.String("passphrase-file", "", "read the new passphrase from the first line of `F`")
 	insecure := fs.Bool("insecure-no-passphrase", false, "write the key unprotected (tests and demos only)")
-	rest, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(fs, rest); err != nil {
-		return err
-	}
-	if err := need(fs, "out"); err != nil {
+	if err := parseFlags(fs, args, "out"); err != nil {
 		return err
 	}
 	if *signing && *classic {

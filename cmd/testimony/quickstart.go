@@ -42,11 +42,7 @@ var demoPeople = []string{"admin", "reviewer-1", "reviewer-2", "custodian-1", "l
 func runQuickstart(e *env, args []string) error {
 	fs := e.flagSet("quickstart", quickstartHelp)
 	dir := fs.String("dir", "testimony-demo", "`DIR` for the demo organisation")
-	rest, err := parse(fs, args)
-	if err == nil {
-		err = noArgs(fs, rest)
-	}
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	d := demo{*dir}

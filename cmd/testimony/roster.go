@@ -64,14 +64,7 @@ func rosterInit(e *env, args []string) error {
 	adminKey := fs.String("admin-key", "", "admin signing key `FILE`")
 	out := fs.String("out", "", "roster `FILE` to create (must not exist)")
 	passFile := fs.String("passphrase-file", "", "read the admin key's passphrase from `F`")
-	rest, err := parse(fs, args)
-	if err == nil {
-		err = noArgs(fs, rest)
-	}
-	if err == nil {
-		err = need(fs, "org", "admin-key", "out")
-	}
-	if err != nil {
+	if err := parseFlags(fs, args, "org", "admin-key", "out"); err != nil {
 		return err
 	}
 	r, err := keys.NewRoster(*org)
@@ -109,14 +102,7 @@ func rosterChange(e *env, sub string, args []string) error {
 		label = fs.String("label", "", "`LABEL` for the key, like \"reviewer 1\"")
 		recipient = fs.String("recipient", "", "age recipient `REC` (age1pq1… or age1…), or a file holding it")
 	}
-	rest, err := parse(fs, args)
-	if err == nil {
-		err = noArgs(fs, rest)
-	}
-	if err == nil {
-		err = need(fs, "roster", "admin-key")
-	}
-	if err != nil {
+	if err := parseFlags(fs, args, "roster", "admin-key"); err != nil {
 		return err
 	}
 	var change func(*keys.Roster) (string, error)
@@ -251,17 +237,11 @@ func rosterShow(e *env, args []string) error {
 	fs := e.flagSet("roster show", rosterHelp)
 	path := fs.String("roster", "", "roster `FILE`")
 	adminPub := fs.String("admin-pub", "", "admin verifier key `PUB` to check the signature with (or a file holding it)")
-	rest, err := parse(fs, args)
-	if err == nil {
-		err = noArgs(fs, rest)
-	}
-	if err == nil {
-		err = need(fs, "roster")
-	}
-	if err != nil {
+	if err := parseFlags(fs, args, "roster"); err != nil {
 		return err
 	}
 	var r *keys.Roster
+	var err error
 	status := "signature verified with the given admin key"
 	if *adminPub != "" {
 		if r, err = loadRoster(*path, *adminPub, ""); err != nil {
@@ -307,14 +287,7 @@ func rosterVerify(e *env, args []string) error {
 	path := fs.String("roster", "", "roster `FILE` to check")
 	adminPub := fs.String("admin-pub", "", "the pinned admin verifier key `PUB` (or a file holding it)")
 	previous := fs.String("previous", "", "a roster `R0` pinned earlier: the new one must have a higher version")
-	rest, err := parse(fs, args)
-	if err == nil {
-		err = noArgs(fs, rest)
-	}
-	if err == nil {
-		err = need(fs, "roster", "admin-pub")
-	}
-	if err != nil {
+	if err := parseFlags(fs, args, "roster", "admin-pub"); err != nil {
 		return err
 	}
 	r, err := loadRoster(*path, *adminPub, *previous)

@@ -176,6 +176,19 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseFlags parses args with fs for a command that takes no positional
+// arguments, and checks that the required flags are set.
+func parseFlags(fs *flag.FlagSet, args []string, required ...string) error {
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("%s: unexpected argument %q", fs.Name(), rest[0])
+	}
+	return need(fs, required...)
+}
+
 // need returns a usage error naming the missing required flags.
 func need(fs *flag.FlagSet, names ...string) error {
 	var missing []string
@@ -186,14 +199,6 @@ func need(fs *flag.FlagSet, names ...string) error {
 	}
 	if len(missing) > 0 {
 		return usagef("%s: missing %s", fs.Name(), strings.Join(missing, ", "))
-	}
-	return nil
-}
-
-// noArgs returns a usage error if there are positional arguments.
-func noArgs(fs *flag.FlagSet, args []string) error {
-	if len(args) > 0 {
-		return usagef("%s: unexpected argument %q", fs.Name(), args[0])
 	}
 	return nil
 }

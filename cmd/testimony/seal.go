@@ -56,14 +56,7 @@ func runSeal(e *env, args []string) error {
 	form := fs.String("form", "", "form `ID/VERSION` (default note/1)")
 	subject := fs.String("subject", "", "the subject's `PSEUDONYM`, if any")
 	passFile := fs.String("passphrase-file", "", "read the device key's passphrase from `F`")
-	rest, err := parse(fs, args)
-	if err == nil {
-		err = noArgs(fs, rest)
-	}
-	if err == nil {
-		err = need(fs, "roster", "admin-pub", "device-key", "device-id", "note", "out")
-	}
-	if err != nil {
+	if err := parseFlags(fs, args, "roster", "admin-pub", "device-key", "device-id", "note", "out"); err != nil {
 		return err
 	}
 	roster, err := loadRoster(*rosterPath, *adminPub, *previous)

@@ -105,25 +105,22 @@ func (f *File) Abort() {
 // file.
 func WriteNew(path string, data []byte, perm fs.FileMode) error {
 	f, err := Create(path, perm)
-	if err != nil {
-		return err
-	}
-	defer f.Abort()
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("failed to write %s: %w", path, err)
-	}
-	return f.Commit()
+	return write(f, err, data)
 }
 
 // Replace atomically replaces path with data.
 func Replace(path string, data []byte, perm fs.FileMode) error {
 	f, err := CreateReplace(path, perm)
+	return write(f, err, data)
+}
+
+func write(f *File, err error, data []byte) error {
 	if err != nil {
 		return err
 	}
 	defer f.Abort()
 	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("failed to write %s: %w", path, err)
+		return fmt.Errorf("failed to write %s: %w", f.final, err)
 	}
 	return f.Commit()
 }
