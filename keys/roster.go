@@ -328,6 +328,22 @@ func VerifyRoster(signed []byte, admin Verifier, previous *Roster) (*Roster, err
 	return r, nil
 }
 
+// CheckNotOlder checks a verified roster r against the roster pinned
+// earlier: r must be for the same organisation and either newer, or the
+// pinned roster itself. The same version with other contents is a fork:
+// someone holding the admin key signed two rosters as one version.
+func CheckNotOlder(r, pinned *Roster) error {
+	switch {
+	case r.Org != pinned.Org:
+		return fmt.Errorf("%w: roster is for %q, but the pinned roster is for %q", ErrRosterInvalid, r.Org, pinned.Org)
+	case r.Version < pinned.Version:
+		return fmt.Errorf("%w: version %d is older than the pinned version %d", ErrRosterRollback, r.Version, pinned.Version)
+	case r.Version == pinned.Version && r.Text() != pinned.Text():
+		return fmt.Errorf("%w: version %d differs from the pinned roster of the same version (a fork)", ErrRosterInvalid, r.Version)
+	}
+	return nil
+}
+
 // looksUnsigned reports whether b is roster text with no signature line.
 func looksUnsigned(b []byte) bool {
 	return bytes.HasPrefix(b, []byte(RosterHeader+"\n")) && !bytes.Contains(b, []byte("\n\u2014 "))

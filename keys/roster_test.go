@@ -835,3 +835,39 @@ func TestRosterErrorsMatchErrRoster(t *testing.T) {
 		t.Error("roster errors match each other")
 	}
 }
+
+func TestCheckNotOlder(t *testing.T) {
+	id, err := keys.GenerateIdentity(keys.Classic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := keys.NewRoster("Example NGO")
+	base.Version = 4
+	same := *base
+	newer := *base
+	newer.Version = 5
+	older := *base
+	older.Version = 3
+	fork := *base
+	if err := fork.Add(keys.Reviewer, "reviewer 9", id.Recipient()); err != nil {
+		t.Fatal(err)
+	}
+	other := *base
+	other.Org = "Other NGO"
+	for _, tc := range []struct {
+		name string
+		r    *keys.Roster
+		want error
+	}{
+		{"same roster", &same, nil},
+		{"newer", &newer, nil},
+		{"older", &older, keys.ErrRosterRollback},
+		{"same version, other contents", &fork, keys.ErrRosterInvalid},
+		{"other organisation", &other, keys.ErrRosterInvalid},
+	} {
+		err := keys.CheckNotOlder(tc.r, base)
+		if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+}

@@ -206,27 +206,38 @@ func valueOrFile(v string) string {
 }
 
 // loadRoster reads and verifies the roster at path with the admin key
-// adminPub (a verifier key or a file holding one), against previous if set.
-func loadRoster(path, adminPub, previous string) (*keys.Roster, error) {
+// adminPub (a verifier key or a file holding one). If pinned names a roster
+// trusted earlier, the roster must be newer than it, or (unless strict) the
+// same roster.
+func loadRoster(path, adminPub, pinned string, strict bool) (*keys.Roster, error) {
 	admin, err := keys.ParseVerifier(valueOrFile(adminPub))
 	if err != nil {
 		return nil, fmt.Errorf("--admin-pub: %w", err)
 	}
-	var prev *keys.Roster
-	if previous != "" {
-		data, err := os.ReadFile(previous)
+	read := func(path string) (*keys.Roster, error) {
+		data, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("failed to read the pinned roster: %w", err)
+			return nil, fmt.Errorf("failed to read roster: %w", err)
 		}
-		if prev, err = keys.VerifyRoster(data, admin, nil); err != nil {
-			return nil, fmt.Errorf("pinned roster %s: %w", previous, err)
+		r, err := keys.VerifyRoster(data, admin, nil)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
+		return r, nil
 	}
-	data, err := os.ReadFile(path)
+	r, err := read(path)
+	if err != nil || pinned == "" {
+		return r, err
+	}
+	prev, err := read(pinned)
 	if err != nil {
-		return nil, fmt.Errorf("failed to read roster: %w", err)
+		return nil, fmt.Errorf("the pinned roster: %w", err)
 	}
-	r, err := keys.VerifyRoster(data, admin, prev)
+	if strict && r.Version == prev.Version {
+		err = fmt.Errorf("%w: version %d is not above the pinned version %d", keys.ErrRosterRollback, r.Version, prev.Version)
+	} else {
+		err = keys.CheckNotOlder(r, prev)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -244,7 +255,7 @@ func rosterShow(e *env, args []string) error {
 	var err error
 	status := "signature verified with the given admin key"
 	if *adminPub != "" {
-		if r, err = loadRoster(*path, *adminPub, ""); err != nil {
+		if r, err = loadRoster(*path, *adminPub, "", false); err != nil {
 			return err
 		}
 	} else {
@@ -290,7 +301,7 @@ func rosterVerify(e *env, args []string) error {
 	if err := parseFlags(fs, args, "roster", "admin-pub"); err != nil {
 		return err
 	}
-	r, err := loadRoster(*path, *adminPub, *previous)
+	r, err := loadRoster(*path, *adminPub, *previous, true)
 	if err != nil {
 		return err
 	}

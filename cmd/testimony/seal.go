@@ -21,7 +21,7 @@ Usage: testimony seal --roster R --admin-pub PUB --device-key K --device-id ID
 
 Encrypts a note, optional survey answers and attachments to every reviewer in
 the roster, signed by this device. The roster is checked first (signature by
-the pinned admin key, rules, and a higher version than --previous if given);
+the pinned admin key, rules, and not older than --previous if given);
 nothing is written if it is in any doubt. The note is read from FILE ('-' for
 standard input), never from the command line.
 
@@ -43,7 +43,7 @@ func runSeal(e *env, args []string) error {
 	fs := e.flagSet("seal", sealHelp)
 	rosterPath := fs.String("roster", "", "roster `FILE`")
 	adminPub := fs.String("admin-pub", "", "the pinned admin verifier key `PUB` (or a file holding it)")
-	previous := fs.String("previous", "", "a roster `R0` pinned earlier: the roster must not be older")
+	previous := fs.String("previous", "", "a roster `R0` trusted earlier: the roster must be it or newer")
 	deviceKey := fs.String("device-key", "", "this device's signing key `FILE`")
 	deviceID := fs.String("device-id", "", "this device's `ID` in the roster")
 	notePath := fs.String("note", "", "the note `FILE` (UTF-8; '-' for standard input)")
@@ -59,7 +59,7 @@ func runSeal(e *env, args []string) error {
 	if err := parseFlags(fs, args, "roster", "admin-pub", "device-key", "device-id", "note", "out"); err != nil {
 		return err
 	}
-	roster, err := loadRoster(*rosterPath, *adminPub, *previous)
+	roster, err := loadRoster(*rosterPath, *adminPub, *previous, false)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func runOpen(e *env, args []string) error {
 	identityPath := fs.String("identity", "", "your identity `FILE`")
 	rosterPath := fs.String("roster", "", "roster `FILE`")
 	adminPub := fs.String("admin-pub", "", "the pinned admin verifier key `PUB` (or a file holding it)")
-	previous := fs.String("previous", "", "a roster `R0` pinned earlier: the roster must not be older")
+	previous := fs.String("previous", "", "a roster `R0` trusted earlier: the roster must be it or newer")
 	out := fs.String("out", "", "`DIR` to write the opened testimony to (must not exist, or be empty)")
 	passFile := fs.String("passphrase-file", "", "read the identity's passphrase from `F`")
 	rest, err := parse(fs, args)
@@ -168,7 +168,7 @@ func runOpen(e *env, args []string) error {
 	if len(rest) != 1 {
 		return usagef("open: give exactly one sealed file to open")
 	}
-	roster, err := loadRoster(*rosterPath, *adminPub, *previous)
+	roster, err := loadRoster(*rosterPath, *adminPub, *previous, false)
 	if err != nil {
 		return err
 	}
