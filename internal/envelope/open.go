@@ -315,7 +315,7 @@ func verify(a *archive, roster *keys.Roster) (*Manifest, error) {
 	var unverified *note.UnverifiedNoteError
 	switch {
 	case errors.As(err, &unverified):
-		return nil, fmt.Errorf("%w: it is not signed by the key enrolled for device %q", ErrBadSignature, m.Device)
+		return nil, fmt.Errorf("%w: it is not signed by the key enrolled for device %q (if the device was enrolled again with a new key since, open the file with the roster version it was sealed under, %d)", ErrBadSignature, m.Device, m.RosterVersion)
 	case err != nil:
 		return nil, fmt.Errorf("%w: %v", ErrBadSignature, err)
 	case len(n.Sigs) != 1 || len(n.UnverifiedSigs) != 0 || n.Text != string(a.manifest):
