@@ -1,0 +1,146 @@
+// Package store keeps the server's metadata: the pinned admin key and the
+// roster, access tokens (as hashes), enrollment codes (as hashes) and the
+// list of accepted submissions. It never holds testimony, names, keys that
+// decrypt, token secrets or addresses.
+//
+// # Contract
+//
+// A [Store] is safe for concurrent use. Every method that changes something
+// is durable when it returns nil: after a crash (kill -9, power loss) the
+// change is there, and a change whose method returned an error is not there,
+// not even in part. Implementations may batch concurrent changes into one
+// transaction (group commit) but answer each caller only once its batch is
+// durable.
+//
+// Errors: [ErrNotFound], [ErrConflict], [ErrNotInitialized] and
+// [ErrAlreadyInitialized] are returned (wrapped) where documented; anything
+// else is a storage failure.
+//
+// Days are "YYYY-MM-DD" strings: the store keeps no times of day.
+//
+// Implementations: sqlite (modernc.org/sqlite in WAL mode with
+// synchronous=FULL; the embedded default). The conformance suite in
+// storetest runs against every one.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+var (
+	// ErrNotFound: no such token, code or submission.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the change contradicts what is stored (another digest
+	// under a submission ID, a roster version not above the current one, a
+	// used or expired enrollment code).
+	ErrConflict = errors.New("conflict")
+	// ErrNotInitialized: Init has not been called.
+	ErrNotInitialized = errors.New("store not initialized")
+	// ErrAlreadyInitialized: Init was already called.
+	ErrAlreadyInitialized = errors.New("store already initialized")
+)
+
+// Role is what a token may do.
+type Role string
+
+// The roles.
+const (
+	Interviewer Role = "interviewer" // submit only
+	Reviewer    Role = "reviewer"    // list and fetch submissions
+	Custodian   Role = "custodian"   // fetch re-identification records
+	Admin       Role = "admin"       // manage tokens, publish rosters
+)
+
+// Valid reports whether r is one of the roles.
+func (r Role) Valid() bool {
+	switch r {
+	case Interviewer, Reviewer, Custodian, Admin:
+		return true
+	}
+	return false
+}
+
+// Token is an access token as the store knows it: its public ID and what it
+// may do. The secret part exists only as a SHA-256 hash in the store.
+type Token struct {
+	// ID is the token's public identifier, 16 lowercase hex digits.
+	ID    string
+	Role  Role
+	Label string
+	// Device is the enrolled device ID for a device token, else "".
+	Device string
+	// DevicePub is the device's verifier key registered at enrollment.
+	DevicePub string
+	// Created is the day the token was made.
+	Created string
+	Revoked bool
+}
+
+// Submission is an accepted sealed file.
+type Submission struct {
+	// ID is the submission ID, 32 lowercase hex digits.
+	ID string
+	// Digest and Size describe the sealed file (the ciphertext).
+	Digest [32]byte
+	Size   int64
+	// HasReid says whether a re-identification record came with it; then
+	// ReidDigest and ReidSize describe that file.
+	HasReid    bool
+	ReidDigest [32]byte
+	ReidSize   int64
+	// Device is the device of the token that submitted it.
+	Device string
+	// Day is the day it was accepted.
+	Day string
+	// Seq orders submissions: it increases with every new submission and is
+	// the cursor of [Store.ListSubmissions].
+	Seq int64
+}
+
+// Store is the server's metadata store.
+type Store interface {
+	// Init pins the admin verifier key and the first signed roster. It
+	// fails with ErrAlreadyInitialized if called twice.
+	Init(ctx context.Context, adminPub string, rosterVersion uint64, roster []byte) error
+	// AdminPub returns the pinned admin key, or ErrNotInitialized.
+	AdminPub(ctx context.Context) (string, error)
+	// Roster returns the current roster and its version.
+	Roster(ctx context.Context) (version uint64, roster []byte, err error)
+	// PutRoster replaces the roster with a newer one. A version not above
+	// the current one is ErrConflict. (The caller checks the signature.)
+	PutRoster(ctx context.Context, version uint64, roster []byte) error
+
+	// AddToken stores a new token with the SHA-256 of its secret.
+	AddToken(ctx context.Context, t Token, secretHash [32]byte) error
+	// Token returns the token with this ID and the hash of its secret, or
+	// ErrNotFound. The caller compares the hash in constant time.
+	Token(ctx context.Context, id string) (Token, [32]byte, error)
+	// RevokeToken marks a token revoked; ErrNotFound if there is none.
+	RevokeToken(ctx context.Context, id string) error
+	// Tokens lists all tokens, revoked ones included, by ID.
+	Tokens(ctx context.Context) ([]Token, error)
+
+	// AddEnrollment stores a single-use enrollment code (by hash) that will
+	// make a token with role and label until expires.
+	AddEnrollment(ctx context.Context, codeHash [32]byte, role Role, label string, expires time.Time) error
+	// Enroll redeems an enrollment code, atomically: the code becomes used
+	// and t (whose Role and Label are taken from the code) is stored with
+	// secretHash. A missing code is ErrNotFound; a used or expired one is
+	// ErrConflict. It returns the stored token.
+	Enroll(ctx context.Context, codeHash [32]byte, now time.Time, t Token, secretHash [32]byte) (Token, error)
+
+	// AddSubmission records an accepted submission whose blobs are already
+	// durable, giving it the next Seq. If the ID exists with the same digests
+	// it returns the stored submission and created=false; with other
+	// digests, ErrConflict.
+	AddSubmission(ctx context.Context, s Submission) (stored Submission, created bool, err error)
+	// Submission returns the submission with this ID, or ErrNotFound.
+	Submission(ctx context.Context, id string) (Submission, error)
+	// Submissions lists up to limit submissions with Seq > after, by Seq.
+	Submissions(ctx context.Context, after int64, limit int) ([]Submission, error)
+
+	// Close releases the store.
+	Close() error
+}
