@@ -12,7 +12,9 @@
 // Put streams: it never holds a whole blob in memory. It computes the
 // SHA-256 of what it stores and fails with [ErrDigestMismatch], storing
 // nothing, if it differs from the digest the caller expects, and with
-// [ErrTooLarge] past the size limit the caller gives.
+// [ErrTooLarge] past the size limit the caller gives. An error from the
+// reader or from the context is wrapped, so that errors.Is finds it: the
+// caller can tell a client that went away from a store that failed.
 //
 // Putting a key that already holds a blob with the same digest succeeds and
 // leaves it as it is; with another digest it fails with [ErrExists], leaving
