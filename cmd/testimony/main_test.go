@@ -6,12 +6,15 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -46,13 +49,20 @@ func TestScripts(t *testing.T) {
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PATH", bin+string(os.PathListSeparator)+env.Getenv("PATH"))
-			return nil
+			// A free loopback port for scripts that run a server.
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			env.Setenv("PORT", strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+			return ln.Close()
 		},
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"exitcode": cmdExitcode,
 			"flipbyte": cmdFlipbyte,
 			"cut":      cmdCut,
 			"mkjpeg":   cmdMkjpeg,
+			"waitfor":  cmdWaitfor,
 		},
 	})
 }
@@ -159,4 +169,19 @@ func lookPath(ts *testscript.TestScript, name string) string {
 		}
 	}
 	return name
+}
+
+// waitfor URL polls URL until it answers 200, for at most ten seconds.
+func cmdWaitfor(ts *testscript.TestScript, neg bool, args []string) {
+	for range 100 {
+		resp, err := http.Get(args[0])
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ts.Fatalf("%s did not answer within ten seconds", args[0])
 }

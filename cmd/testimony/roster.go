@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"strings"
 
@@ -20,6 +24,7 @@ Usage:
   testimony roster remove-device    --roster R --admin-key F --id ID
   testimony roster show   --roster R [--admin-pub PUB]
   testimony roster verify --roster R --admin-pub PUB [--previous R0]
+  testimony roster publish --server URL --token-file ADMIN-TOKEN --roster R
 
 The roster is the organisation's signed list of reviewers, custodians and
 devices. Every change re-signs it with the admin key and raises its version
@@ -50,6 +55,8 @@ func runRoster(e *env, args []string) error {
 		return rosterShow(e, args)
 	case "verify":
 		return rosterVerify(e, args)
+	case "publish":
+		return rosterPublish(e, args)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(e.stdout, strings.TrimLeft(rosterHelp, "\n"))
 		return nil
@@ -306,5 +313,38 @@ func rosterVerify(e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "roster %s: OK: %q version %d, %d reviewer(s), %d custodian(s), %d device(s)\n", *path, r.Org, r.Version, len(r.Reviewers), len(r.Custodians), len(r.Devices))
+	return nil
+}
+
+// rosterPublish sends a signed roster to the server, which accepts it only
+// if the pinned admin key signed it and it is newer than the one it has.
+func rosterPublish(e *env, args []string) error {
+	fs := e.flagSet("roster publish", rosterHelp)
+	srv := fs.String("server", "", "server `URL`")
+	tokenFile := fs.String("token-file", "", "an admin token `FILE`")
+	path := fs.String("roster", "", "signed roster `FILE` to publish")
+	if err := parseFlags(fs, args, "server", "token-file", "roster"); err != nil {
+		return err
+	}
+	body, err := os.ReadFile(*path)
+	if err != nil {
+		return fmt.Errorf("failed to read roster: %w", err)
+	}
+	c, err := newClient(*srv, *tokenFile, e)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(e.ctx, http.MethodPut, c.url("/roster"), bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	resp, err := c.do(req, http.StatusOK)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var out struct{ Version uint64 }
+	json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&out)
+	e.info("the server now serves roster version %d", out.Version)
 	return nil
 }

@@ -85,6 +85,15 @@ Testimony:
   seal           encrypt a note, answers and attachments to the reviewers
   open           decrypt and authenticate a sealed file
 
+Server (the central store, which never reads testimony):
+  server init    create a server's data directory, pinning the admin key and roster
+  serve          run the intake server
+  admin token    print a bearer token for a role
+  admin enroll   print a single-use enrollment code for a role
+  enroll         exchange an enrollment code for a token
+  push           upload sealed files and keep the receipts
+  pull           download new sealed files (reviewers) or records (custodians)
+
 Demo:
   quickstart     make a demo organisation and seal and open a sample note
 
@@ -124,6 +133,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		"seal":       runSeal,
 		"open":       runOpen,
 		"quickstart": runQuickstart,
+		"server":     runServer,
+		"serve":      runServe,
+		"admin":      runAdmin,
+		"enroll":     runEnroll,
+		"push":       runPush,
+		"pull":       runPull,
 	}
 	switch args[0] {
 	case "help", "-h", "--help", "-help":

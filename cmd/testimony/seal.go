@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"testimony/internal/durable"
@@ -31,7 +32,8 @@ removed from JPEG and PNG images; other formats are sealed as they are, with
 a warning.
 
 OUT.age is a standard age file; it is written only when complete, and never
-over an existing file. The submission ID is printed on stdout.
+over an existing file. If --out is a directory, the file is named <id>.age in
+it, as 'testimony push' expects. The submission ID is printed on stdout.
 
 Example:
   testimony seal --roster roster.txt --admin-pub "$(cat admin.pub)" \
@@ -83,6 +85,12 @@ func runSeal(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// --out may name a directory (an outbox): the file is then <id>.age,
+	// which is the name push expects.
+	id := envelope.NewID()
+	if fi, err := os.Stat(*out); (err == nil && fi.IsDir()) || strings.HasSuffix(*out, string(os.PathSeparator)) {
+		*out = filepath.Join(*out, id+".age")
+	}
 	f, err := durable.Create(*out, 0o644)
 	if err != nil {
 		return err
@@ -90,7 +98,7 @@ func runSeal(e *env, args []string) error {
 	defer f.Abort()
 	s, err := envelope.Seal(ctxWriter{e.ctx, f}, c, envelope.Options{
 		Roster: roster, Device: device, DeviceID: *deviceID,
-		Form: *form, Day: *day, Language: *language, Subject: *subject,
+		Form: *form, Day: *day, Language: *language, Subject: *subject, ID: id,
 	})
 	if err != nil {
 		return err

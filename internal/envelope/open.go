@@ -118,7 +118,16 @@ func checkHeader(src io.ReaderAt, size int64) (int64, error) {
 	case err != nil:
 		return 0, fmt.Errorf("%w: the age header is malformed (%v)", ErrTampered, err)
 	}
-	payload := size - int64(len(hdr)) - ageNonceSize
+	return PayloadPlaintextSize(size - int64(len(hdr)))
+}
+
+// PayloadPlaintextSize checks, without a key, that an age payload of n bytes
+// (everything after the header: nonce and chunks) can belong to a sealed
+// file, and returns the length of its plaintext. Sealed plaintext is always
+// padded to a PADMÉ length of at least 1024 bytes, so a file cut short or
+// extended almost always fails here. The intake server uses it too.
+func PayloadPlaintextSize(n int64) (int64, error) {
+	payload := n - ageNonceSize
 	if payload <= 0 {
 		return 0, fmt.Errorf("%w: the file ends after the age header", ErrTruncated)
 	}
@@ -128,8 +137,6 @@ func checkHeader(src io.ReaderAt, size int64) (int64, error) {
 		return 0, fmt.Errorf("%w: the payload length is not a whole number of age chunks", ErrTruncated)
 	}
 	if plain < minTarSize || uint64(plain) != Padme(uint64(plain)) {
-		// Sealed plaintext is always padded to a PADMÉ length; a cut or
-		// an extension almost always lands elsewhere.
 		return 0, fmt.Errorf("%w: %d bytes of content is not a length a sealed file has", ErrTruncated, plain)
 	}
 	return plain, nil

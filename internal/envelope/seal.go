@@ -94,6 +94,9 @@ type Options struct {
 	Language string
 	// Subject is the subject's pseudonym, or empty.
 	Subject string
+	// ID is the submission ID, 32 lowercase hex digits from a random
+	// source; Seal draws one if it is empty.
+	ID string
 }
 
 // Sealed reports what [Seal] did.
@@ -318,12 +321,22 @@ func (o *Options) manifest() (*Manifest, error) {
 	case !ValidSubject(m.Subject):
 		return nil, errors.New("invalid subject: use a pseudonym of at most 256 bytes of printable text")
 	}
-	var id [16]byte
-	if _, err := rand.Read(id[:]); err != nil {
-		return nil, fmt.Errorf("failed to make a submission ID: %w", err)
+	if o.ID != "" {
+		if !idPattern.MatchString(o.ID) {
+			return nil, errors.New("invalid submission ID: use 32 lowercase hex digits from NewID")
+		}
+		m.ID = o.ID
+		return m, nil
 	}
-	m.ID = hex.EncodeToString(id[:])
+	m.ID = NewID()
 	return m, nil
+}
+
+// NewID returns a new random submission ID.
+func NewID() string {
+	var id [16]byte
+	rand.Read(id[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(id[:])
 }
 
 // epoch is the modification time of every tar entry: the archive carries no

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"testimony/internal/blob/disk"
+	"testimony/internal/store"
+	"testimony/internal/store/sqlite"
+	"testimony/keys"
+	"testimony/server"
+)
+
+const serverHelp = `
+Usage:
+  testimony server init --data DIR --admin-pub PUB --roster R
+  testimony serve --data DIR --listen ADDR [--tls-cert F --tls-key F] [--max-upload BYTES]
+                  [--rate-per-address N] [--rate-per-token N]
+  testimony admin token  --data DIR --role ROLE --label L
+  testimony admin enroll --data DIR --role ROLE --label L
+
+The intake server stores sealed testimony it cannot read. 'server init' makes
+DIR (metadata in DIR/meta.db, ciphertext in DIR/blobs/) and pins the admin key
+and the first roster. 'serve' runs it; it needs nothing else installed.
+
+'admin token' prints a bearer token for ROLE (interviewer, reviewer,
+custodian, admin): the scripting and bootstrap path. 'admin enroll' prints a
+single-use code, valid 15 minutes, that a person exchanges for their own
+token with 'testimony enroll'. Both run on the server machine, beside a
+running server or not. Tokens are stored only as hashes.
+
+Without --tls-cert, serve speaks plain HTTP: put it behind a TLS proxy, or
+bind it to loopback.
+
+Examples:
+  testimony server init --data /srv/testimony --admin-pub "$(cat admin.pub)" --roster roster.txt
+  testimony serve --data /srv/testimony --listen 127.0.0.1:8443
+  testimony admin enroll --data /srv/testimony --role interviewer --label "laptop 1"
+`
+
+func openData(dir string) (*sqlite.Store, *disk.Store, error) {
+	if fi, err := os.Stat(filepath.Join(dir, "meta.db")); err != nil || !fi.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%s is not a server data directory; run 'testimony server init' first", dir)
+	}
+	st, err := sqlite.Open(filepath.Join(dir, "meta.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	bl, err := disk.Open(filepath.Join(dir, "blobs"))
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, bl, nil
+}
+
+func runServer(e *env, args []string) error {
+	if len(args) == 0 || args[0] != "init" {
+		fmt.Fprint(e.stderr, strings.TrimLeft(serverHelp, "\n"))
+		return usagef("server: the only subcommand is init")
+	}
+	fs := e.flagSet("server init", serverHelp)
+	data := fs.String("data", "", "data `DIR` to create")
+	adminPub := fs.String("admin-pub", "", "the admin verifier key `PUB` (or a file holding it)")
+	rosterPath := fs.String("roster", "", "the first signed roster `R`")
+	if err := parseFlags(fs, args[1:], "data", "admin-pub", "roster"); err != nil {
+		return err
+	}
+	r, err := loadRoster(*rosterPath, *adminPub, "", false)
+	if err != nil {
+		return err
+	}
+	signed, err := os.ReadFile(*rosterPath)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*data, 0o700); err != nil {
+		return fmt.Errorf("failed to create %s: %w", *data, err)
+	}
+	st, err := sqlite.Open(filepath.Join(*data, "meta.db"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	admin, _ := keys.ParseVerifier(valueOrFile(*adminPub))
+	if err := st.Init(e.ctx, admin.String(), r.Version, signed); err != nil {
+		if errors.Is(err, store.ErrAlreadyInitialized) {
+			return fmt.Errorf("%s is already initialized", *data)
+		}
+		return err
+	}
+	bl, err := disk.Open(filepath.Join(*data, "blobs"))
+	if err != nil {
+		return err
+	}
+	bl.Close()
+	e.info("initialized %s for %q with roster version %d; start it with: testimony serve --data %s --listen 127.0.0.1:8443", *data, r.Org, r.Version, *data)
+	return nil
+}
+
+func runServe(e *env, args []string) error {
+	fs := e.flagSet("serve", serverHelp)
+	data := fs.String("data", "", "data `DIR` made by server init")
+	listen := fs.String("listen", "127.0.0.1:8443", "`ADDR` to listen on")
+	cert := fs.String("tls-cert", "", "TLS certificate `FILE` (PEM)")
+	key := fs.String("tls-key", "", "TLS private key `FILE` (PEM)")
+	maxUpload := fs.Int64("max-upload", server.DefaultMaxUpload, "largest accepted file, in `BYTES`")
+	perAddress := fs.Int("rate-per-address", server.DefaultRatePerAddress, "requests per minute from one client address (`N`; -1: no limit, e.g. behind a proxy that limits)")
+	perToken := fs.Int("rate-per-token", server.DefaultRatePerToken, "requests per minute with one token (`N`; -1: no limit)")
+	if err := parseFlags(fs, args, "data"); err != nil {
+		return err
+	}
+	if (*cert == "") != (*key == "") {
+		return usagef("serve: give both --tls-cert and --tls-key, or neither")
+	}
+	st, bl, err := openData(*data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	defer bl.Close()
+	log := server.NewLogger(slog.NewJSONHandler(e.stderr, nil))
+	srv, err := server.New(e.ctx, server.Config{Store: st, Blobs: bl, Logger: log, MaxUpload: *maxUpload,
+		RatePerAddress: *perAddress, RatePerToken: *perToken})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("failed to listen: %w", err)
+	}
+	hs := server.NewHTTPServer(srv.Handler(), log)
+	scheme := "http"
+	if *cert != "" {
+		scheme = "https"
+	}
+	// The address is printed for the operator; it is not logged.
+	fmt.Fprintf(e.stdout, "listening on %s://%s\n", scheme, ln.Addr())
+	errc := make(chan error, 1)
+	go func() {
+		if *cert != "" {
+			errc <- hs.ServeTLS(ln, *cert, *key)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-e.ctx.Done():
+	}
+	log.Info("shutting down")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func runAdmin(e *env, args []string) error {
+	if len(args) == 0 || (args[0] != "token" && args[0] != "enroll") {
+		fmt.Fprint(e.stderr, strings.TrimLeft(serverHelp, "\n"))
+		return usagef("admin: use 'admin token' or 'admin enroll'")
+	}
+	sub := args[0]
+	fs := e.flagSet("admin "+sub, serverHelp)
+	data := fs.String("data", "", "the server's data `DIR`")
+	role := fs.String("role", "", "`ROLE`: interviewer, reviewer, custodian or admin")
+	label := fs.String("label", "", "`LABEL` saying whose token it is, like \"laptop 1\"")
+	if err := parseFlags(fs, args[1:], "data", "role", "label"); err != nil {
+		return err
+	}
+	if !store.Role(*role).Valid() {
+		return usagef("admin %s: --role must be interviewer, reviewer, custodian or admin", sub)
+	}
+	if !validLabel(*label) {
+		return usagef("admin %s: --label must be 1 to 64 printable characters", sub)
+	}
+	st, bl, err := openData(*data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	bl.Close()
+	day := time.Now().UTC().Format(time.DateOnly)
+	if sub == "token" {
+		token, id, hash := server.NewToken()
+		if err := st.AddToken(e.ctx, store.Token{ID: id, Role: store.Role(*role), Label: *label, Created: day}, hash); err != nil {
+			return err
+		}
+		e.info("made %s token %s for %q; it is shown once, on stdout: keep it in a file only its owner can read", *role, id, *label)
+		fmt.Fprintln(e.stdout, token)
+		return nil
+	}
+	code, hash := server.NewEnrollmentCode()
+	expires := time.Now().Add(server.EnrollmentLifetime)
+	if err := st.AddEnrollment(e.ctx, hash, store.Role(*role), *label, expires); err != nil {
+		return err
+	}
+	e.info("enrollment code for %s %q, valid 15 minutes and once: testimony enroll --server URL --code CODE --out FILE", *role, *label)
+	fmt.Fprintln(e.stdout, code)
+	return nil
+}
+
+func validLabel(s string) bool {
+	return s != "" && len(s) <= 64 && strings.TrimSpace(s) == s && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}

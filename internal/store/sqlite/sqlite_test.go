@@ -1,0 +1,497 @@
+package sqlite
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"testimony/internal/store"
+	"testimony/internal/store/storetest"
+)
+
+func openTest(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return openTest(t, filepath.Join(t.TempDir(), "meta.db"))
+	})
+}
+
+func TestDurability(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "meta.db")
+	open := func(t *testing.T) store.Store { return openTest(t, path) }
+	storetest.RunDurability(t, open, open)
+}
+
+func testSubmission(n int) store.Submission {
+	return store.Submission{
+		ID:     fmt.Sprintf("%032x", n),
+		Digest: sha256.Sum256([]byte(fmt.Sprint(n))),
+		Size:   int64(n),
+		Device: "device-1",
+		Day:    "2031-05-06",
+	}
+}
+
+// The database, its WAL and its shared-memory file are 0600 whatever the
+// umask: Open creates the database itself and SQLite copies its mode.
+func TestFileModes(t *testing.T) {
+	for _, umask := range []int{0, 0o022, 0o277} {
+		t.Run(fmt.Sprintf("umask %#o", umask), func(t *testing.T) {
+			old := syscall.Umask(umask)
+			defer syscall.Umask(old)
+			path := filepath.Join(t.TempDir(), "meta.db")
+			s := openTest(t, path)
+			if _, _, err := s.AddSubmission(context.Background(), testSubmission(1)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Submission(context.Background(), testSubmission(1).ID); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range []string{path, path + "-wal", path + "-shm"} {
+				fi, err := os.Stat(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fi.Mode().Perm() != 0o600 {
+					t.Errorf("%s has mode %v; want 0600", filepath.Base(name), fi.Mode().Perm())
+				}
+			}
+		})
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "meta.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	execRaw(t, path, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion+1))
+	s, err = Open(path)
+	if err == nil {
+		s.Close()
+		t.Fatal("Open of a database with a newer schema succeeded")
+	}
+	if !strings.Contains(err.Error(), "newer") {
+		t.Errorf("Open of a database with a newer schema: %v; want it to say newer", err)
+	}
+}
+
+func TestForeignFilesRefused(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "other.db")
+	execRaw(t, other, "PRAGMA application_id = 42")
+	notDB := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notDB, bytes.Repeat([]byte("not a database\n"), 100), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{other, notDB, dir} {
+		if s, err := Open(path); err == nil {
+			s.Close()
+			t.Errorf("Open(%s) succeeded", filepath.Base(path))
+		}
+	}
+}
+
+// execRaw runs SQL on the database file without this package.
+func execRaw(t *testing.T, path, query string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(query); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInvalidInput(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "meta.db"))
+	good := store.Token{ID: "0123456789abcdef", Role: store.Reviewer, Created: "2031-05-06"}
+	mod := func(f func(*store.Token)) store.Token { t := good; f(&t); return t }
+	for _, tok := range []store.Token{
+		mod(func(t *store.Token) { t.ID = "0123456789ABCDEF" }),   // upper case
+		mod(func(t *store.Token) { t.ID = "0123456789abcde" }),    // short
+		mod(func(t *store.Token) { t.ID = "../../etc/passwd00" }), // not hex
+		mod(func(t *store.Token) { t.Role = "root" }),
+		mod(func(t *store.Token) { t.Created = "2031-05-06T12:00:00Z" }), // time of day
+		mod(func(t *store.Token) { t.Created = "2031-02-30" }),
+	} {
+		if err := s.AddToken(ctx, tok, [32]byte{}); err == nil {
+			t.Errorf("AddToken(%+v) succeeded", tok)
+		}
+	}
+	if err := s.AddEnrollment(ctx, [32]byte{1}, "root", "x", time.Now().Add(time.Hour)); err == nil {
+		t.Error("AddEnrollment with an unknown role succeeded")
+	}
+	good2 := testSubmission(1)
+	modS := func(f func(*store.Submission)) store.Submission { s := good2; f(&s); return s }
+	for _, sub := range []store.Submission{
+		modS(func(s *store.Submission) { s.ID = "abc" }),
+		modS(func(s *store.Submission) { s.ID = strings.Repeat("G", 32) }),
+		modS(func(s *store.Submission) { s.Day = "06/05/2031" }),
+		modS(func(s *store.Submission) { s.Size = -1 }),
+		modS(func(s *store.Submission) { s.HasReid, s.ReidSize = true, -1 }),
+	} {
+		if _, _, err := s.AddSubmission(ctx, sub); err == nil {
+			t.Errorf("AddSubmission(%+v) succeeded", sub)
+		}
+	}
+	if _, err := s.Submissions(ctx, 0, 0); err == nil {
+		t.Error("Submissions with limit 0 succeeded")
+	}
+	if ts, _ := s.Tokens(ctx); len(ts) != 0 {
+		t.Errorf("invalid tokens were stored: %v", ts)
+	}
+	if subs, _ := s.Submissions(ctx, 0, 10); len(subs) != 0 {
+		t.Errorf("invalid submissions were stored: %v", subs)
+	}
+}
+
+func TestCancelledContext(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "meta.db"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := s.AddSubmission(ctx, testSubmission(1)); !errors.Is(err, context.Canceled) {
+		t.Errorf("AddSubmission with a cancelled context: %v", err)
+	}
+	if _, err := s.Submission(context.Background(), testSubmission(1).ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a cancelled AddSubmission stored something: %v", err)
+	}
+}
+
+// hold makes the writer wait until release is closed, so that the writes
+// queued meanwhile form one batch. It returns once the writer is held.
+func hold(s *Store) (release func()) {
+	held, ch := make(chan struct{}), make(chan struct{})
+	go s.write(context.Background(), func(*wtx) error {
+		close(held)
+		<-ch
+		return nil
+	})
+	<-held
+	return func() { close(ch) }
+}
+
+// waitQueued waits until n writes wait for the writer.
+func waitQueued(t *testing.T, s *Store, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(s.ops) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writes queued; want %d", len(s.ops), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Writes in one batch see each other, and one failing does not fail the
+// others.
+func TestBatch(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "meta.db"))
+	release := hold(s)
+
+	type result struct {
+		sub     store.Submission
+		created bool
+		err     error
+	}
+	ins := []store.Submission{testSubmission(1), testSubmission(2), testSubmission(1), testSubmission(1), testSubmission(3)}
+	ins[3].Digest[0] ^= 1 // conflicts with the first, in the same batch
+	res := make([]result, len(ins))
+	var wg sync.WaitGroup
+	for i, in := range ins {
+		wg.Go(func() {
+			r := &res[i]
+			r.sub, r.created, r.err = s.AddSubmission(ctx, in)
+		})
+		waitQueued(t, s, i+1) // keep the order
+	}
+	release()
+	wg.Wait()
+
+	wantSeq := []int64{1, 2, 1, 0, 3}
+	wantCreated := []bool{true, true, false, false, true}
+	for i, r := range res {
+		if i == 3 {
+			if !errors.Is(r.err, store.ErrConflict) {
+				t.Errorf("write %d: %v; want ErrConflict", i, r.err)
+			}
+			continue
+		}
+		if r.err != nil || r.created != wantCreated[i] || r.sub.Seq != wantSeq[i] {
+			t.Errorf("write %d = Seq %d, created %v, %v; want Seq %d, created %v", i, r.sub.Seq, r.created, r.err, wantSeq[i], wantCreated[i])
+		}
+	}
+	if subs, err := s.Submissions(ctx, 0, 10); err != nil || len(subs) != 3 {
+		t.Errorf("Submissions = %v, %v; want 3", subs, err)
+	}
+}
+
+// A write whose context ends while it waits for the writer is not stored.
+func TestCancelWhileQueued(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "meta.db"))
+	release := hold(s)
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, _, err := s.AddSubmission(ctx, testSubmission(1))
+		errc <- err
+	}()
+	waitQueued(t, s, 1)
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Errorf("AddSubmission cancelled in the queue: %v", err)
+	}
+	release()
+	if _, _, err := s.AddSubmission(context.Background(), testSubmission(2)); err != nil {
+		t.Fatal(err)
+	}
+	subs, err := s.Submissions(context.Background(), 0, 10)
+	if err != nil || len(subs) != 1 || subs[0].ID != testSubmission(2).ID || subs[0].Seq != 1 {
+		t.Errorf("Submissions = %v, %v; want only the second, Seq 1", subs, err)
+	}
+}
+
+// Close commits what is queued; later writes fail with ErrClosed.
+func TestClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "meta.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const n = 50
+	var acked atomic.Int64
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, _, err := s.AddSubmission(ctx, testSubmission(i))
+			switch {
+			case err == nil:
+				acked.Add(1)
+			case !errors.Is(err, ErrClosed):
+				t.Errorf("AddSubmission during Close: %v", err)
+			}
+		})
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	wg.Wait()
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, _, err := s.AddSubmission(ctx, testSubmission(n)); !errors.Is(err, ErrClosed) {
+		t.Errorf("AddSubmission after Close: %v; want ErrClosed", err)
+	}
+	s = openTest(t, path)
+	subs, err := s.Submissions(ctx, 0, 1000)
+	if err != nil || int64(len(subs)) != acked.Load() {
+		t.Errorf("after reopening, %d submissions (%v); %d were acknowledged", len(subs), err, acked.Load())
+	}
+}
+
+const crashEnv = "TESTIMONY_STORE_CRASH_DB"
+
+// TestCrash kills a process that is adding submissions and checks that
+// every submission it acknowledged survived, numbered without gaps.
+func TestCrash(t *testing.T) {
+	if path := os.Getenv(crashEnv); path != "" {
+		crashChild(path)
+		return
+	}
+	if testing.Short() {
+		t.Skip("crash test skipped in short mode")
+	}
+	path := filepath.Join(t.TempDir(), "meta.db")
+	total := 0
+	for round := range 5 {
+		acked := runCrashChild(t, path, round)
+		s, err := Open(path)
+		if err != nil {
+			t.Fatalf("round %d: Open after kill -9: %v", round, err)
+		}
+		subs, err := s.Submissions(context.Background(), 0, 1<<30)
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored := make(map[string]bool)
+		for i, sub := range subs {
+			if sub.Seq != int64(i+1) {
+				t.Fatalf("round %d: submission %d has Seq %d; want %d", round, i, sub.Seq, i+1)
+			}
+			stored[sub.ID] = true
+		}
+		for _, id := range acked {
+			if !stored[id] {
+				t.Errorf("round %d: acknowledged submission %s is lost", round, id)
+			}
+		}
+		if len(subs) < total+len(acked) {
+			t.Errorf("round %d: %d stored; want at least %d", round, len(subs), total+len(acked))
+		}
+		t.Logf("round %d: %d acknowledged before kill -9, %d stored in all", round, len(acked), len(subs))
+		total = len(subs)
+	}
+}
+
+// runCrashChild starts the test binary as a crash child, kills it with
+// SIGKILL 300 ms after its first acknowledgement and returns the IDs it
+// acknowledged.
+func runCrashChild(t *testing.T, path string, round int) []string {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrash$")
+	cmd.Env = append(os.Environ(), crashEnv+"="+path, fmt.Sprintf("TESTIMONY_STORE_CRASH_ROUND=%d", round))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan struct{})
+	lines := make(chan []string, 1)
+	go func() {
+		var ids []string
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			// A line is complete only with its newline: a write cut
+			// by the kill is no acknowledgement.
+			if id := sc.Text(); isHex(id, 32) {
+				if len(ids) == 0 {
+					close(first)
+				}
+				ids = append(ids, id)
+			}
+		}
+		lines <- ids
+	}()
+	select {
+	case <-first:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("the crash child acknowledged nothing; stderr:\n%s", stderr.String())
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	ids := <-lines
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("the crash child ended with %v, not by SIGKILL; stderr:\n%s", err, stderr.String())
+	}
+	return ids
+}
+
+// crashChild adds submissions from several goroutines until it is killed,
+// printing each ID once AddSubmission has returned.
+func crashChild(path string) {
+	s, err := Open(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	round, _ := strconv.Atoi(os.Getenv("TESTIMONY_STORE_CRASH_ROUND"))
+	var n atomic.Int64
+	var mu sync.Mutex
+	for g := range 8 {
+		go func() {
+			for {
+				i := n.Add(1)
+				sub := testSubmission(0)
+				sub.ID = fmt.Sprintf("%08x%08x%016x", round, g, i)
+				sub.Digest = sha256.Sum256([]byte(sub.ID))
+				if _, _, err := s.AddSubmission(context.Background(), sub); err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					os.Exit(1)
+				}
+				mu.Lock()
+				os.Stdout.WriteString(sub.ID + "\n")
+				mu.Unlock()
+			}
+		}()
+	}
+	select {}
+}
+
+// BenchmarkAddSubmission measures new submissions per second, one caller
+// at a time and 32 at once, with group commit and (nobatch) with one
+// transaction per submission.
+func BenchmarkAddSubmission(b *testing.B) {
+	var ids atomic.Int64
+	add := func(b *testing.B, s *Store) {
+		sub := testSubmission(int(ids.Add(1)))
+		if _, created, err := s.AddSubmission(context.Background(), sub); err != nil || !created {
+			b.Errorf("AddSubmission = %v, %v", created, err)
+		}
+	}
+	openBench := func(b *testing.B, maxBatch int) *Store {
+		s, err := open(filepath.Join(b.TempDir(), "meta.db"), maxBatch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		return s
+	}
+	report := func(b *testing.B) {
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "submissions/s")
+	}
+	b.Run("serial", func(b *testing.B) {
+		s := openBench(b, defaultMaxBatch)
+		b.ResetTimer()
+		for range b.N {
+			add(b, s)
+		}
+		report(b)
+	})
+	for _, c := range []struct {
+		name     string
+		maxBatch int
+	}{{"parallel32", defaultMaxBatch}, {"parallel32-nobatch", 1}} {
+		b.Run(c.name, func(b *testing.B) {
+			s := openBench(b, c.maxBatch)
+			b.SetParallelism((32 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					add(b, s)
+				}
+			})
+			report(b)
+		})
+	}
+}

@@ -1,0 +1,117 @@
+// Package server is the central intake server. It accepts sealed testimony
+// from enrolled devices, checks every upload against the age header policy
+// and the roster without decrypting it, stores the ciphertext durably, and
+// hands it to reviewers. No code path here can decrypt: the server holds no
+// identity, only the public roster.
+//
+// The route table is in routes.go; errors map to HTTP statuses in one place,
+// errors.go. Logs carry only the attributes in logAttrs: no addresses, no
+// tokens, no submission IDs, no bodies.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"testimony/internal/blob"
+	"testimony/internal/store"
+	"testimony/keys"
+)
+
+// DefaultMaxUpload is the default limit on one uploaded file.
+const DefaultMaxUpload = 2 << 30
+
+// Config configures a [Server].
+type Config struct {
+	// Store keeps metadata; Blobs keeps ciphertext. Both are required.
+	Store store.Store
+	Blobs blob.Store
+	// Logger receives the request log. Nil discards it.
+	Logger *slog.Logger
+	// MaxUpload limits each uploaded file, in bytes; DefaultMaxUpload if 0.
+	MaxUpload int64
+	// Now returns the current time; time.Now if nil. Only the day is kept.
+	Now func() time.Time
+	// RatePerAddress and RatePerToken limit requests per minute from one
+	// client address and with one token; the defaults if 0, no limit if
+	// negative.
+	RatePerAddress, RatePerToken int
+}
+
+// Server is the intake server. Its Handler is safe for concurrent use.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	admin  keys.Verifier
+	roster atomic.Pointer[currentRoster]
+	// tokenLimit is the one per-token limiter all routes share.
+	tokenLimit func(http.Handler) http.Handler
+}
+
+type currentRoster struct {
+	signed []byte
+	r      *keys.Roster
+}
+
+// New returns a server over an initialized store. It verifies the stored
+// roster against the pinned admin key, and refuses to start otherwise.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Store == nil || cfg.Blobs == nil {
+		return nil, errors.New("server: a store and a blob store are required")
+	}
+	if cfg.MaxUpload == 0 {
+		cfg.MaxUpload = DefaultMaxUpload
+	}
+	if cfg.RatePerAddress == 0 {
+		cfg.RatePerAddress = DefaultRatePerAddress
+	}
+	if cfg.RatePerToken == 0 {
+		cfg.RatePerToken = DefaultRatePerToken
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	s.tokenLimit = s.limitByToken(cfg.RatePerToken)
+	pub, err := cfg.Store.AdminPub(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read the pinned admin key: %w", err)
+	}
+	if s.admin, err = keys.ParseVerifier(pub); err != nil {
+		return nil, fmt.Errorf("the pinned admin key is malformed: %w", err)
+	}
+	_, signed, err := cfg.Store.Roster(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read the roster: %w", err)
+	}
+	r, err := keys.VerifyRoster(signed, s.admin, nil)
+	if err != nil {
+		return nil, fmt.Errorf("the stored roster does not verify: %w", err)
+	}
+	s.roster.Store(&currentRoster{signed: signed, r: r})
+	return s, nil
+}
+
+// day returns today's date, which is all the server records of time.
+func (s *Server) day() string { return s.cfg.Now().UTC().Format(time.DateOnly) }
+
+// NewHTTPServer returns an http.Server for h with the timeouts and limits
+// the intake server needs, and an error log that never records client
+// addresses.
+func NewHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          newErrorLog(log),
+	}
+}

@@ -1,0 +1,357 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"testimony/internal/agepolicy"
+	"testimony/internal/blob"
+	"testimony/internal/envelope"
+	"testimony/internal/store"
+)
+
+// Receipt is what the server answers for an accepted submission.
+type Receipt struct {
+	ID     string `json:"id"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+	// Reid describes the re-identification record committed with it.
+	Reid *FileRef `json:"reid,omitempty"`
+	// Day is the day the server accepted it.
+	Day string `json:"day"`
+}
+
+// FileRef names a stored file by digest and size.
+type FileRef struct {
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// Listed is one entry of the submission list.
+type Listed struct {
+	Receipt
+	Device string `json:"device,omitempty"`
+	Seq    int64  `json:"seq"`
+}
+
+var idPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// submissionID returns the {id} of the request, validated before anything
+// touches storage: 32 lowercase hex digits, nothing else (no paths, no
+// look-alike characters, no other case).
+func submissionID(r *http.Request) (string, error) {
+	id := chi.URLParam(r, "id")
+	if !idPattern.MatchString(id) {
+		return "", errBadID
+	}
+	return id, nil
+}
+
+func receiptOf(s store.Submission) Receipt {
+	rc := Receipt{ID: s.ID, SHA256: hex.EncodeToString(s.Digest[:]), Size: s.Size, Day: s.Day}
+	if s.HasReid {
+		rc.Reid = &FileRef{SHA256: hex.EncodeToString(s.ReidDigest[:]), Size: s.ReidSize}
+	}
+	return rc
+}
+
+// ParseContentDigest returns the SHA-256 in an RFC 9530 Content-Digest
+// header value, like `sha-256=:<base64>:`.
+func ParseContentDigest(v string) ([32]byte, bool) {
+	var d [32]byte
+	for _, item := range strings.Split(v, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok || strings.ToLower(k) != "sha-256" || len(val) < 2 || val[0] != ':' || val[len(val)-1] != ':' {
+			continue
+		}
+		b, err := base64.StdEncoding.DecodeString(val[1 : len(val)-1])
+		if err != nil || len(b) != 32 {
+			return d, false
+		}
+		copy(d[:], b)
+		return d, true
+	}
+	return d, false
+}
+
+// ContentDigest formats d as an RFC 9530 Content-Digest value.
+func ContentDigest(d [32]byte) string {
+	return "sha-256=:" + base64.StdEncoding.EncodeToString(d[:]) + ":"
+}
+
+var errNoDigest = apiErr(http.StatusBadRequest, "digest_required", "send the file's SHA-256 in a Content-Digest header (sha-256=:BASE64:)")
+
+func (s *Server) putSubmission(w http.ResponseWriter, r *http.Request) {
+	id, err := submissionID(r)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	digest, ok := ParseContentDigest(r.Header.Get("Content-Digest"))
+	if !ok {
+		s.fail(w, errNoDigest)
+		return
+	}
+	var reidDigest [32]byte
+	hasReid := false
+	if v := r.Header.Get("Testimony-Reid-Digest"); v != "" {
+		if reidDigest, hasReid = ParseContentDigest(v); !hasReid {
+			s.fail(w, apiErr(http.StatusBadRequest, "bad_request", "Testimony-Reid-Digest must be sha-256=:BASE64:"))
+			return
+		}
+	}
+	same := func(e store.Submission) bool {
+		return e.Digest == digest && e.HasReid == hasReid && (!hasReid || e.ReidDigest == reidDigest)
+	}
+	// An upload retried after its receipt was lost: answer with the
+	// original receipt without reading the body again.
+	if e, err := s.cfg.Store.Submission(r.Context(), id); err == nil {
+		if !same(e) {
+			s.fail(w, store.ErrConflict)
+			return
+		}
+		writeJSON(w, http.StatusOK, receiptOf(e))
+		return
+	} else if !errors.Is(err, store.ErrNotFound) {
+		s.fail(w, err)
+		return
+	}
+	cur := s.roster.Load().r
+	pol := agepolicy.Policy{StanzaType: cur.Kind().StanzaType(), Recipients: len(cur.Reviewers)}
+	size, err := s.receive(w, r, id, digest, pol, sealedPayload)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	sub := store.Submission{ID: id, Digest: digest, Size: size, Device: tokenOf(r).Device, Day: s.day()}
+	if hasReid {
+		n, err := s.stagedSize(r, id+".reid", reidDigest)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		sub.HasReid, sub.ReidDigest, sub.ReidSize = true, reidDigest, n
+	}
+	stored, created, err := s.cfg.Store.AddSubmission(r.Context(), sub)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, receiptOf(stored))
+}
+
+// putReid stages a re-identification record. It becomes part of the
+// submission only when the sealed file is put with a matching
+// Testimony-Reid-Digest; until then nobody can fetch it.
+func (s *Server) putReid(w http.ResponseWriter, r *http.Request) {
+	id, err := submissionID(r)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	digest, ok := ParseContentDigest(r.Header.Get("Content-Digest"))
+	if !ok {
+		s.fail(w, errNoDigest)
+		return
+	}
+	if e, err := s.cfg.Store.Submission(r.Context(), id); err == nil {
+		if !e.HasReid || e.ReidDigest != digest {
+			s.fail(w, store.ErrConflict)
+			return
+		}
+		writeJSON(w, http.StatusOK, FileRef{SHA256: hex.EncodeToString(digest[:]), Size: e.ReidSize})
+		return
+	}
+	cur := s.roster.Load().r
+	if len(cur.Custodians) == 0 {
+		s.fail(w, apiErr(http.StatusUnprocessableEntity, "policy", "the roster has no custodians, so no re-identification record can be accepted"))
+		return
+	}
+	pol := agepolicy.Policy{StanzaType: cur.Kind().StanzaType(), Recipients: len(cur.Custodians)}
+	size, err := s.receive(w, r, id+".reid", digest, pol, nil)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, FileRef{SHA256: hex.EncodeToString(digest[:]), Size: size})
+}
+
+// stagedSize checks that a staged blob exists with the digest and returns
+// its size.
+func (s *Server) stagedSize(r *http.Request, key string, digest [32]byte) (int64, error) {
+	rc, _, err := s.cfg.Blobs.Get(r.Context(), key)
+	if errors.Is(err, blob.ErrNotFound) {
+		return 0, apiErr(http.StatusConflict, "reid_missing", "put the re-identification record (PUT …/reid) before the sealed file")
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, rc)
+	if err != nil {
+		return 0, err
+	}
+	if !bytes.Equal(h.Sum(nil), digest[:]) {
+		return 0, apiErr(http.StatusConflict, "conflict", "the staged re-identification record has another digest")
+	}
+	return n, nil
+}
+
+// receive streams the request body into the blob key, applying the age
+// header policy before anything is stored and the payload length check
+// before the blob becomes visible.
+func (s *Server) receive(w http.ResponseWriter, r *http.Request, key string, digest [32]byte, pol agepolicy.Policy, extra func(int64) error) (int64, error) {
+	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload)
+	body = &deadlineReader{r: body, rc: http.NewResponseController(w)}
+	hdr, rest, err := agepolicy.ReadHeader(body)
+	if err != nil {
+		return 0, err
+	}
+	if err := pol.CheckHeader(hdr); err != nil {
+		return 0, err
+	}
+	payload := &payloadReader{r: rest, pol: pol, extra: extra}
+	return s.cfg.Blobs.Put(r.Context(), key, io.MultiReader(bytes.NewReader(hdr), payload), digest, s.cfg.MaxUpload)
+}
+
+// payloadReader counts the payload and, at its end, checks its length, so
+// that a file with an impossible length fails inside blob.Put and is never
+// stored.
+type payloadReader struct {
+	r     io.Reader
+	pol   agepolicy.Policy
+	extra func(int64) error // a further check of the payload length, or nil
+	n     int64
+}
+
+func (p *payloadReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	if err == io.EOF {
+		if perr := p.pol.CheckPayloadSize(p.n); perr != nil {
+			return n, perr
+		}
+		if p.extra != nil {
+			if perr := p.extra(p.n); perr != nil {
+				return n, perr
+			}
+		}
+	}
+	return n, err
+}
+
+// sealedPayload rejects a sealed file whose payload length no sealed file
+// can have (its plaintext is always PADMÉ-padded): most cut or extended
+// uploads, without a key.
+func sealedPayload(n int64) error {
+	if _, err := envelope.PayloadPlaintextSize(n); err != nil {
+		return &agepolicy.Rejection{Reason: "the payload length is not one a sealed testimony file can have: the file was cut short or extended"}
+	}
+	return nil
+}
+
+// bodyIdle is how long an upload may send nothing before it is cut.
+const bodyIdle = 60 * time.Second
+
+// deadlineReader extends the connection's read deadline while the client
+// keeps sending, so that a slow but live upload of 2 GiB goes through and a
+// stalled one is cut.
+type deadlineReader struct {
+	r  io.ReadCloser
+	rc *http.ResponseController
+}
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	d.rc.SetReadDeadline(time.Now().Add(bodyIdle))
+	return d.r.Read(p)
+}
+
+func (d *deadlineReader) Close() error { return d.r.Close() }
+
+func (s *Server) listSubmissions(w http.ResponseWriter, r *http.Request) {
+	after, limit := int64(0), 1000
+	if v := r.URL.Query().Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			s.fail(w, apiErr(http.StatusBadRequest, "bad_request", "after must be a cursor from a previous list"))
+			return
+		}
+		after = n
+	}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			s.fail(w, apiErr(http.StatusBadRequest, "bad_request", "limit must be between 1 and 1000"))
+			return
+		}
+		limit = n
+	}
+	subs, err := s.cfg.Store.Submissions(r.Context(), after, limit)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	out := struct {
+		Submissions []Listed `json:"submissions"`
+		Next        int64    `json:"next"`
+	}{Submissions: []Listed{}, Next: after}
+	for _, sub := range subs {
+		out.Submissions = append(out.Submissions, Listed{Receipt: receiptOf(sub), Device: sub.Device, Seq: sub.Seq})
+		out.Next = sub.Seq
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getSubmission(w http.ResponseWriter, r *http.Request) { s.serveBlob(w, r, false) }
+func (s *Server) getReid(w http.ResponseWriter, r *http.Request)       { s.serveBlob(w, r, true) }
+
+// serveBlob streams a stored file. Only files the metadata lists are
+// served: a blob without its row (an upload that never completed) is not.
+func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, reid bool) {
+	id, err := submissionID(r)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	sub, err := s.cfg.Store.Submission(r.Context(), id)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	key, digest := id, sub.Digest
+	if reid {
+		if !sub.HasReid {
+			s.fail(w, apiErr(http.StatusNotFound, "not_found", "this submission has no re-identification record"))
+			return
+		}
+		key, digest = id+".reid", sub.ReidDigest
+	}
+	rc, size, err := s.cfg.Blobs.Get(r.Context(), key)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	w.Header().Set("Content-Digest", ContentDigest(digest))
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	io.Copy(w, rc)
+}
