@@ -26,6 +26,8 @@ Usage:
                   [--rate-per-address N] [--rate-per-token N]
   testimony admin token  --data DIR --role ROLE --label L
   testimony admin enroll --data DIR --role ROLE --label L
+  testimony admin tokens --data DIR
+  testimony admin revoke --data DIR --id TOKEN-ID
 
 The intake server stores sealed testimony it cannot read. 'server init' makes
 DIR (metadata in DIR/meta.db, ciphertext in DIR/blobs/) and pins the admin key
@@ -34,8 +36,9 @@ and the first roster. 'serve' runs it; it needs nothing else installed.
 'admin token' prints a bearer token for ROLE (interviewer, reviewer,
 custodian, admin): the scripting and bootstrap path. 'admin enroll' prints a
 single-use code, valid 15 minutes, that a person exchanges for their own
-token with 'testimony enroll'. Both run on the server machine, beside a
-running server or not. Tokens are stored only as hashes.
+token with 'testimony enroll'. 'admin tokens' lists tokens (never their
+secrets) and 'admin revoke' ends one at once. All run on the server machine,
+beside a running server or not. Tokens are stored only as hashes.
 
 Without --tls-cert, serve speaks plain HTTP: put it behind a TLS proxy, or
 bind it to loopback.
@@ -167,9 +170,12 @@ func runServe(e *env, args []string) error {
 }
 
 func runAdmin(e *env, args []string) error {
+	if len(args) > 0 && (args[0] == "tokens" || args[0] == "revoke") {
+		return adminTokens(e, args[0], args[1:])
+	}
 	if len(args) == 0 || (args[0] != "token" && args[0] != "enroll") {
 		fmt.Fprint(e.stderr, strings.TrimLeft(serverHelp, "\n"))
-		return usagef("admin: use 'admin token' or 'admin enroll'")
+		return usagef("admin: use 'admin token', 'admin enroll', 'admin tokens' or 'admin revoke'")
 	}
 	sub := args[0]
 	fs := e.flagSet("admin "+sub, serverHelp)
@@ -213,4 +219,46 @@ func runAdmin(e *env, args []string) error {
 
 func validLabel(s string) bool {
 	return s != "" && len(s) <= 64 && strings.TrimSpace(s) == s && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
+// adminTokens lists tokens or revokes one.
+func adminTokens(e *env, sub string, args []string) error {
+	fs := e.flagSet("admin "+sub, serverHelp)
+	data := fs.String("data", "", "the server's data `DIR`")
+	id := fs.String("id", "", "the `TOKEN-ID` to revoke (the 16 hex digits after tmy_)")
+	required := []string{"data"}
+	if sub == "revoke" {
+		required = append(required, "id")
+	}
+	if err := parseFlags(fs, args, required...); err != nil {
+		return err
+	}
+	st, bl, err := openData(*data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	bl.Close()
+	if sub == "revoke" {
+		if err := st.RevokeToken(e.ctx, *id); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("no token %q; 'testimony admin tokens' lists them", *id)
+			}
+			return err
+		}
+		e.info("revoked token %s; it is refused from now on", *id)
+		return nil
+	}
+	ts, err := st.Tokens(e.ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		state := "active"
+		if t.Revoked {
+			state = "revoked"
+		}
+		fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, state, t.Created, t.Device, t.Label)
+	}
+	return nil
 }
