@@ -328,6 +328,30 @@ func TestAbortedUploadLeavesNothing(t *testing.T) {
 	if st, _ := o.put(t, id, sealed); st != 201 {
 		t.Errorf("the whole upload after a cut one: %d", st)
 	}
+	// A file this large lives in the blob store, not in the database.
+	if _, err := os.Stat(filepath.Join(o.dir, "blobs", id)); err != nil {
+		t.Errorf("a %d-byte file is not in the blob store: %v", len(sealed), err)
+	}
+	if st, got := o.do(t, "GET", "/api/v1/submissions/"+id, store.Reviewer, nil, nil); st != 200 || !bytes.Equal(got, sealed) {
+		t.Errorf("GET of the large file: %d, %d bytes", st, len(got))
+	}
+}
+
+// TestSmallFilesInline: a note is stored in the metadata transaction, not as
+// a blob, and served whole.
+func TestSmallFilesInline(t *testing.T) {
+	o := newOrg(t)
+	id, sealed := o.seal(t, nil, "short note\n")
+	if st, body := o.put(t, id, sealed); st != 201 {
+		t.Fatalf("PUT: %d %s", st, body)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(o.dir, "blobs")); len(entries) != 0 {
+		t.Errorf("a %d-byte note went to the blob store", len(sealed))
+	}
+	st, got := o.do(t, "GET", "/api/v1/submissions/"+id, store.Reviewer, nil, nil)
+	if st != 200 || !bytes.Equal(got, sealed) {
+		t.Errorf("GET: %d, %d bytes", st, len(got))
+	}
 }
 
 func TestConcurrentSameID(t *testing.T) {

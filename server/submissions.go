@@ -129,12 +129,12 @@ func (s *Server) putSubmission(w http.ResponseWriter, r *http.Request) {
 	}
 	cur := s.roster.Load().r
 	pol := agepolicy.Policy{StanzaType: cur.Kind().StanzaType(), Recipients: len(cur.Reviewers)}
-	size, err := s.receive(w, r, id, digest, pol, sealedPayload)
+	size, body, err := s.receive(w, r, id, digest, pol, sealedPayload, true)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	sub := store.Submission{ID: id, Digest: digest, Size: size, Device: tokenOf(r).Device, Day: s.day()}
+	sub := store.Submission{ID: id, Digest: digest, Size: size, Body: body, Device: tokenOf(r).Device, Day: s.day()}
 	if hasReid {
 		n, err := s.stagedSize(r, id+".reid", reidDigest)
 		if err != nil {
@@ -183,7 +183,7 @@ func (s *Server) putReid(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pol := agepolicy.Policy{StanzaType: cur.Kind().StanzaType(), Recipients: len(cur.Custodians)}
-	size, err := s.receive(w, r, id+".reid", digest, pol, nil)
+	size, _, err := s.receive(w, r, id+".reid", digest, pol, nil, false)
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -213,21 +213,40 @@ func (s *Server) stagedSize(r *http.Request, key string, digest [32]byte) (int64
 	return n, nil
 }
 
-// receive streams the request body into the blob key, applying the age
-// header policy before anything is stored and the payload length check
-// before the blob becomes visible.
-func (s *Server) receive(w http.ResponseWriter, r *http.Request, key string, digest [32]byte, pol agepolicy.Policy, extra func(int64) error) (int64, error) {
+// receive reads the request body, applying the age header policy before
+// anything is stored and the payload length checks before anything becomes
+// visible. With inline set, a file of at most store.MaxInlineBody bytes is
+// returned whole, to be stored in the metadata transaction (one shared fsync
+// makes a note durable); a larger one streams into the blob store under key.
+func (s *Server) receive(w http.ResponseWriter, r *http.Request, key string, digest [32]byte, pol agepolicy.Policy, extra func(int64) error, inline bool) (int64, []byte, error) {
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload)
 	body = &deadlineReader{r: body, rc: http.NewResponseController(w)}
 	hdr, rest, err := agepolicy.ReadHeader(body)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if err := pol.CheckHeader(hdr); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	payload := &payloadReader{r: rest, pol: pol, extra: extra}
-	return s.cfg.Blobs.Put(r.Context(), key, io.MultiReader(bytes.NewReader(hdr), payload), digest, s.cfg.MaxUpload)
+	var head []byte
+	if inline && len(hdr) < store.MaxInlineBody {
+		room := int64(store.MaxInlineBody - len(hdr))
+		head, err = io.ReadAll(io.LimitReader(payload, room+1))
+		if err != nil {
+			return 0, nil, err
+		}
+		if int64(len(head)) <= room {
+			// The whole file, its length already checked at its end.
+			file := append(hdr, head...)
+			if sha256.Sum256(file) != digest {
+				return 0, nil, blob.ErrDigestMismatch
+			}
+			return int64(len(file)), file, nil
+		}
+	}
+	n, err := s.cfg.Blobs.Put(r.Context(), key, io.MultiReader(bytes.NewReader(hdr), bytes.NewReader(head), payload), digest, s.cfg.MaxUpload)
+	return n, nil, err
 }
 
 // payloadReader counts the payload and, at its end, checks its length, so
@@ -335,6 +354,18 @@ func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, reid bool) {
 		return
 	}
 	key, digest := id, sub.Digest
+	if !reid {
+		if body, ok, err := s.cfg.Store.SubmissionBody(r.Context(), id); err != nil {
+			s.fail(w, err)
+			return
+		} else if ok {
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Header().Set("Content-Digest", ContentDigest(digest))
+			w.Header().Set("Cache-Control", "no-store")
+			w.Write(body)
+			return
+		}
+	}
 	if reid {
 		if !sub.HasReid {
 			s.fail(w, apiErr(http.StatusNotFound, "not_found", "this submission has no re-identification record"))

@@ -97,7 +97,17 @@ type Submission struct {
 	// Seq orders submissions: it increases with every new submission and is
 	// the cursor of [Store.ListSubmissions].
 	Seq int64
+	// Body is, for a small sealed file (at most MaxInlineBody bytes), the
+	// ciphertext itself, stored in the same transaction as the row so that
+	// one group-committed fsync makes it durable; nil when the blob store
+	// holds the file. Only AddSubmission reads it; [Store.SubmissionBody]
+	// returns it.
+	Body []byte
 }
+
+// MaxInlineBody is the largest sealed file kept inside the metadata store
+// rather than in the blob store: notes, not recordings.
+const MaxInlineBody = 64 << 10
 
 // Store is the server's metadata store.
 type Store interface {
@@ -136,7 +146,12 @@ type Store interface {
 	// it returns the stored submission and created=false; with other
 	// digests, ErrConflict.
 	AddSubmission(ctx context.Context, s Submission) (stored Submission, created bool, err error)
-	// Submission returns the submission with this ID, or ErrNotFound.
+	// SubmissionBody returns the ciphertext of a submission stored inline,
+	// and ok=false for one the blob store holds. ErrNotFound if there is no
+	// such submission.
+	SubmissionBody(ctx context.Context, id string) (body []byte, ok bool, err error)
+	// Submission returns the submission with this ID (without its Body), or
+	// ErrNotFound.
 	Submission(ctx context.Context, id string) (Submission, error)
 	// Submissions lists up to limit submissions with Seq > after, by Seq.
 	Submissions(ctx context.Context, after int64, limit int) ([]Submission, error)

@@ -289,6 +289,9 @@ func (s *Store) AddSubmission(ctx context.Context, sub store.Submission) (store.
 	if !sub.HasReid {
 		sub.ReidDigest, sub.ReidSize = [32]byte{}, 0
 	}
+	if sub.Body != nil && (int64(len(sub.Body)) != sub.Size || len(sub.Body) > store.MaxInlineBody) {
+		return store.Submission{}, false, fmt.Errorf("failed to add submission: an inline body must be Size bytes, at most %d", store.MaxInlineBody)
+	}
 	var stored store.Submission
 	var created bool
 	err := s.write(ctx, func(tx *wtx) error {
@@ -308,10 +311,14 @@ func (s *Store) AddSubmission(ctx context.Context, sub store.Submission) (store.
 		if sub.HasReid {
 			rd, rsize = sub.ReidDigest[:], sub.ReidSize
 		}
+		var body any // NULL when the blob store holds the file
+		if sub.Body != nil {
+			body = sub.Body
+		}
 		res, err := tx.exec(`INSERT INTO submissions
-			(id, digest, size, reid_digest, reid_size, device, day)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			sub.ID, sub.Digest[:], sub.Size, rd, rsize, sub.Device, sub.Day)
+			(id, digest, size, reid_digest, reid_size, device, day, body)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			sub.ID, sub.Digest[:], sub.Size, rd, rsize, sub.Device, sub.Day, body)
 		if err != nil {
 			return err
 		}
@@ -320,13 +327,26 @@ func (s *Store) AddSubmission(ctx context.Context, sub store.Submission) (store.
 			return err
 		}
 		stored, created = sub, true
-		stored.Seq = seq
+		stored.Seq, stored.Body = seq, nil
 		return nil
 	})
 	if err != nil {
 		return store.Submission{}, false, fmt.Errorf("failed to add submission: %w", err)
 	}
 	return stored, created, nil
+}
+
+// SubmissionBody returns the inline ciphertext of a submission.
+func (s *Store) SubmissionBody(ctx context.Context, id string) ([]byte, bool, error) {
+	var body []byte
+	err := s.rdb.QueryRowContext(ctx, "SELECT body FROM submissions WHERE id = ?", id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, fmt.Errorf("submission %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("failed to read submission: %w", err)
+	}
+	return body, body != nil, nil
 }
 
 // Submission returns the submission with this ID.

@@ -133,6 +133,7 @@ CREATE TABLE IF NOT EXISTS submissions (
 	reid_size   INTEGER CHECK (reid_size >= 0),
 	device      TEXT    NOT NULL,
 	day         TEXT    NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+	body        BLOB    CHECK (body IS NULL OR length(body) = size),
 	CHECK ((reid_digest IS NULL) = (reid_size IS NULL))
 ) STRICT;
 `

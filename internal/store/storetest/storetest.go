@@ -20,10 +20,12 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -47,6 +49,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("EnrollConcurrent", func(t *testing.T) { testEnrollConcurrent(t, openClosed(t, open)) })
 	t.Run("Submissions", func(t *testing.T) { testSubmissions(t, openClosed(t, open)) })
 	t.Run("SubmissionConflicts", func(t *testing.T) { testSubmissionConflicts(t, openClosed(t, open)) })
+	t.Run("SubmissionInline", func(t *testing.T) { testInline(t, openClosed(t, open)) })
 	t.Run("SubmissionPaging", func(t *testing.T) { testPaging(t, openClosed(t, open)) })
 	t.Run("SubmissionSameIDConcurrent", func(t *testing.T) { testSameIDConcurrent(t, openClosed(t, open)) })
 	t.Run("SubmissionSeqConcurrent", func(t *testing.T) { testSeqConcurrent(t, openClosed(t, open)) })
@@ -106,11 +109,11 @@ func RunDurability(t *testing.T, open, reopen Open) {
 	if _, err := s.Enroll(ctx, hash("fresh code"), now, token(4, store.Admin), hash("secret 4")); err != nil {
 		t.Errorf("after reopening, Enroll with an unused code: %v", err)
 	}
-	if got := listAll(t, s, 3); !slices.Equal(got, subs) {
+	if got := listAll(t, s, 3); !slices.EqualFunc(got, subs, sameSubmission) {
 		t.Errorf("after reopening, Submissions =\n%v\nwant\n%v", got, subs)
 	}
 	again, created, err := s.AddSubmission(ctx, submission(0, true))
-	if err != nil || created || again != subs[0] {
+	if err != nil || created || !sameSubmission(again, subs[0]) {
 		t.Errorf("after reopening, AddSubmission of a stored one = %v, %v, %v; want %v, false", again, created, err, subs[0])
 	}
 	next, created, err := s.AddSubmission(ctx, submission(10, false))
@@ -408,10 +411,10 @@ func testSubmissions(t *testing.T, s store.Store) {
 			t.Fatalf("AddSubmission %d = %v, %v", i, created, err)
 		}
 		in.Seq = int64(i + 1)
-		if got != in {
+		if !sameSubmission(got, in) {
 			t.Errorf("AddSubmission = %+v; want %+v", got, in)
 		}
-		if sub, err := s.Submission(ctx, in.ID); err != nil || sub != in {
+		if sub, err := s.Submission(ctx, in.ID); err != nil || !sameSubmission(sub, in) {
 			t.Errorf("Submission(%s) = %+v, %v; want %+v", in.ID, sub, err, in)
 		}
 		stored = append(stored, got)
@@ -422,11 +425,11 @@ func testSubmissions(t *testing.T, s store.Store) {
 		again := submission(i, i%2 == 1)
 		again.Day, again.Device = "2031-05-07", "device-2"
 		got, created, err := s.AddSubmission(ctx, again)
-		if err != nil || created || got != orig {
+		if err != nil || created || !sameSubmission(got, orig) {
 			t.Errorf("AddSubmission again = %+v, %v, %v; want %+v, false", got, created, err, orig)
 		}
 	}
-	if got := listAll(t, s, 100); !slices.Equal(got, stored) {
+	if got := listAll(t, s, 100); !slices.EqualFunc(got, stored, sameSubmission) {
 		t.Errorf("Submissions after repeats =\n%v\nwant\n%v", got, stored)
 	}
 }
@@ -463,7 +466,7 @@ func testSubmissionConflicts(t *testing.T, s store.Store) {
 	// Nothing changed.
 	want := []store.Submission{plain, withReid}
 	want[0].Seq, want[1].Seq = 1, 2
-	if got := listAll(t, s, 10); !slices.Equal(got, want) {
+	if got := listAll(t, s, 10); !slices.EqualFunc(got, want, sameSubmission) {
 		t.Errorf("Submissions after conflicts =\n%v\nwant\n%v", got, want)
 	}
 }
@@ -479,13 +482,13 @@ func testPaging(t *testing.T, s store.Store) {
 		want = append(want, sub)
 	}
 	for _, limit := range []int{1, 7, 25, 26, 1000} {
-		if got := listAll(t, s, limit); !slices.Equal(got, want) {
+		if got := listAll(t, s, limit); !slices.EqualFunc(got, want, sameSubmission) {
 			t.Errorf("paging by %d =\n%v\nwant\n%v", limit, got, want)
 		}
 	}
 	// A cursor in the middle.
 	got, err := s.Submissions(ctx, want[9].Seq, 5)
-	if err != nil || !slices.Equal(got, want[10:15]) {
+	if err != nil || !slices.EqualFunc(got, want[10:15], sameSubmission) {
 		t.Errorf("Submissions(%d, 5) = %v, %v; want %v", want[9].Seq, got, err, want[10:15])
 	}
 	got, err = s.Submissions(ctx, want[24].Seq, 5)
@@ -526,7 +529,7 @@ func testSameIDConcurrent(t *testing.T, s store.Store) {
 		if r.created {
 			created++
 		}
-		if r.sub != res[0].sub {
+		if !sameSubmission(r.sub, res[0].sub) {
 			t.Errorf("AddSubmission %d = %+v; call 0 got %+v", i, r.sub, res[0].sub)
 		}
 	}
@@ -578,8 +581,48 @@ func testSeqConcurrent(t *testing.T, s store.Store) {
 		t.Fatalf("listed %d submissions; want %d", len(got), n)
 	}
 	for _, sub := range got {
-		if sub != seen[sub.Seq] {
+		if !sameSubmission(sub, seen[sub.Seq]) {
 			t.Errorf("listed %+v; its caller was told %+v", sub, seen[sub.Seq])
 		}
+	}
+}
+
+// sameSubmission compares submissions, Body included.
+func sameSubmission(a, b store.Submission) bool { return reflect.DeepEqual(a, b) }
+
+// testInline: a small sealed file stored in the row comes back whole from
+// SubmissionBody, never in listings; a file the blob store holds has none.
+func testInline(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	small := submission(1, false)
+	small.Body = bytes.Repeat([]byte{0xa5}, int(small.Size))
+	got, created, err := s.AddSubmission(ctx, small)
+	if err != nil || !created || got.Body != nil {
+		t.Fatalf("AddSubmission with a body = %+v, %v, %v; want it created, Body not echoed", got, created, err)
+	}
+	body, ok, err := s.SubmissionBody(ctx, small.ID)
+	if err != nil || !ok || !bytes.Equal(body, small.Body) {
+		t.Errorf("SubmissionBody = %d bytes, %v, %v; want the body", len(body), ok, err)
+	}
+	if sub, err := s.Submission(ctx, small.ID); err != nil || sub.Body != nil {
+		t.Errorf("Submission carries the body: %v", err)
+	}
+	if subs, _ := s.Submissions(ctx, 0, 10); len(subs) != 1 || subs[0].Body != nil {
+		t.Errorf("Submissions carries the body")
+	}
+	big := submission(2, false)
+	if _, _, err := s.AddSubmission(ctx, big); err != nil {
+		t.Fatal(err)
+	}
+	if body, ok, err := s.SubmissionBody(ctx, big.ID); err != nil || ok || body != nil {
+		t.Errorf("SubmissionBody of a blob-stored file = %d bytes, %v, %v", len(body), ok, err)
+	}
+	if _, _, err := s.SubmissionBody(ctx, submission(3, false).ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("SubmissionBody of an unknown ID: %v; want ErrNotFound", err)
+	}
+	wrong := submission(4, false)
+	wrong.Body = []byte("shorter than Size")
+	if _, _, err := s.AddSubmission(ctx, wrong); err == nil {
+		t.Error("AddSubmission accepted a body whose length is not Size")
 	}
 }
