@@ -21,7 +21,9 @@ var logAttrs = map[string]bool{
 type allowList struct{ slog.Handler }
 
 func (h allowList) Handle(ctx context.Context, r slog.Record) error {
-	out := slog.NewRecord(r.Time, r.Level, r.Message, 0)
+	// Times only to the hour: the database keeps only the day, and a log
+	// to the millisecond would tell when each upload arrived.
+	out := slog.NewRecord(r.Time.Truncate(time.Hour), r.Level, r.Message, 0)
 	r.Attrs(func(a slog.Attr) bool {
 		if logAttrs[a.Key] {
 			out.AddAttrs(a)

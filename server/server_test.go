@@ -453,6 +453,12 @@ func TestLogsCarryNothingIdentifying(t *testing.T) {
 	if !strings.Contains(logs, `"route":"/api/v1/submissions/{id}"`) {
 		t.Fatalf("the log lacks the requests: %s", logs)
 	}
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		var rec struct{ Time string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil || !strings.HasSuffix(rec.Time, ":00:00Z") {
+			t.Errorf("log time %q is not cut to the hour (%v)", rec.Time, err)
+		}
+	}
 	for _, secret := range []string{id, strings.ToUpper(id), o.tokens[store.Interviewer], o.tokens[store.Reviewer][4:20], "127.0.0.1"} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("the log contains %q", secret)
