@@ -50,7 +50,7 @@ func must[T any](v T, err error) T {
 	return v
 }
 
-func newOrg(t *testing.T) *org {
+func newOrg(t *testing.T, configure ...func(*server.Config)) *org {
 	t.Helper()
 	o := &org{dir: t.TempDir(), tokens: map[store.Role]string{}, logs: &bytes.Buffer{}}
 	o.admin = must(keys.GenerateSigningKey("admin"))
@@ -86,10 +86,14 @@ func newOrg(t *testing.T) *org {
 	}
 	blobs := must(disk.Open(filepath.Join(o.dir, "blobs")))
 	t.Cleanup(func() { blobs.Close() })
-	srv := must(server.New(ctx, server.Config{
+	cfg := server.Config{
 		Store: o.store, Blobs: blobs, MaxUpload: 8 << 20,
 		Logger: server.NewLogger(slog.NewJSONHandler(&syncWriter{w: o.logs}, nil)),
-	}))
+	}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	srv := must(server.New(ctx, cfg))
 	o.httpServer = httptest.NewUnstartedServer(srv.Handler())
 	o.httpServer.Config = server.NewHTTPServer(srv.Handler(), server.NewLogger(slog.NewJSONHandler(&syncWriter{w: o.logs}, nil)))
 	o.httpServer.Start()
@@ -462,6 +466,28 @@ func TestLogsCarryNothingIdentifying(t *testing.T) {
 	for _, secret := range []string{id, strings.ToUpper(id), o.tokens[store.Interviewer], o.tokens[store.Reviewer][4:20], "127.0.0.1"} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("the log contains %q", secret)
+		}
+	}
+}
+
+// TestRateLimits: a token, and an address, past their allowance get 429;
+// another token from another address is not affected by the first.
+func TestRateLimits(t *testing.T) {
+	o := newOrg(t, func(c *server.Config) { c.RatePerToken = 3; c.RatePerAddress = 1000 })
+	for i := range 4 {
+		st, body := o.do(t, "GET", "/api/v1/whoami", store.Reviewer, nil, nil)
+		if want := map[bool]int{true: 200, false: 429}[i < 3]; st != want {
+			t.Errorf("request %d with one token: %d %s, want %d", i+1, st, body, want)
+		}
+	}
+	if st, _ := o.do(t, "GET", "/api/v1/whoami", store.Custodian, nil, nil); st != 200 {
+		t.Errorf("another token was limited too: %d", st)
+	}
+	p := newOrg(t, func(c *server.Config) { c.RatePerAddress = 2; c.RatePerToken = -1 })
+	for i := range 3 {
+		st, body := p.do(t, "GET", "/healthz", "", nil, nil)
+		if want := map[bool]int{true: 200, false: 429}[i < 2]; st != want {
+			t.Errorf("request %d from one address: %d %s, want %d", i+1, st, body, want)
 		}
 	}
 }
