@@ -258,7 +258,11 @@ func adminTokens(e *env, sub string, args []string) error {
 		if t.Revoked {
 			state = "revoked"
 		}
-		fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, state, t.Created, t.Device, t.Label)
+		fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, state, t.Created, t.Label, t.Device)
+		if t.DevicePub != "" {
+			// What the admin adds to the roster for an enrolled laptop.
+			fmt.Fprintf(e.stdout, "\t  roster add-device --id %s --public-key %s\n", t.Device, t.DevicePub)
+		}
 	}
 	return nil
 }
