@@ -56,6 +56,7 @@ type client struct {
 	base  *url.URL
 	token string
 	http  *http.Client
+	warn  func(string)
 }
 
 func newClient(serverURL, tokenFile string, e *env) (*client, error) {
@@ -66,7 +67,7 @@ func newClient(serverURL, tokenFile string, e *env) (*client, error) {
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		e.warn("the server URL is plain http: tokens and ciphertext cross the network unprotected; use https")
 	}
-	c := &client{base: u, http: &http.Client{Timeout: 0, Transport: &http.Transport{
+	c := &client{base: u, warn: e.warn, http: &http.Client{Timeout: 0, Transport: &http.Transport{
 		ResponseHeaderTimeout: 60 * time.Second,
 		IdleConnTimeout:       90 * time.Second,
 	}}}
@@ -129,21 +130,24 @@ type retryable struct{ error }
 
 func (r *retryable) Unwrap() error { return r.error }
 
-// withRetries runs f up to five times while it fails with a retryable error.
-func withRetries(ctx context.Context, f func() error) error {
+// withRetries runs f up to five times while it fails with a retryable error,
+// saying on stderr that it waits and why.
+func (c *client) withRetries(ctx context.Context, f func() error) error {
 	var err error
 	for attempt := range 5 {
 		if err = f(); err == nil {
 			return nil
 		}
 		var r *retryable
-		if !errors.As(err, &r) {
+		if !errors.As(err, &r) || attempt == 4 {
 			return err
 		}
+		wait := time.Duration(1<<attempt) * 500 * time.Millisecond
+		c.warn(fmt.Sprintf("%v; trying again in %v", err, wait))
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(time.Duration(1<<attempt) * 500 * time.Millisecond):
+		case <-time.After(wait):
 		}
 	}
 	return err
@@ -266,7 +270,7 @@ func (c *client) pushOne(ctx context.Context, path string) (*server.Receipt, err
 		if err != nil {
 			return nil, err
 		}
-		if err := withRetries(ctx, func() error {
+		if err := c.withRetries(ctx, func() error {
 			_, err := c.upload(ctx, "/submissions/"+id+"/reid", reidPath, rd, nil, http.StatusAccepted, http.StatusOK)
 			return err
 		}); err != nil {
@@ -275,7 +279,7 @@ func (c *client) pushOne(ctx context.Context, path string) (*server.Receipt, err
 		header.Set("Testimony-Reid-Digest", server.ContentDigest(rd))
 	}
 	var rc server.Receipt
-	err = withRetries(ctx, func() error {
+	err = c.withRetries(ctx, func() error {
 		body, err := c.upload(ctx, "/submissions/"+id, path, digest, header, http.StatusCreated, http.StatusOK)
 		if err != nil {
 			return err
@@ -405,7 +409,7 @@ func runPull(e *env, args []string) error {
 				continue
 			}
 			progress.start(s.ID, ref.Size)
-			if err := withRetries(e.ctx, func() error {
+			if err := c.withRetries(e.ctx, func() error {
 				return c.download(e.ctx, "/submissions/"+s.ID+route, dst, ref, progress)
 			}); err != nil {
 				progress.done()
@@ -426,7 +430,7 @@ func runPull(e *env, args []string) error {
 var idPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 func (c *client) getJSON(ctx context.Context, route string, v any) error {
-	return withRetries(ctx, func() error {
+	return c.withRetries(ctx, func() error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url(route), nil)
 		if err != nil {
 			return err
