@@ -18,6 +18,16 @@
 //
 // Days are "YYYY-MM-DD" strings: the store keeps no times of day.
 //
+// # The log
+//
+// The store keeps the transparency log: an RFC 6962 Merkle tree
+// (golang.org/x/mod/sumdb/tlog) of leaves in the formats of package
+// auditlog. [Store.AddSubmission] appends the submission's leaf in the same
+// transaction as its row, so that after any crash both are there or
+// neither is; leaves are appended in Seq order, one writer at a time. The
+// store keeps each leaf and the tree's stored hashes (tlog.StoredHashes)
+// and never changes them. Signing checkpoints is the server's job.
+//
 // Implementations: sqlite (modernc.org/sqlite in WAL mode with
 // synchronous=FULL; the embedded default). The conformance suite in
 // storetest runs against every one.
@@ -27,6 +37,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 var (
@@ -97,6 +109,8 @@ type Submission struct {
 	// Seq orders submissions: it increases with every new submission and is
 	// the cursor of [Store.ListSubmissions].
 	Seq int64
+	// Leaf is the index of the submission's leaf in the log.
+	Leaf int64
 	// Body is, for a small sealed file (at most MaxInlineBody bytes), the
 	// ciphertext itself, stored in the same transaction as the row so that
 	// one group-committed fsync makes it durable; nil when the blob store
@@ -142,9 +156,10 @@ type Store interface {
 	Enroll(ctx context.Context, codeHash [32]byte, now time.Time, t Token, secretHash [32]byte) (Token, error)
 
 	// AddSubmission records an accepted submission whose blobs are already
-	// durable, giving it the next Seq. If the ID exists with the same digests
-	// it returns the stored submission and created=false; with other
-	// digests, ErrConflict.
+	// durable, giving it the next Seq, and appends its leaf
+	// (auditlog.Submission) to the log in the same transaction. If the ID
+	// exists with the same digests it returns the stored submission and
+	// created=false; with other digests, ErrConflict.
 	AddSubmission(ctx context.Context, s Submission) (stored Submission, created bool, err error)
 	// SubmissionBody returns the ciphertext of a submission stored inline,
 	// and ok=false for one the blob store holds. ErrNotFound if there is no
@@ -155,6 +170,15 @@ type Store interface {
 	Submission(ctx context.Context, id string) (Submission, error)
 	// Submissions lists up to limit submissions with Seq > after, by Seq.
 	Submissions(ctx context.Context, after int64, limit int) ([]Submission, error)
+
+	// LogSize returns the number of leaves in the log.
+	LogSize(ctx context.Context) (int64, error)
+	// LogHashes returns the log's stored hashes at the given indexes
+	// (tlog.StoredHashIndex), in order: the tlog.HashReader contract. An
+	// index not stored yet is ErrNotFound.
+	LogHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error)
+	// LogLeaf returns the leaf at index, or ErrNotFound.
+	LogLeaf(ctx context.Context, index int64) ([]byte, error)
 
 	// Close releases the store.
 	Close() error

@@ -258,13 +258,32 @@ func (s *Store) Enroll(ctx context.Context, codeHash [32]byte, now time.Time, t 
 	return stored, nil
 }
 
-const submissionColumns = "seq, id, digest, size, reid_digest, reid_size, device, day"
+const (
+	submissionColumnsV1 = "seq, id, digest, size, reid_digest, reid_size, device, day"
+	submissionColumns   = submissionColumnsV1 + ", leaf"
+)
 
 func scanSubmission(r scanner) (store.Submission, error) {
+	var leaf sql.NullInt64
+	sub, err := scanSubmissionWith(r, &leaf)
+	if err != nil {
+		return sub, err
+	}
+	if !leaf.Valid {
+		return store.Submission{}, fmt.Errorf("submission %s has no log leaf", sub.ID)
+	}
+	sub.Leaf = leaf.Int64
+	return sub, nil
+}
+
+// scanSubmissionV1 scans the columns of schema version 1.
+func scanSubmissionV1(r scanner) (store.Submission, error) { return scanSubmissionWith(r) }
+
+func scanSubmissionWith(r scanner, extra ...any) (store.Submission, error) {
 	var sub store.Submission
 	var d, rd []byte
 	var rsize sql.NullInt64
-	if err := r.Scan(&sub.Seq, &sub.ID, &d, &sub.Size, &rd, &rsize, &sub.Device, &sub.Day); err != nil {
+	if err := r.Scan(append([]any{&sub.Seq, &sub.ID, &d, &sub.Size, &rd, &rsize, &sub.Device, &sub.Day}, extra...)...); err != nil {
 		return store.Submission{}, err
 	}
 	var err error
@@ -315,10 +334,14 @@ func (s *Store) AddSubmission(ctx context.Context, sub store.Submission) (store.
 		if sub.Body != nil {
 			body = sub.Body
 		}
+		leaf, err := appendSubmissionLeaf(tx, sub)
+		if err != nil {
+			return err
+		}
 		res, err := tx.exec(`INSERT INTO submissions
-			(id, digest, size, reid_digest, reid_size, device, day, body)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			sub.ID, sub.Digest[:], sub.Size, rd, rsize, sub.Device, sub.Day, body)
+			(id, digest, size, reid_digest, reid_size, device, day, body, leaf)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sub.ID, sub.Digest[:], sub.Size, rd, rsize, sub.Device, sub.Day, body, leaf)
 		if err != nil {
 			return err
 		}
@@ -327,7 +350,7 @@ func (s *Store) AddSubmission(ctx context.Context, sub store.Submission) (store.
 			return err
 		}
 		stored, created = sub, true
-		stored.Seq, stored.Body = seq, nil
+		stored.Seq, stored.Leaf, stored.Body = seq, leaf, nil
 		return nil
 	})
 	if err != nil {

@@ -85,7 +85,8 @@ var ErrClosed = errors.New("store is closed")
 
 const (
 	// schemaVersion is the PRAGMA user_version this package writes.
-	schemaVersion = 1
+	// Version 2 added the log.
+	schemaVersion = 2
 	// applicationID marks the file as a testimony metadata store ("Tmy1").
 	applicationID = 0x546d7931
 	// busyTimeout is how long a connection waits for a lock, in
@@ -96,7 +97,8 @@ const (
 	defaultMaxBatch = 512
 )
 
-// schema is version 1. Every statement is idempotent.
+// schema is version 1, to which migrations add the rest. Every statement is
+// idempotent.
 const schema = `
 CREATE TABLE IF NOT EXISTS config (
 	id             INTEGER PRIMARY KEY CHECK (id = 1),
@@ -136,6 +138,24 @@ CREATE TABLE IF NOT EXISTS submissions (
 	body        BLOB    CHECK (body IS NULL OR length(body) = size),
 	CHECK ((reid_digest IS NULL) = (reid_size IS NULL))
 ) STRICT;
+`
+
+// schemaLog is migration 1 → 2: the transparency log. Its leaves and stored
+// hashes are written once and never changed; every submission points at its
+// leaf. Existing submissions get leaves in Seq order (see migrate).
+const schemaLog = `
+CREATE TABLE log_leaves (
+	idx  INTEGER PRIMARY KEY CHECK (idx >= 0),
+	data BLOB    NOT NULL
+) STRICT;
+
+CREATE TABLE log_hashes (
+	idx  INTEGER PRIMARY KEY CHECK (idx >= 0), -- tlog.StoredHashIndex
+	hash BLOB    NOT NULL CHECK (length(hash) = 32)
+) STRICT;
+
+ALTER TABLE submissions ADD COLUMN leaf INTEGER REFERENCES log_leaves (idx);
+CREATE UNIQUE INDEX submissions_leaf ON submissions (leaf);
 `
 
 // Store is a [store.Store] in one SQLite file. Make it with [Open].
@@ -293,6 +313,11 @@ func setUp(ctx context.Context, db *sql.DB) error {
 	}
 	if _, err := tx.ExecContext(ctx, schema); err != nil {
 		return fmt.Errorf("failed to create schema: %w", err)
+	}
+	if version < 2 {
+		if err := migrateLog(ctx, tx); err != nil {
+			return fmt.Errorf("failed to add the log to the schema: %w", err)
+		}
 	}
 	// PRAGMA takes no bound parameters; both values are constants.
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
@@ -504,4 +529,87 @@ func (t *wtx) queryRow(query string, args ...any) *sql.Row {
 	}
 	t.s.stmts[query] = nil
 	return t.tx.QueryRowContext(t.ctx, query, args...)
+}
+
+// migrateLog creates the log and appends a leaf for every submission stored
+// before it existed, in Seq order.
+func migrateLog(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, schemaLog); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT "+submissionColumnsV1+" FROM submissions ORDER BY seq")
+	if err != nil {
+		return err
+	}
+	var subs []store.Submission
+	for rows.Next() {
+		sub, err := scanSubmissionV1(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		subs = append(subs, sub)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	t := &setupTx{ctx: ctx, tx: tx}
+	defer t.close()
+	for _, sub := range subs {
+		leaf, err := appendSubmissionLeaf(t, sub)
+		if err != nil {
+			return fmt.Errorf("submission %s: %w", sub.ID, err)
+		}
+		if _, err := t.exec("UPDATE submissions SET leaf = ? WHERE seq = ?", leaf, sub.Seq); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setupTx runs queries in a plain transaction, for migrations, each query
+// prepared once.
+type setupTx struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (t *setupTx) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := t.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := t.tx.PrepareContext(t.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if t.stmts == nil {
+		t.stmts = make(map[string]*sql.Stmt)
+	}
+	t.stmts[query] = st
+	return st, nil
+}
+
+func (t *setupTx) exec(query string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(t.ctx, args...)
+}
+
+func (t *setupTx) queryRow(query string, args ...any) *sql.Row {
+	st, err := t.stmt(query)
+	if err != nil {
+		// Let the caller's Scan report it.
+		return t.tx.QueryRowContext(t.ctx, query, args...)
+	}
+	return st.QueryRowContext(t.ctx, args...)
+}
+
+func (t *setupTx) close() {
+	for _, st := range t.stmts {
+		st.Close()
+	}
 }

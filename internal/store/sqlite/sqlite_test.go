@@ -11,7 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
 
 	"testimony/internal/store"
 	"testimony/internal/store/storetest"
@@ -357,6 +361,14 @@ func TestCrash(t *testing.T) {
 				t.Errorf("round %d: acknowledged submission %s is lost", round, id)
 			}
 		}
+		// Every stored submission has its leaf, and the log nothing
+		// else: both or neither, across kill -9.
+		s, err = Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		storetest.CheckLog(t, s, subs)
+		s.Close()
 		if len(subs) < total+len(acked) {
 			t.Errorf("round %d: %d stored; want at least %d", round, len(subs), total+len(acked))
 		}
@@ -493,5 +505,122 @@ func BenchmarkAddSubmission(b *testing.B) {
 			})
 			report(b)
 		})
+	}
+}
+
+// TestMigrateV1 opens a database of schema version 1 (before the log): the
+// log is created with a leaf for every stored submission, in Seq order, and
+// new submissions go on from there.
+func TestMigrateV1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "meta.db")
+	execRaw(t, path, schema+fmt.Sprintf("PRAGMA user_version = 1; PRAGMA application_id = %d;", applicationID))
+	var subs []store.Submission
+	for i := range 5 {
+		sub := testSubmission(i + 1)
+		reid := "NULL, NULL"
+		if i == 2 {
+			sub.HasReid, sub.ReidDigest, sub.ReidSize = true, sha256.Sum256([]byte("reid")), 7
+			reid = fmt.Sprintf("x'%x', 7", sub.ReidDigest)
+		}
+		sub.Seq = int64(i + 1)
+		execRaw(t, path, fmt.Sprintf(`INSERT INTO submissions (id, digest, size, reid_digest, reid_size, device, day)
+			VALUES ('%s', x'%x', %d, %s, '%s', '%s')`, sub.ID, sub.Digest, sub.Size, reid, sub.Device, sub.Day))
+		subs = append(subs, sub)
+	}
+	s := openTest(t, path)
+	got, err := s.Submissions(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range subs {
+		subs[i].Leaf = int64(i)
+	}
+	if !slices.EqualFunc(got, subs, func(a, b store.Submission) bool { return reflect.DeepEqual(a, b) }) {
+		t.Errorf("after migration, Submissions =\n%+v\nwant\n%+v", got, subs)
+	}
+	storetest.CheckLog(t, s, got)
+	next, _, err := s.AddSubmission(ctx, testSubmission(99))
+	if err != nil || next.Leaf != 5 || next.Seq != 6 {
+		t.Errorf("AddSubmission after migration = %+v, %v; want Seq 6, leaf 5", next, err)
+	}
+	var version int
+	if err := s.rdb.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != schemaVersion {
+		t.Errorf("user_version = %d, %v; want %d", version, err, schemaVersion)
+	}
+}
+
+// BenchmarkLogAppend measures AddSubmission (which appends a leaf) on an
+// empty log and on one of 10⁶ leaves, and reports the size of an inclusion
+// and a consistency proof at that size. The big log is built once per run
+// with the same append code, in large transactions.
+func BenchmarkLogAppend(b *testing.B) {
+	for _, size := range []int64{0, 1_000_000} {
+		b.Run(fmt.Sprintf("leaves=%d", size), func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "meta.db")
+			s, err := Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			prefill(b, s, size)
+			var ids atomic.Int64
+			ids.Store(size)
+			b.SetParallelism((32 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					sub := testSubmission(int(ids.Add(1)))
+					if _, created, err := s.AddSubmission(context.Background(), sub); err != nil || !created {
+						b.Errorf("AddSubmission = %v, %v", created, err)
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "submissions/s")
+			b.StopTimer()
+			n, err := s.LogSize(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) { return s.LogHashes(context.Background(), idx) })
+			inc, err := tlog.ProveRecord(n, n/3, reader)
+			if err != nil {
+				b.Fatal(err)
+			}
+			con, err := tlog.ProveTree(n, n/3, reader)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(len(inc)*tlog.HashSize), "inclusion-B")
+			b.ReportMetric(float64(len(con)*tlog.HashSize), "consistency-B")
+		})
+	}
+}
+
+// prefill appends n submissions with their leaves, 100,000 per transaction.
+func prefill(b *testing.B, s *Store, n int64) {
+	ctx := context.Background()
+	for done := int64(0); done < n; {
+		tx, err := s.wdb.BeginTx(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t := &setupTx{ctx: ctx, tx: tx}
+		for i := 0; i < 100_000 && done < n; i++ {
+			sub := testSubmission(int(done))
+			leaf, err := appendSubmissionLeaf(t, sub)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := t.exec(`INSERT INTO submissions (id, digest, size, device, day, leaf) VALUES (?, ?, ?, ?, ?, ?)`,
+				sub.ID, sub.Digest[:], sub.Size, sub.Device, sub.Day, leaf); err != nil {
+				b.Fatal(err)
+			}
+			done++
+		}
+		t.close()
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

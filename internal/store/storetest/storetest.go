@@ -32,6 +32,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
+	"testimony/internal/auditlog"
 	"testimony/internal/store"
 )
 
@@ -53,6 +56,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("SubmissionPaging", func(t *testing.T) { testPaging(t, openClosed(t, open)) })
 	t.Run("SubmissionSameIDConcurrent", func(t *testing.T) { testSameIDConcurrent(t, openClosed(t, open)) })
 	t.Run("SubmissionSeqConcurrent", func(t *testing.T) { testSeqConcurrent(t, openClosed(t, open)) })
+	t.Run("Log", func(t *testing.T) { testLog(t, openClosed(t, open)) })
 }
 
 // RunDurability stores one of everything in a store from open, closes it,
@@ -117,9 +121,10 @@ func RunDurability(t *testing.T, open, reopen Open) {
 		t.Errorf("after reopening, AddSubmission of a stored one = %v, %v, %v; want %v, false", again, created, err, subs[0])
 	}
 	next, created, err := s.AddSubmission(ctx, submission(10, false))
-	if err != nil || !created || next.Seq != 11 {
-		t.Errorf("after reopening, AddSubmission of a new one = %v, %v, %v; want Seq 11, created", next, created, err)
+	if err != nil || !created || next.Seq != 11 || next.Leaf != 10 {
+		t.Errorf("after reopening, AddSubmission of a new one = %v, %v, %v; want Seq 11, Leaf 10, created", next, created, err)
 	}
+	CheckLog(t, s, append(subs, next))
 }
 
 // openClosed opens a store and closes it when the test ends.
@@ -410,7 +415,7 @@ func testSubmissions(t *testing.T, s store.Store) {
 		if err != nil || !created {
 			t.Fatalf("AddSubmission %d = %v, %v", i, created, err)
 		}
-		in.Seq = int64(i + 1)
+		in.Seq, in.Leaf = int64(i+1), int64(i)
 		if !sameSubmission(got, in) {
 			t.Errorf("AddSubmission = %+v; want %+v", got, in)
 		}
@@ -466,9 +471,11 @@ func testSubmissionConflicts(t *testing.T, s store.Store) {
 	// Nothing changed.
 	want := []store.Submission{plain, withReid}
 	want[0].Seq, want[1].Seq = 1, 2
+	want[0].Leaf, want[1].Leaf = 0, 1
 	if got := listAll(t, s, 10); !slices.EqualFunc(got, want, sameSubmission) {
 		t.Errorf("Submissions after conflicts =\n%v\nwant\n%v", got, want)
 	}
+	CheckLog(t, s, want)
 }
 
 func testPaging(t *testing.T, s store.Store) {
@@ -585,6 +592,8 @@ func testSeqConcurrent(t *testing.T, s store.Store) {
 			t.Errorf("listed %+v; its caller was told %+v", sub, seen[sub.Seq])
 		}
 	}
+	// The log holds one leaf per submission, appended in Seq order.
+	CheckLog(t, s, got)
 }
 
 // sameSubmission compares submissions, Body included.
@@ -624,5 +633,112 @@ func testInline(t *testing.T, s store.Store) {
 	wrong.Body = []byte("shorter than Size")
 	if _, _, err := s.AddSubmission(ctx, wrong); err == nil {
 		t.Error("AddSubmission accepted a body whose length is not Size")
+	}
+}
+
+// CheckLog checks that the log holds exactly one leaf per submission in
+// subs (in Seq order), each recording that submission, and that the stored
+// tree hashes are those of a tree built from the leaves alone.
+func CheckLog(t *testing.T, s store.Store, subs []store.Submission) {
+	t.Helper()
+	ctx := context.Background()
+	subs = slices.Clone(subs)
+	slices.SortFunc(subs, func(a, b store.Submission) int { return int(a.Seq - b.Seq) })
+	n, err := s.LogSize(ctx)
+	if err != nil || n != int64(len(subs)) {
+		t.Fatalf("LogSize = %d, %v; want %d", n, err, len(subs))
+	}
+	// Build the reference tree in memory from the leaves.
+	var mem []tlog.Hash
+	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		hs := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			hs[i] = mem[x]
+		}
+		return hs, nil
+	})
+	for i, sub := range subs {
+		if sub.Leaf != int64(i) {
+			t.Errorf("submission Seq %d has leaf %d; want %d (leaves in Seq order)", sub.Seq, sub.Leaf, i)
+		}
+		leaf, err := s.LogLeaf(ctx, int64(i))
+		if err != nil {
+			t.Fatalf("LogLeaf(%d): %v", i, err)
+		}
+		want := auditlog.Submission{ID: sub.ID, SHA256: sub.Digest, Device: sub.Device, Day: sub.Day}
+		if sub.HasReid {
+			want.Reid = &sub.ReidDigest
+		}
+		wantLeaf, err := want.MarshalLeaf()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(leaf, wantLeaf) {
+			t.Errorf("LogLeaf(%d) =\n%s\nwant\n%s", i, leaf, wantLeaf)
+		}
+		hs, err := tlog.StoredHashes(int64(i), leaf, reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mem = append(mem, hs...)
+	}
+	idx := make([]int64, len(mem))
+	for i := range idx {
+		idx[i] = int64(i)
+	}
+	stored, err := s.LogHashes(ctx, idx)
+	if err != nil {
+		t.Fatalf("LogHashes: %v", err)
+	}
+	if !slices.Equal(stored, mem) {
+		t.Errorf("the stored tree hashes are not those of the leaves")
+	}
+	if _, err := s.LogLeaf(ctx, n); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("LogLeaf(%d) past the end: %v; want ErrNotFound", n, err)
+	}
+	if _, err := s.LogHashes(ctx, []int64{int64(len(mem))}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("LogHashes past the end: %v; want ErrNotFound", err)
+	}
+}
+
+// testLog: every new submission appends one leaf; repeats and conflicts
+// append nothing; a proof made from the store's hashes verifies.
+func testLog(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if n, err := s.LogSize(ctx); err != nil || n != 0 {
+		t.Fatalf("LogSize of an empty store = %d, %v", n, err)
+	}
+	var subs []store.Submission
+	for i := range 37 {
+		sub, _, err := s.AddSubmission(ctx, submission(i, i%4 == 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, sub)
+		// A repeat and a conflict append nothing.
+		if _, created, err := s.AddSubmission(ctx, submission(i, i%4 == 0)); err != nil || created {
+			t.Fatalf("repeat: %v, %v", created, err)
+		}
+		other := submission(i, i%4 == 0)
+		other.Digest = hash("other")
+		if _, _, err := s.AddSubmission(ctx, other); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("conflict: %v", err)
+		}
+	}
+	CheckLog(t, s, subs)
+	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) { return s.LogHashes(ctx, idx) })
+	root, err := tlog.TreeHash(37, reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int64{0, 17, 36} {
+		p, err := tlog.ProveRecord(37, i, reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaf, _ := s.LogLeaf(ctx, i)
+		if err := tlog.CheckRecord(p, 37, root, i, tlog.RecordHash(leaf)); err != nil {
+			t.Errorf("inclusion proof of leaf %d: %v", i, err)
+		}
 	}
 }
