@@ -66,8 +66,12 @@ type Device struct {
 // Roster is the organisation's list of keys. Obtain one from bytes only with
 // [VerifyRoster]; build a new one with [NewRoster].
 type Roster struct {
-	Org        string
-	Version    uint64
+	Org     string
+	Version uint64
+	// Log is the server's log key, which signs the checkpoints of the
+	// server's transparency log; zero until the admin sets it. Clients
+	// trust a checkpoint only if this key signed it.
+	Log        Verifier
 	Reviewers  []Member
 	Custodians []Member
 	Devices    []Device
@@ -175,6 +179,9 @@ func (r *Roster) check() error {
 		}
 		seenKey[d.Key.publicKey()] = true
 	}
+	if !r.Log.IsZero() && seenKey[r.Log.publicKey()] {
+		return fmt.Errorf("%w: the log key is also a device's key; the server's log key must be its own", ErrRosterInvalid)
+	}
 	return nil
 }
 
@@ -183,6 +190,9 @@ func (r *Roster) check() error {
 func (r *Roster) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\norg %s\nversion %d\n", RosterHeader, r.Org, r.Version)
+	if !r.Log.IsZero() {
+		fmt.Fprintf(&b, "log %s\n", r.Log)
+	}
 	for _, role := range []struct {
 		name    string
 		members []Member
@@ -247,6 +257,15 @@ func parseRosterText(text string) (*Roster, error) {
 		n := i + 4
 		kind, rest, _ := strings.Cut(line, " ")
 		switch kind {
+		case "log":
+			if !r.Log.IsZero() {
+				return nil, malformed(n, "the log key is listed twice")
+			}
+			v, err := ParseVerifier(rest)
+			if err != nil {
+				return nil, malformed(n, "log key: %v", err)
+			}
+			r.Log = v
 		case "reviewer", "custodian":
 			rec, label, ok := strings.Cut(rest, " ")
 			if !ok {
@@ -407,6 +426,14 @@ func (r *Roster) Remove(role Role, who string) error {
 // AddDevice enrolls a device.
 func (r *Roster) AddDevice(id string, key Verifier) error {
 	return r.try(func() { r.Devices = append(r.Devices, Device{ID: id, Key: key}) })
+}
+
+// SetLog sets the server's log key.
+func (r *Roster) SetLog(key Verifier) error {
+	if key.IsZero() {
+		return errors.New("no log key given")
+	}
+	return r.try(func() { r.Log = key })
 }
 
 // RemoveDevice removes the device id.

@@ -871,3 +871,57 @@ func TestCheckNotOlder(t *testing.T) {
 		}
 	}
 }
+
+// TestRosterLogKey: the server's log key is an optional line right after
+// the version, listed once, never a device's key, and kept through signing.
+func TestRosterLogKey(t *testing.T) {
+	f := newRosterFixture(t)
+	logKey := mustSigningKey(t, "testimony-log-0123456789abcdef")
+	logLine := "log " + logKey.Verifier()
+
+	r := f.roster(t, keys.Hybrid)
+	v, err := keys.ParseVerifier(logKey.Verifier())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetLog(v); err != nil {
+		t.Fatal(err)
+	}
+	got, err := keys.VerifyRoster(mustSign(t, r, f.admin), f.pin, nil)
+	if err != nil {
+		t.Fatalf("VerifyRoster of a roster with a log key: %v", err)
+	}
+	if got.Log.String() != logKey.Verifier() {
+		t.Errorf("Log = %q; want %q", got.Log, logKey.Verifier())
+	}
+	if !strings.Contains(got.Text(), "\nversion 3\n"+logLine+"\nreviewer ") {
+		t.Errorf("the log line is not right after the version:\n%s", got.Text())
+	}
+	if err := r.SetLog(keys.Verifier{}); err == nil {
+		t.Error("SetLog accepted no key")
+	}
+	dev, _ := keys.ParseVerifier(f.devices[0].Verifier())
+	if err := r.SetLog(dev); !errors.Is(err, keys.ErrRosterInvalid) || r.Log.String() != logKey.Verifier() {
+		t.Errorf("SetLog with a device's key: %v, log now %q; want ErrRosterInvalid and no change", err, r.Log)
+	}
+
+	for _, tc := range []struct {
+		name string
+		text string
+		want error
+	}{
+		// The line belongs right after the version.
+		{"after a reviewer", rosterText("Example NGO", "1", f.reviewer(0, keys.Hybrid, "a"), logLine), keys.ErrRosterMalformed},
+		{"listed twice", rosterText("Example NGO", "1", logLine, logLine), keys.ErrRosterMalformed},
+		{"not a verifier key", rosterText("Example NGO", "1", "log not-a-key"), keys.ErrRosterMalformed},
+		{"a private key", rosterText("Example NGO", "1", "log PRIVATE+KEY+x+1+AAAA"), keys.ErrRosterMalformed},
+		{"a device's key", rosterText("Example NGO", "1", "log "+f.devices[0].Verifier(), f.device(0, "laptop-01")), keys.ErrRosterInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := keys.VerifyRoster(signText(t, tc.text, f.admin), f.pin, nil)
+			if !errors.Is(err, tc.want) {
+				t.Errorf("VerifyRoster = %v; want %v", err, tc.want)
+			}
+		})
+	}
+}

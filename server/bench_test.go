@@ -74,7 +74,7 @@ func BenchmarkIntake(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer bl.Close()
-		srv, err := server.New(ctx, server.Config{Store: st, Blobs: bl, RatePerAddress: -1, RatePerToken: -1,
+		srv, err := server.New(ctx, server.Config{Store: st, Blobs: bl, RatePerAddress: -1, RatePerToken: -1, LogKey: o.logKey,
 			Logger: server.NewLogger(slog.NewJSONHandler(io.Discard, nil))})
 		if err != nil {
 			b.Fatal(err)
@@ -85,6 +85,7 @@ func BenchmarkIntake(b *testing.B) {
 
 type benchOrg struct {
 	admin  *keys.SigningKey
+	logKey *keys.SigningKey
 	device *keys.SigningKey
 	roster *keys.Roster
 	signed []byte
@@ -97,6 +98,8 @@ func newBenchOrg(b *testing.B) *benchOrg {
 		r.Add(keys.Reviewer, fmt.Sprintf("reviewer %d", i+1), must(keys.GenerateIdentity(keys.Hybrid)).Recipient())
 	}
 	r.AddDevice("laptop-1", must(keys.ParseVerifier(o.device.Verifier())))
+	o.logKey = must(keys.GenerateSigningKey("testimony-log-bench"))
+	r.SetLog(must(keys.ParseVerifier(o.logKey.Verifier())))
 	o.signed = must(r.Sign(o.admin))
 	o.roster = must(keys.VerifyRoster(o.signed, must(keys.ParseVerifier(o.admin.Verifier())), nil))
 	return o

@@ -33,6 +33,13 @@ func (s *Server) putRoster(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	// A roster that names another log key would make every client refuse
+	// this server's receipts: refuse it here, where the admin sees why. A
+	// roster without one is still accepted, as before the log existed.
+	if err := s.checkLogKey(next); err != nil && !errors.Is(err, errNoLogKey) {
+		s.fail(w, err)
+		return
+	}
 	if err := s.cfg.Store.PutRoster(r.Context(), next.Version, body); err != nil {
 		s.fail(w, err)
 		return

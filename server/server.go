@@ -41,6 +41,10 @@ type Config struct {
 	// client address and with one token; the defaults if 0, no limit if
 	// negative.
 	RatePerAddress, RatePerToken int
+	// LogKey signs the log's checkpoints; required. Its name is the log's
+	// origin. 'testimony server init' keeps it in the data directory; the
+	// admin names its verifier key in the roster.
+	LogKey *keys.SigningKey
 }
 
 // Server is the intake server. Its Handler is safe for concurrent use.
@@ -49,6 +53,7 @@ type Server struct {
 	log    *slog.Logger
 	admin  keys.Verifier
 	roster atomic.Pointer[currentRoster]
+	heads  headCache
 	// tokenLimit is the one per-token limiter all routes share.
 	tokenLimit func(http.Handler) http.Handler
 }
@@ -63,6 +68,9 @@ type currentRoster struct {
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Store == nil || cfg.Blobs == nil {
 		return nil, errors.New("server: a store and a blob store are required")
+	}
+	if cfg.LogKey == nil {
+		return nil, errors.New("server: a log key is required")
 	}
 	if cfg.MaxUpload == 0 {
 		cfg.MaxUpload = DefaultMaxUpload
@@ -97,8 +105,31 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("the stored roster does not verify: %w", err)
 	}
 	s.roster.Store(&currentRoster{signed: signed, r: r})
+	if err := s.checkLogKey(r); err != nil {
+		// Not fatal: the admin needs a running server to publish the
+		// roster that fixes it. Until then clients refuse the receipts.
+		s.log.Warn("the roster does not name this server's log key: clients will refuse its receipts until the admin publishes a roster with it (testimony roster set-log-key)")
+	}
+	if _, err := s.checkpoint(ctx); err != nil {
+		return nil, fmt.Errorf("failed to read the log: %w", err)
+	}
 	return s, nil
 }
+
+// checkLogKey checks that roster r names this server's log key, if it names
+// one.
+func (s *Server) checkLogKey(r *keys.Roster) error {
+	if r.Log.IsZero() {
+		return errNoLogKey
+	}
+	if r.Log.String() != s.cfg.LogKey.Verifier() {
+		return apiErr(http.StatusUnprocessableEntity, "log_key",
+			fmt.Sprintf("the roster names the log key %q, but this server's log key is %s: set it with 'testimony roster set-log-key'", r.Log.Note().Name(), s.cfg.LogKey.Verifier()))
+	}
+	return nil
+}
+
+var errNoLogKey = errors.New("the roster names no log key")
 
 // day returns today's date, which is all the server records of time.
 func (s *Server) day() string { return s.cfg.Now().UTC().Format(time.DateOnly) }

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +30,7 @@ import (
 // SQLite file, a real blob directory and a real loopback listener.
 type org struct {
 	admin      *keys.SigningKey
+	logKey     *keys.SigningKey
 	device     *keys.SigningKey
 	reviewers  []*keys.Identity
 	custodian  *keys.Identity
@@ -64,6 +66,8 @@ func newOrg(t *testing.T, configure ...func(*server.Config)) *org {
 	o.custodian = must(keys.GenerateIdentity(keys.Hybrid))
 	r.Add(keys.Custodian, "custodian 1", o.custodian.Recipient())
 	r.AddDevice("laptop-1", must(keys.ParseVerifier(o.device.Verifier())))
+	o.logKey = must(keys.GenerateSigningKey("testimony-log-test"))
+	r.SetLog(must(keys.ParseVerifier(o.logKey.Verifier())))
 	o.signed = must(r.Sign(o.admin))
 	o.roster = must(keys.VerifyRoster(o.signed, must(keys.ParseVerifier(o.admin.Verifier())), nil))
 
@@ -87,7 +91,7 @@ func newOrg(t *testing.T, configure ...func(*server.Config)) *org {
 	blobs := must(disk.Open(filepath.Join(o.dir, "blobs")))
 	t.Cleanup(func() { blobs.Close() })
 	cfg := server.Config{
-		Store: o.store, Blobs: blobs, MaxUpload: 8 << 20,
+		Store: o.store, Blobs: blobs, MaxUpload: 8 << 20, LogKey: o.logKey,
 		Logger: server.NewLogger(slog.NewJSONHandler(&syncWriter{w: o.logs}, nil)),
 	}
 	for _, f := range configure {
@@ -378,8 +382,11 @@ func TestConcurrentSameID(t *testing.T) {
 		var a, b server.Receipt
 		json.Unmarshal(bodies[i], &a)
 		json.Unmarshal(bodies[0], &b)
-		if a != b {
+		if !reflect.DeepEqual(a, b) {
 			t.Errorf("upload %d: receipt %+v differs from %+v", i, a, b)
+		}
+		if _, err := a.Verify(o.roster.Log.Note()); err != nil {
+			t.Errorf("upload %d: receipt does not verify: %v", i, err)
 		}
 	}
 	if created != 1 {

@@ -30,6 +30,11 @@ type Receipt struct {
 	Reid *FileRef `json:"reid,omitempty"`
 	// Day is the day the server accepted it.
 	Day string `json:"day"`
+	// Device is the device ID of the token that submitted it, if any.
+	Device string `json:"device,omitempty"`
+	// Log proves that the submission is in the server's log. Receipts of
+	// PUT /submissions/{id} carry it; list entries do not.
+	Log *LogProof `json:"log,omitempty"`
 }
 
 // FileRef names a stored file by digest and size.
@@ -41,8 +46,9 @@ type FileRef struct {
 // Listed is one entry of the submission list.
 type Listed struct {
 	Receipt
-	Device string `json:"device,omitempty"`
-	Seq    int64  `json:"seq"`
+	Seq int64 `json:"seq"`
+	// Leaf is the index of the submission's leaf in the log.
+	Leaf int64 `json:"leaf"`
 }
 
 var idPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -59,7 +65,7 @@ func submissionID(r *http.Request) (string, error) {
 }
 
 func receiptOf(s store.Submission) Receipt {
-	rc := Receipt{ID: s.ID, SHA256: hex.EncodeToString(s.Digest[:]), Size: s.Size, Day: s.Day}
+	rc := Receipt{ID: s.ID, SHA256: hex.EncodeToString(s.Digest[:]), Size: s.Size, Day: s.Day, Device: s.Device}
 	if s.HasReid {
 		rc.Reid = &FileRef{SHA256: hex.EncodeToString(s.ReidDigest[:]), Size: s.ReidSize}
 	}
@@ -121,7 +127,7 @@ func (s *Server) putSubmission(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, store.ErrConflict)
 			return
 		}
-		writeJSON(w, http.StatusOK, receiptOf(e))
+		s.writeReceipt(w, r, http.StatusOK, e)
 		return
 	} else if !errors.Is(err, store.ErrNotFound) {
 		s.fail(w, err)
@@ -152,7 +158,21 @@ func (s *Server) putSubmission(w http.ResponseWriter, r *http.Request) {
 	if !created {
 		status = http.StatusOK
 	}
-	writeJSON(w, status, receiptOf(stored))
+	s.writeReceipt(w, r, status, stored)
+}
+
+// writeReceipt answers with the receipt of sub, proved in the log. If the
+// proof fails, the submission is stored all the same; the client's retry
+// gets its receipt.
+func (s *Server) writeReceipt(w http.ResponseWriter, r *http.Request, status int, sub store.Submission) {
+	rc := receiptOf(sub)
+	p, err := s.logProof(r.Context(), sub.Leaf)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	rc.Log = p
+	writeJSON(w, status, rc)
 }
 
 // putReid stages a re-identification record. It becomes part of the
@@ -331,7 +351,7 @@ func (s *Server) listSubmissions(w http.ResponseWriter, r *http.Request) {
 		Next        int64    `json:"next"`
 	}{Submissions: []Listed{}, Next: after}
 	for _, sub := range subs {
-		out.Submissions = append(out.Submissions, Listed{Receipt: receiptOf(sub), Device: sub.Device, Seq: sub.Seq})
+		out.Submissions = append(out.Submissions, Listed{Receipt: receiptOf(sub), Seq: sub.Seq, Leaf: sub.Leaf})
 		out.Next = sub.Seq
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -351,6 +371,13 @@ func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, reid bool) {
 	sub, err := s.cfg.Store.Submission(r.Context(), id)
 	if err != nil {
 		s.fail(w, err)
+		return
+	}
+	// An interviewer's device may fetch what it submitted itself, to check
+	// that the server still holds it unchanged (testimony verify). It
+	// holds no key that opens either file.
+	if t := tokenOf(r); t.Role == store.Interviewer && (t.Device == "" || t.Device != sub.Device) {
+		s.fail(w, errNotFound)
 		return
 	}
 	key, digest := id, sub.Digest

@@ -22,6 +22,7 @@ Usage:
   testimony roster remove-reviewer  --roster R --admin-key F (--label L | --recipient REC)
   testimony roster remove-custodian --roster R --admin-key F (--label L | --recipient REC)
   testimony roster remove-device    --roster R --admin-key F --id ID
+  testimony roster set-log-key      --roster R --admin-key F --key VERIFIER
   testimony roster show   --roster R [--admin-pub PUB]
   testimony roster verify --roster R --admin-pub PUB [--previous R0]
   testimony roster publish --server URL --token-file ADMIN-TOKEN --roster R
@@ -30,6 +31,10 @@ The roster is the organisation's signed list of reviewers, custodians and
 devices. Every change re-signs it with the admin key and raises its version
 by one; R is replaced in place, atomically. The admin key's passphrase is
 asked on the terminal, or read from --passphrase-file.
+
+set-log-key names the server's log key (the verifier key that 'testimony
+server init' printed): clients then accept only log checkpoints that key
+signed, and push, pull and verify need it.
 
 Labels are visible to anyone who can read the roster, including the server:
 use roles ("reviewer 2"), not full names, where staff names are sensitive.
@@ -49,7 +54,7 @@ func runRoster(e *env, args []string) error {
 	switch sub, args := args[0], args[1:]; sub {
 	case "init":
 		return rosterInit(e, args)
-	case "add-reviewer", "add-custodian", "remove-reviewer", "remove-custodian", "add-device", "remove-device":
+	case "add-reviewer", "add-custodian", "remove-reviewer", "remove-custodian", "add-device", "remove-device", "set-log-key":
 		return rosterChange(e, sub, args)
 	case "show":
 		return rosterShow(e, args)
@@ -99,13 +104,16 @@ func rosterChange(e *env, sub string, args []string) error {
 	adminKey := fs.String("admin-key", "", "admin signing key `FILE`")
 	passFile := fs.String("passphrase-file", "", "read the admin key's passphrase from `F`")
 	device := strings.HasSuffix(sub, "-device")
-	var label, recipient, id, pub *string
-	if device {
+	var label, recipient, id, pub, logKey *string
+	switch {
+	case sub == "set-log-key":
+		logKey = fs.String("key", "", "the server's log verifier `KEY`, as 'server init' printed it, or a file holding it")
+	case device:
 		id = fs.String("id", "", "device `ID` (letters, digits, '.', '_', '-')")
 		if strings.HasPrefix(sub, "add-") {
 			pub = fs.String("public-key", "", "the device's verifier key `PUB`, as keygen --signing printed it, or a file holding it")
 		}
-	} else {
+	default:
 		label = fs.String("label", "", "`LABEL` for the key, like \"reviewer 1\"")
 		recipient = fs.String("recipient", "", "age recipient `REC` (age1pq1… or age1…), or a file holding it")
 	}
@@ -156,6 +164,20 @@ func rosterChange(e *env, sub string, args []string) error {
 		change = func(r *keys.Roster) (string, error) {
 			return fmt.Sprintf("removed device %q", *id), r.RemoveDevice(*id)
 		}
+	case "set-log-key":
+		if err := need(fs, "key"); err != nil {
+			return err
+		}
+		v, err := keys.ParseVerifier(valueOrFile(*logKey))
+		if err != nil {
+			return fmt.Errorf("--key: %w", err)
+		}
+		change = func(r *keys.Roster) (string, error) {
+			if r.Log.String() == v.String() {
+				return "", fmt.Errorf("the roster already names this log key")
+			}
+			return fmt.Sprintf("log key set to %s", v.Note().Name()), r.SetLog(v)
+		}
 	}
 	data, err := os.ReadFile(*path)
 	if err != nil {
@@ -174,6 +196,9 @@ func rosterChange(e *env, sub string, args []string) error {
 	}
 	if device && pub != nil && *pub != "" && strings.TrimSpace(valueOrFile(*pub)) == admin.Verifier() {
 		return fmt.Errorf("--public-key is the admin key; a device needs a signing key of its own")
+	}
+	if logKey != nil && strings.TrimSpace(valueOrFile(*logKey)) == admin.Verifier() {
+		return fmt.Errorf("--key is the admin key; give the log key that 'testimony server init' printed")
 	}
 	what, err := change(r)
 	if err != nil {
@@ -277,6 +302,11 @@ func rosterShow(e *env, args []string) error {
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "organisation: %s\nversion:      %d\nsignature:    %s\nkey kind:     %s\n", r.Org, r.Version, status, kindName(r.Kind()))
+	if r.Log.IsZero() {
+		fmt.Fprintf(w, "log key:      none yet (testimony roster set-log-key)\n")
+	} else {
+		fmt.Fprintf(w, "log key:      %s\n", r.Log)
+	}
 	for _, role := range []struct {
 		name    string
 		members []keys.Member

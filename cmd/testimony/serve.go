@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,7 +33,11 @@ Usage:
 
 The intake server stores sealed testimony it cannot read. 'server init' makes
 DIR (metadata in DIR/meta.db, ciphertext in DIR/blobs/) and pins the admin key
-and the first roster. 'serve' runs it; it needs nothing else installed.
+and the first roster. It also makes the log key (DIR/log.key), which signs the
+checkpoints of the server's transparency log, and prints its verifier key on
+stdout: the admin adds it to the roster with 'testimony roster set-log-key'
+and publishes that roster. 'serve' runs the server; it needs nothing else
+installed.
 
 'admin token' prints a bearer token for ROLE (interviewer, reviewer,
 custodian, admin): the scripting and bootstrap path. 'admin enroll' prints a
@@ -48,6 +54,38 @@ Examples:
   testimony serve --data /srv/testimony --listen 127.0.0.1:8443
   testimony admin enroll --data /srv/testimony --role interviewer --label "laptop 1"
 `
+
+// logKeyFile is the log key's file in the data directory. The server signs
+// checkpoints unattended, so the key is not passphrase-protected: it is
+// protected by the file's mode, like the server's TLS key. Someone who
+// takes it can sign checkpoints, but cannot make a client accept a history
+// that contradicts the checkpoints it kept.
+const logKeyFile = "log.key"
+
+// loadLogKey loads the data directory's log key.
+func loadLogKey(dir string, e *env) (*keys.SigningKey, error) {
+	path := filepath.Join(dir, logKeyFile)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s has no log key (it was made by an older testimony); run 'testimony server init --data %s ...' again to create one", dir, dir)
+	}
+	return keys.LoadSigningKey(path, keys.Unlock{Warn: e.warn})
+}
+
+// createLogKey makes the log key, named for the log it signs, and prints
+// its verifier key alone on a line of stdout.
+func createLogKey(dir string, e *env) error {
+	var b [8]byte
+	rand.Read(b[:])
+	k, err := keys.GenerateSigningKey("testimony-log-" + hex.EncodeToString(b[:]))
+	if err != nil {
+		return err
+	}
+	if err := keys.WriteSigningKeyFile(filepath.Join(dir, logKeyFile), k, nil); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, k.Verifier())
+	return nil
+}
 
 func openData(dir string) (*sqlite.Store, *disk.Store, error) {
 	if fi, err := os.Stat(filepath.Join(dir, "meta.db")); err != nil || !fi.Mode().IsRegular() {
@@ -95,9 +133,21 @@ func runServer(e *env, args []string) error {
 	defer st.Close()
 	admin, _ := keys.ParseVerifier(valueOrFile(*adminPub))
 	if err := st.Init(e.ctx, admin.String(), r.Version, signed); err != nil {
-		if errors.Is(err, store.ErrAlreadyInitialized) {
+		if !errors.Is(err, store.ErrAlreadyInitialized) {
+			return err
+		}
+		// A data directory from before the log gets its log key;
+		// anything else initialized is left alone.
+		if _, err := os.Stat(filepath.Join(*data, logKeyFile)); !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("%s is already initialized", *data)
 		}
+		if err := createLogKey(*data, e); err != nil {
+			return err
+		}
+		e.info("%s was already initialized; created its missing log key (printed above): add it to the roster with 'testimony roster set-log-key' and publish the roster", *data)
+		return nil
+	}
+	if err := createLogKey(*data, e); err != nil {
 		return err
 	}
 	bl, err := disk.Open(filepath.Join(*data, "blobs"))
@@ -105,7 +155,7 @@ func runServer(e *env, args []string) error {
 		return err
 	}
 	bl.Close()
-	e.info("initialized %s for %q with roster version %d; start it with: testimony serve --data %s --listen 127.0.0.1:8443", *data, r.Org, r.Version, *data)
+	e.info("initialized %s for %q with roster version %d; the log key's verifier is printed above: add it to the roster with 'testimony roster set-log-key --key VERIFIER' and publish it; start the server with: testimony serve --data %s --listen 127.0.0.1:8443", *data, r.Org, r.Version, *data)
 	return nil
 }
 
@@ -130,9 +180,13 @@ func runServe(e *env, args []string) error {
 	}
 	defer st.Close()
 	defer bl.Close()
+	logKey, err := loadLogKey(*data, e)
+	if err != nil {
+		return err
+	}
 	log := server.NewLogger(slog.NewJSONHandler(e.stderr, nil))
 	srv, err := server.New(e.ctx, server.Config{Store: st, Blobs: bl, Logger: log, MaxUpload: *maxUpload,
-		RatePerAddress: *perAddress, RatePerToken: *perToken})
+		RatePerAddress: *perAddress, RatePerToken: *perToken, LogKey: logKey})
 	if err != nil {
 		return err
 	}
