@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/term"
 
+	"testimony/internal/auditlog"
 	"testimony/internal/durable"
 	"testimony/keys"
 	"testimony/server"
@@ -28,8 +29,9 @@ import (
 const clientHelp = `
 Usage:
   testimony enroll --server URL --code CODE --out TOKEN-FILE [--device-key K --device-id ID]
-  testimony push --server URL --token-file F --receipts DIR FILE.age...
-  testimony pull --server URL --token-file F --out DIR
+  testimony push --server URL --token-file F --roster R --admin-pub PUB --receipts DIR FILE.age...
+  testimony pull --server URL --token-file F --roster R --admin-pub PUB --out DIR [--receipts DIR]
+  testimony verify --server URL --token-file F --roster R --admin-pub PUB --receipts DIR
 
 enroll exchanges a single-use code from the admin for a token of your own,
 written to TOKEN-FILE (mode 0600). An interviewer's laptop also registers its
@@ -38,17 +40,33 @@ roster.
 
 push uploads sealed files named <id>.age (seal --out DIR names them so),
 with <id>.reid.age beside one if there is one. Retrying is safe: the same
-file under the same ID is accepted once. Each receipt is checked and kept in
-DIR/<id>.json.
+file under the same ID is accepted once. An upload counts as done only when
+its receipt proves, with a checkpoint signed by the log key the roster names,
+that the server's append-only log holds it. Receipts are kept in
+DIR/<id>.json and every checkpoint seen in DIR/checkpoints/.
 
 pull downloads what is new into DIR as <id>.age (reviewers) or <id>.reid.age
-(custodians), checks each file's SHA-256, and picks up where it stopped.
+(custodians), checks that the log holds each file as listed before taking
+it, checks each file's SHA-256, and picks up where it stopped. It keeps a
+receipt for each file (in DIR/receipts unless --receipts says otherwise).
+
+verify checks that the server still holds everything it gave receipts for:
+each receipt's entry is still in the log, the log still extends every
+checkpoint kept in DIR/checkpoints (it was not rolled back or forked), and
+the file the server returns now has the SHA-256 the receipt names. It lists
+every problem, naming the submission, and exits with status 9 if there is
+any. Reviewers check sealed files, custodians re-identification records, and
+an interviewer's laptop both, for what it submitted itself.
 
 Examples:
   testimony enroll --server https://intake.example.org --code ABCDE-FGHIJ-KLMNO-PQRST \
       --device-key laptop-1.key --device-id laptop-1 --out token.txt
-  testimony push --server https://intake.example.org --token-file token.txt --receipts receipts/ outbox/*.age
-  testimony pull --server https://intake.example.org --token-file token.txt --out inbox/
+  testimony push --server https://intake.example.org --token-file token.txt \
+      --roster roster.txt --admin-pub admin.pub --receipts receipts/ outbox/*.age
+  testimony pull --server https://intake.example.org --token-file token.txt \
+      --roster roster.txt --admin-pub admin.pub --out inbox/
+  testimony verify --server https://intake.example.org --token-file token.txt \
+      --roster roster.txt --admin-pub admin.pub --receipts receipts/
 `
 
 // client talks to the intake server.
@@ -214,15 +232,21 @@ func runPush(e *env, args []string) error {
 	srv := fs.String("server", "", "server `URL`")
 	tokenFile := fs.String("token-file", "", "your token `FILE`")
 	receipts := fs.String("receipts", "", "`DIR` to keep receipts in")
+	rosterPath := fs.String("roster", "", "the pinned roster `R`, which names the server's log key")
+	adminPub := fs.String("admin-pub", "", "the admin verifier key `PUB` (or a file holding it)")
 	files, err := parse(fs, args)
 	if err == nil {
-		err = need(fs, "server", "token-file", "receipts")
+		err = need(fs, "server", "token-file", "roster", "admin-pub", "receipts")
 	}
 	if err != nil {
 		return err
 	}
 	if len(files) == 0 {
 		return usagef("push: give the sealed files to upload")
+	}
+	_, logKey, err := logRoster(*rosterPath, *adminPub)
+	if err != nil {
+		return err
 	}
 	c, err := newClient(*srv, *tokenFile, e)
 	if err != nil {
@@ -234,13 +258,21 @@ func runPush(e *env, args []string) error {
 	failed := 0
 	for _, path := range files {
 		rc, err := c.pushOne(e.ctx, path)
+		var cp auditlog.Checkpoint
+		if err == nil {
+			if cp, err = rc.Verify(logKey); err != nil {
+				err = fmt.Errorf("the server accepted the file, but its receipt does not prove that its log holds it (%w); the upload does not count: push again, and if this repeats, tell the admin", err)
+			}
+		}
 		if err != nil {
 			failed++
 			fmt.Fprintf(e.stderr, "testimony: %s: %v\n", path, err)
 			continue
 		}
-		b, _ := json.MarshalIndent(rc, "", "  ")
-		if err := durable.Replace(filepath.Join(*receipts, rc.ID+".json"), append(b, '\n'), 0o600); err != nil {
+		if err := keepCheckpoint(*receipts, cp, []byte(rc.Log.Checkpoint)); err != nil {
+			return err
+		}
+		if err := writeReceipt(*receipts, rc); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%s\t%s\taccepted %s\n", rc.ID, path, rc.Day)
@@ -265,11 +297,13 @@ func (c *client) pushOne(ctx context.Context, path string) (*server.Receipt, err
 	}
 	header := http.Header{}
 	reidPath := strings.TrimSuffix(path, ".age") + ".reid.age"
+	var reidDigest *[32]byte
 	if _, err := os.Stat(reidPath); err == nil {
 		rd, _, err := fileDigest(reidPath)
 		if err != nil {
 			return nil, err
 		}
+		reidDigest = &rd
 		if err := c.withRetries(ctx, func() error {
 			_, err := c.upload(ctx, "/submissions/"+id+"/reid", reidPath, rd, nil, http.StatusAccepted, http.StatusOK)
 			return err
@@ -291,6 +325,9 @@ func (c *client) pushOne(ctx context.Context, path string) (*server.Receipt, err
 	}
 	if rc.ID != id || rc.SHA256 != hex.EncodeToString(digest[:]) || rc.Size != size {
 		return nil, fmt.Errorf("the server's receipt does not match the file (id %q, sha256 %s, size %d)", rc.ID, rc.SHA256, rc.Size)
+	}
+	if (rc.Reid == nil) != (reidDigest == nil) || (reidDigest != nil && rc.Reid.SHA256 != hex.EncodeToString(reidDigest[:])) {
+		return nil, errors.New("the server's receipt does not match the re-identification record sent with the file")
 	}
 	return &rc, nil
 }
@@ -345,15 +382,27 @@ func runPull(e *env, args []string) error {
 	srv := fs.String("server", "", "server `URL`")
 	tokenFile := fs.String("token-file", "", "your token `FILE`")
 	out := fs.String("out", "", "`DIR` to download into")
-	if err := parseFlags(fs, args, "server", "token-file", "out"); err != nil {
+	receipts := fs.String("receipts", "", "`DIR` to keep receipts and checkpoints in (default: OUT/receipts)")
+	rosterPath := fs.String("roster", "", "the pinned roster `R`, which names the server's log key")
+	adminPub := fs.String("admin-pub", "", "the admin verifier key `PUB` (or a file holding it)")
+	if err := parseFlags(fs, args, "server", "token-file", "roster", "admin-pub", "out"); err != nil {
+		return err
+	}
+	if *receipts == "" {
+		*receipts = filepath.Join(*out, "receipts")
+	}
+	_, logKey, err := logRoster(*rosterPath, *adminPub)
+	if err != nil {
 		return err
 	}
 	c, err := newClient(*srv, *tokenFile, e)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*out, 0o700); err != nil {
-		return fmt.Errorf("failed to create %s: %w", *out, err)
+	for _, d := range []string{*out, *receipts} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return fmt.Errorf("failed to create %s: %w", d, err)
+		}
 	}
 	// Partial downloads of an interrupted pull are never visible; their
 	// temporary files are removed here.
@@ -378,6 +427,13 @@ func runPull(e *env, args []string) error {
 	cursor := int64(0)
 	if b, err := os.ReadFile(cursorPath); err == nil {
 		cursor, _ = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	}
+	cp, signed, err := c.checkpoint(e.ctx, logKey)
+	if err != nil {
+		return err
+	}
+	if err := keepCheckpoint(*receipts, cp, signed); err != nil {
+		return err
 	}
 	progress := newProgress(e.stderr)
 	got, skipped := 0, 0
@@ -408,12 +464,34 @@ func runPull(e *env, args []string) error {
 				skipped++
 				continue
 			}
+			// Take nothing the log does not hold as listed.
+			if s.Leaf >= cp.Size {
+				if cp, signed, err = c.checkpoint(e.ctx, logKey); err != nil {
+					return err
+				}
+				if err := keepCheckpoint(*receipts, cp, signed); err != nil {
+					return err
+				}
+			}
+			rc := s.Receipt
+			proof, err := c.inclusion(e.ctx, s.Leaf, cp.Size)
+			if err == nil {
+				rc.Log = &server.LogProof{Index: s.Leaf, Proof: proof, Checkpoint: string(signed)}
+				_, err = rc.Verify(logKey)
+			}
+			if err != nil {
+				progress.done()
+				return fmt.Errorf("%s: the server lists this submission, but its log does not hold it as listed: %w; nothing was taken", s.ID, err)
+			}
 			progress.start(s.ID, ref.Size)
 			if err := c.withRetries(e.ctx, func() error {
 				return c.download(e.ctx, "/submissions/"+s.ID+route, dst, ref, progress)
 			}); err != nil {
 				progress.done()
 				return fmt.Errorf("%s: %w", s.ID, err)
+			}
+			if err := writeReceipt(*receipts, &rc); err != nil {
+				return err
 			}
 			got++
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"fmt"
 	"image"
 	"image/color"
@@ -63,6 +64,7 @@ func TestScripts(t *testing.T) {
 			"cut":      cmdCut,
 			"mkjpeg":   cmdMkjpeg,
 			"waitfor":  cmdWaitfor,
+			"sqlexec":  cmdSQLExec,
 		},
 	})
 }
@@ -169,6 +171,21 @@ func lookPath(ts *testscript.TestScript, name string) string {
 		}
 	}
 	return name
+}
+
+// sqlexec DB SQL runs SQL on the SQLite file DB, as someone with the
+// server's disk could, beside a running server.
+func cmdSQLExec(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: sqlexec DB SQL")
+	}
+	db, err := sql.Open("sqlite", ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer db.Close()
+	res, err := db.Exec(args[1])
+	ts.Check(err)
+	n, _ := res.RowsAffected()
+	ts.Logf("%d row(s) changed", n)
 }
 
 // waitfor URL polls URL until it answers 200, for at most ten seconds.

@@ -24,6 +24,7 @@ const (
 	exitUnknownDevice = 6 // open, seal: the device is not in the roster
 	exitBadSignature  = 7 // open: the device signature does not verify
 	exitRoster        = 8 // any command: the roster was rejected
+	exitVerify        = 9 // verify: the server lost, changed or rewrote what it accepted
 )
 
 // usageError is a mistake on the command line.
@@ -61,6 +62,8 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitBadSignature
 	case errors.Is(err, keys.ErrRoster):
 		return exitRoster
+	case errors.Is(err, errVerify):
+		return exitVerify
 	}
 	return exitError
 }
@@ -93,13 +96,15 @@ Server (the central store, which never reads testimony):
   enroll         exchange an enrollment code for a token
   push           upload sealed files and keep the receipts
   pull           download new sealed files (reviewers) or records (custodians)
+  verify         check that the server still holds, unchanged, all it gave receipts for
 
 Demo:
   quickstart     make a demo organisation and seal and open a sample note
 
 Run 'testimony <command> --help' for a command's flags and examples.
 Exit codes: 0 success, 1 error, 2 usage, 3 wrong identity, 4 tampered or not
-a sealed file, 5 truncated, 6 unknown device, 7 bad signature, 8 roster rejected.
+a sealed file, 5 truncated, 6 unknown device, 7 bad signature, 8 roster rejected,
+9 verify found the server's log or files tampered with.
 `
 
 type command struct {
@@ -139,6 +144,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		"enroll":     runEnroll,
 		"push":       runPush,
 		"pull":       runPull,
+		"verify":     runVerify,
 	}
 	switch args[0] {
 	case "help", "-h", "--help", "-help":

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"testimony/internal/auditlog"
+	"testimony/internal/durable"
+	"testimony/keys"
+	"testimony/server"
+)
+
+// logRoster loads the pinned roster and returns it with the log key it
+// names; clients trust the server's log only through it.
+func logRoster(rosterPath, adminPub string) (*keys.Roster, note.Verifier, error) {
+	r, err := loadRoster(rosterPath, adminPub, "", false)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.Log.IsZero() {
+		return nil, nil, fmt.Errorf("the roster (version %d) names no log key, so the server's receipts cannot be checked: ask the admin for a roster with the server's log key ('testimony roster set-log-key')", r.Version)
+	}
+	return r, r.Log.Note(), nil
+}
+
+// checkpoint fetches the server's current checkpoint and checks its
+// signature.
+func (c *client) checkpoint(ctx context.Context, key note.Verifier) (auditlog.Checkpoint, []byte, error) {
+	var signed []byte
+	err := c.withRetries(ctx, func() error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url("/log/checkpoint"), nil)
+		if err != nil {
+			return err
+		}
+		resp, err := c.do(req, http.StatusOK)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		signed, err = io.ReadAll(io.LimitReader(resp.Body, auditlog.MaxCheckpointSize+1))
+		if err != nil {
+			return &retryable{fmt.Errorf("failed to read the checkpoint: %w", err)}
+		}
+		return nil
+	})
+	if err != nil {
+		return auditlog.Checkpoint{}, nil, err
+	}
+	cp, err := auditlog.Open(signed, key)
+	if err != nil {
+		return auditlog.Checkpoint{}, nil, fmt.Errorf("the server's log checkpoint: %w", err)
+	}
+	return cp, signed, nil
+}
+
+func (c *client) inclusion(ctx context.Context, index, size int64) ([][]byte, error) {
+	var p server.InclusionProof
+	if err := c.getJSON(ctx, fmt.Sprintf("/log/inclusion?index=%d&size=%d", index, size), &p); err != nil {
+		return nil, err
+	}
+	return p.Proof, nil
+}
+
+func (c *client) consistency(ctx context.Context, from, to int64) ([][]byte, error) {
+	var p server.ConsistencyProof
+	if err := c.getJSON(ctx, fmt.Sprintf("/log/consistency?from=%d&to=%d", from, to), &p); err != nil {
+		return nil, err
+	}
+	return p.Proof, nil
+}
+
+// checkpointsDir is where a receipts directory keeps every checkpoint its
+// owner has seen, as evidence: one file per tree, named by size and root.
+const checkpointsDir = "checkpoints"
+
+// keepCheckpoint stores a signed checkpoint in the receipts directory dir,
+// unless it is there already.
+func keepCheckpoint(dir string, cp auditlog.Checkpoint, signed []byte) error {
+	d := filepath.Join(dir, checkpointsDir)
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		return fmt.Errorf("failed to keep the checkpoint: %w", err)
+	}
+	name := filepath.Join(d, fmt.Sprintf("%d-%s", cp.Size, hex.EncodeToString(cp.Root[:8])))
+	if _, err := os.Stat(name); err == nil {
+		return nil
+	}
+	if err := durable.WriteNew(name, signed, 0o600); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("failed to keep the checkpoint: %w", err)
+	}
+	return nil
+}
+
+// keptCheckpoint is a checkpoint from the receipts directory.
+type keptCheckpoint struct {
+	cp   auditlog.Checkpoint
+	from string // the file or receipt it came from
+}
+
+// keptCheckpoints returns the distinct checkpoints kept in dir and in the
+// receipts, by size. Files that do not verify are returned as problems.
+func keptCheckpoints(dir string, receipts []keptReceipt, key note.Verifier) ([]keptCheckpoint, []string) {
+	var kept []keptCheckpoint
+	var problems []string
+	seen := map[auditlog.Checkpoint]bool{}
+	add := func(cp auditlog.Checkpoint, from string) {
+		if !seen[cp] {
+			seen[cp] = true
+			kept = append(kept, keptCheckpoint{cp, from})
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, checkpointsDir, "*"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err == nil {
+			var cp auditlog.Checkpoint
+			if cp, err = auditlog.Open(b, key); err == nil {
+				add(cp, f)
+				continue
+			}
+		}
+		problems = append(problems, fmt.Sprintf("kept checkpoint %s cannot be used: %v", f, err))
+	}
+	for _, r := range receipts {
+		if r.cp != nil {
+			add(*r.cp, r.path)
+		}
+	}
+	slices.SortFunc(kept, func(a, b keptCheckpoint) int { return int(a.cp.Size - b.cp.Size) })
+	return kept, problems
+}
+
+// keptReceipt is a receipt from the receipts directory.
+type keptReceipt struct {
+	path string
+	rc   server.Receipt
+	cp   *auditlog.Checkpoint // the checkpoint it proves against, if it verifies
+	err  error                // why it does not verify
+}
+
+// readReceipts reads every <id>.json receipt in dir and checks each one's
+// own proof.
+func readReceipts(dir string, key note.Verifier) ([]keptReceipt, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	var out []keptReceipt
+	for _, f := range files {
+		if !idPattern.MatchString(strings.TrimSuffix(filepath.Base(f), ".json")) {
+			continue
+		}
+		kr := keptReceipt{path: f}
+		b, err := os.ReadFile(f)
+		if err == nil {
+			err = json.Unmarshal(b, &kr.rc)
+		}
+		if err == nil && kr.rc.ID+".json" != filepath.Base(f) {
+			err = fmt.Errorf("it is the receipt of %s", kr.rc.ID)
+		}
+		if err == nil {
+			var cp auditlog.Checkpoint
+			if cp, err = kr.rc.Verify(key); err == nil {
+				kr.cp = &cp
+			}
+		}
+		kr.err = err
+		out = append(out, kr)
+	}
+	return out, nil
+}
+
+// writeReceipt keeps a receipt in dir as <id>.json.
+func writeReceipt(dir string, rc *server.Receipt) error {
+	b, _ := json.MarshalIndent(rc, "", "  ")
+	return durable.Replace(filepath.Join(dir, rc.ID+".json"), append(b, '\n'), 0o600)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
