@@ -59,7 +59,7 @@ func runVerify(e *env, args []string) error {
 		if !errors.Is(err, auditlog.ErrSignature) && !errors.Is(err, auditlog.ErrMalformed) {
 			return err
 		}
-		report("the server's log: %v", err)
+		report("%v", err)
 		return finishVerify(e, problems, 0, 0, nil)
 	}
 
@@ -73,9 +73,9 @@ func runVerify(e *env, args []string) error {
 		}
 		switch err := auditlog.CheckConsistency(k.cp, cur, proof); {
 		case errors.Is(err, auditlog.ErrRollback):
-			report("the log was rolled back: it now has %d entries, but a checkpoint seen before (%s) had %d", cur.Size, k.from, k.cp.Size)
+			report("the log was rolled back: it now has %s, but a checkpoint seen before (%s) had %d", entries(cur.Size), k.from, k.cp.Size)
 		case errors.Is(err, auditlog.ErrFork):
-			report("the log forked: the server's log of %d entries does not extend the log of %d entries seen before (%s): its history was rewritten", cur.Size, k.cp.Size, k.from)
+			report("the log forked: the server's log of %s does not extend the log of %s seen before (%s): its history was rewritten", entries(cur.Size), entries(k.cp.Size), k.from)
 		case err != nil:
 			report("checkpoint %s: %v", k.from, err)
 		}
@@ -84,7 +84,7 @@ func runVerify(e *env, args []string) error {
 	// fork whatever the server says now.
 	for i := 1; i < len(kept); i++ {
 		if kept[i].cp.Size == kept[i-1].cp.Size {
-			report("the log forked: two different checkpoints of %d entries were seen (%s and %s)", kept[i].cp.Size, kept[i-1].from, kept[i].from)
+			report("the log forked: two different checkpoints of %s were seen (%s and %s)", entries(kept[i].cp.Size), kept[i-1].from, kept[i].from)
 		}
 	}
 
@@ -98,7 +98,7 @@ func runVerify(e *env, args []string) error {
 		rc := kr.rc
 		name := fmt.Sprintf("submission %s (log entry %d, accepted %s)", rc.ID, rc.Log.Index, rc.Day)
 		if rc.Log.Index >= cur.Size {
-			report("%s: no longer in the log, which now has %d entries", name, cur.Size)
+			report("%s: no longer in the log, which now has %s", name, entries(cur.Size))
 		} else {
 			leaf, _ := rc.Leaf()
 			proof, err := c.inclusion(e.ctx, rc.Log.Index, cur.Size)
@@ -135,7 +135,7 @@ func finishVerify(e *env, problems []string, receipts, checkpoints int, cur *aud
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %d; the server lost, changed or rewrote what it had accepted, or this client's receipts are damaged: keep the receipts directory as evidence and tell the admin and the reviewers", errVerify, len(problems))
 	}
-	fmt.Fprintf(e.stdout, "OK: %d receipt(s) checked against the log of %d entries; it extends all %d checkpoint(s) seen before\n", receipts, cur.Size, checkpoints)
+	fmt.Fprintf(e.stdout, "OK: %d receipt(s) checked against the log of %s; it extends all %d checkpoint(s) seen before\n", receipts, entries(cur.Size), checkpoints)
 	return nil
 }
 
@@ -208,4 +208,11 @@ func (c *client) checkFile(ctx context.Context, route, want string) (string, err
 		return "", err
 	}
 	return msg, nil
+}
+
+func entries(n int64) string {
+	if n == 1 {
+		return "1 entry"
+	}
+	return fmt.Sprintf("%d entries", n)
 }
