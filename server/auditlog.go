@@ -118,11 +118,18 @@ func (s *Server) checkpoint(ctx context.Context) (*treeHead, error) {
 	return h, nil
 }
 
-// logProof proves the leaf at index against a current checkpoint.
+// logProof proves the leaf at index against a recent checkpoint: the newest
+// one signed, if its tree holds the leaf, so that concurrent uploads share
+// one signature per batch instead of one each.
 func (s *Server) logProof(ctx context.Context, index int64) (*LogProof, error) {
-	h, err := s.checkpoint(ctx)
-	if err != nil {
-		return nil, err
+	s.heads.mu.Lock()
+	h := s.heads.head
+	s.heads.mu.Unlock()
+	if h == nil || h.cp.Size <= index {
+		var err error
+		if h, err = s.checkpoint(ctx); err != nil {
+			return nil, err
+		}
 	}
 	p, err := tlog.ProveRecord(h.cp.Size, index, s.hashReader(ctx))
 	if err != nil {

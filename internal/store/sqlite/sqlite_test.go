@@ -582,6 +582,9 @@ func BenchmarkLogAppend(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			if n < 3 {
+				return
+			}
 			reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) { return s.LogHashes(context.Background(), idx) })
 			inc, err := tlog.ProveRecord(n, n/3, reader)
 			if err != nil {
