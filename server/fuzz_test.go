@@ -1,8 +1,15 @@
 package server
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"testimony/internal/auditlog"
+	"testimony/keys"
 )
 
 // FuzzParseContentDigest: no panic, and an accepted header formats back to
@@ -61,6 +68,73 @@ func FuzzEnrollmentCodeHash(f *testing.F) {
 		}, c)
 		if EnrollmentCodeHash(typed) != EnrollmentCodeHash(c) {
 			t.Fatalf("%q: the hash depends on case or dashes", c)
+		}
+	})
+}
+
+// FuzzReceiptVerify: a receipt read from a server or from disk, however
+// mangled, never panics Verify; and whatever verifies has a leaf that is in
+// the tree of the checkpoint it names, signed by the log key. The seed is a
+// real receipt for a three-leaf log.
+func FuzzReceiptVerify(f *testing.F) {
+	key, err := keys.GenerateSigningKey("testimony-log-fuzz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	v, _ := keys.ParseVerifier(key.Verifier())
+	var hashes []tlog.Hash
+	r := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = hashes[x]
+		}
+		return out, nil
+	})
+	var rcs []Receipt
+	for i := range 3 {
+		rc := Receipt{ID: fmt.Sprintf("%032x", i), SHA256: fmt.Sprintf("%064x", i+1), Day: "2026-11-22", Device: "laptop-1"}
+		if i == 1 {
+			rc.Reid = &FileRef{SHA256: fmt.Sprintf("%064x", 9)}
+		}
+		leaf, err := rc.Leaf()
+		if err != nil {
+			f.Fatal(err)
+		}
+		hs, _ := tlog.StoredHashes(int64(i), leaf, r)
+		hashes = append(hashes, hs...)
+		rcs = append(rcs, rc)
+	}
+	root, _ := tlog.TreeHash(3, r)
+	signed, err := auditlog.Sign(auditlog.Checkpoint{Origin: key.Name(), Size: 3, Root: root}, key)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for i, rc := range rcs {
+		p, _ := tlog.ProveRecord(3, int64(i), r)
+		rc.Log = &LogProof{Index: int64(i), Proof: auditlog.Wire(p), Checkpoint: string(signed)}
+		b, _ := json.Marshal(rc)
+		if _, err := rc.Verify(v.Note()); err != nil {
+			f.Fatalf("seed receipt %d does not verify: %v", i, err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"id":"x","log":{"index":-1,"proof":[""],"checkpoint":""}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var rc Receipt
+		if json.Unmarshal(b, &rc) != nil {
+			return
+		}
+		cp, err := rc.Verify(v.Note())
+		if err != nil {
+			return
+		}
+		// Whatever verifies is a real leaf of the signed three-leaf tree.
+		leaf, err := rc.Leaf()
+		if err != nil || cp.Size != 3 || cp.Root != root || rc.Log.Index < 0 || rc.Log.Index >= 3 {
+			t.Fatalf("verified a receipt outside the signed tree: %+v", rc)
+		}
+		if auditlog.LeafHash(leaf) != hashes[tlog.StoredHashIndex(0, rc.Log.Index)] {
+			t.Fatalf("verified a leaf that is not in the tree: %s", leaf)
 		}
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"testimony/internal/auditlog"
 	"testimony/internal/envelope"
 	"testimony/keys"
 	"testimony/server"
@@ -61,7 +62,11 @@ func TestServeSurvivesKill9(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, "roster.txt"), signed, 0o644)
 	data := filepath.Join(dir, "srv")
-	run("server", "init", "--data", data, "--admin-pub", admin.Verifier(), "--roster", filepath.Join(dir, "roster.txt"))
+	logPub := run("server", "init", "--data", data, "--admin-pub", admin.Verifier(), "--roster", filepath.Join(dir, "roster.txt"))
+	logKey, err := keys.ParseVerifier(logPub)
+	if err != nil {
+		t.Fatalf("server init printed no log key: %v", err)
+	}
 	upTok := run("admin", "token", "--data", data, "--role", "interviewer", "--label", "laptop 1")
 	revTok := run("admin", "token", "--data", data, "--role", "reviewer", "--label", "reviewer 1")
 
@@ -214,6 +219,35 @@ func TestServeSurvivesKill9(t *testing.T) {
 	for id := range acked {
 		if !listed[id] {
 			t.Errorf("acknowledged %s is not listed after the crashes", id)
+		}
+	}
+	// The log holds exactly the listed submissions, in order: each leaf
+	// was committed with its submission, across every kill.
+	_, cpText := get("/api/v1/log/checkpoint")
+	cp, err := auditlog.Open(cpText, logKey.Note())
+	if err != nil {
+		t.Fatalf("checkpoint after the crashes: %v", err)
+	}
+	if cp.Size != int64(len(list.Submissions)) {
+		t.Errorf("the log has %d leaves, the listing %d submissions", cp.Size, len(list.Submissions))
+	}
+	for i, s := range list.Submissions {
+		if s.Leaf != int64(i) {
+			t.Errorf("submission %d has leaf %d", i, s.Leaf)
+			continue
+		}
+		if i%50 != 0 && i != len(list.Submissions)-1 {
+			continue // a sample keeps the test fast
+		}
+		var p server.InclusionProof
+		_, body := get(fmt.Sprintf("/api/v1/log/inclusion?index=%d&size=%d", i, cp.Size))
+		json.Unmarshal(body, &p)
+		leaf, err := s.Receipt.Leaf()
+		if err == nil {
+			err = auditlog.CheckInclusion(cp, s.Leaf, leaf, p.Proof)
+		}
+		if err != nil {
+			t.Errorf("submission %d is not in the log as listed: %v", i, err)
 		}
 	}
 	// Nothing partial is left in the blob directory once the server has
