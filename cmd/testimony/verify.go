@@ -36,14 +36,6 @@ func runVerify(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var who struct{ Role, Device string }
-	if err := c.getJSON(e.ctx, "/whoami", &who); err != nil {
-		return err
-	}
-	if who.Role == "interviewer" && who.Device == "" {
-		e.warn("this token is bound to no device, so the server does not let it fetch files: only the log is checked; a token from 'testimony enroll --device-key' can check the files too")
-		who.Role = "interviewer without device"
-	}
 	rcs, err := readReceipts(*receipts, logKey)
 	if err != nil {
 		return err
@@ -51,6 +43,14 @@ func runVerify(e *env, args []string) error {
 	kept, problems := keptCheckpoints(*receipts, rcs, logKey)
 	if len(rcs) == 0 && len(kept) == 0 {
 		return fmt.Errorf("%s holds no receipts or checkpoints: give the --receipts directory that push or pull wrote", *receipts)
+	}
+	var who struct{ Role, Device string }
+	if err := c.getJSON(e.ctx, "/whoami", &who); err != nil {
+		return err
+	}
+	if who.Role == "interviewer" && who.Device == "" {
+		e.warn("this token is bound to no device, so the server does not let it fetch files: only the log is checked; a token from 'testimony enroll --device-key' can check the files too")
+		who.Role = "interviewer without device"
 	}
 	report := func(format string, args ...any) {
 		problems = append(problems, fmt.Sprintf(format, args...))
