@@ -238,6 +238,9 @@ func ParseCheckpoint(text string) (Checkpoint, error) {
 // Sign returns the checkpoint as a note signed by the log key. The origin
 // must be the key's name.
 func Sign(c Checkpoint, log note.Signer) ([]byte, error) {
+	if _, err := ParseCheckpoint(c.Text()); err != nil {
+		return nil, fmt.Errorf("refusing to sign a checkpoint clients would reject: %w", err)
+	}
 	if c.Origin != log.Name() {
 		return nil, fmt.Errorf("checkpoint origin %q is not the log key's name %q", c.Origin, log.Name())
 	}
