@@ -11,6 +11,7 @@ import (
 const keygenHelp = `
 Usage: testimony keygen --out FILE [--classic] [--passphrase-file F | --insecure-no-passphrase]
        testimony keygen --signing --out FILE [--name NAME] [...]
+       testimony keygen --pseudonym --out FILE [...]
 
 Makes a new key and writes it to FILE (mode 0600; never overwrites). The file
 is protected by a passphrase, asked twice on the terminal or read from the
@@ -27,8 +28,15 @@ roster) or for a device (to sign what it seals), and prints the verifier key
 on stdout: that string is what --admin-pub and 'roster add-device
 --public-key' take.
 
+With --pseudonym it makes the organisation's 256-bit pseudonym key, which
+picks each person's pseudonym (testimony redact, seal --entities). Make it
+once and copy the file to every interviewer's desk; it never goes to the
+server. Anyone holding it can test a guessed real name against a
+pseudonym, so protect it like a reviewer key.
+
 Examples:
   testimony keygen --out reviewer-1.key
+  testimony keygen --pseudonym --out pseudonym.key
   testimony keygen --signing --name admin --out admin.key
   testimony keygen --signing --name laptop-1 --out laptop-1.key
 `
@@ -38,6 +46,7 @@ func runKeygen(e *env, args []string) error {
 	out := fs.String("out", "", "`FILE` to write the new key to (must not exist)")
 	classic := fs.Bool("classic", false, "make a classic X25519 identity instead of a post-quantum one")
 	signing := fs.Bool("signing", false, "make an ed25519 signing key (admin or device) instead of an age identity")
+	pseudonym := fs.Bool("pseudonym", false, "make the organisation's pseudonym key instead of an age identity")
 	name := fs.String("name", "", "`NAME` embedded in a signing key (default: the file name without extension)")
 	passFile := fs.String("passphrase-file", "", "read the new passphrase from the first line of `F`")
 	insecure := fs.Bool("insecure-no-passphrase", false, "write the key unprotected (tests and demos only)")
@@ -46,6 +55,9 @@ func runKeygen(e *env, args []string) error {
 	}
 	if *signing && *classic {
 		return usagef("keygen: --classic applies to age identities, not to --signing keys")
+	}
+	if *pseudonym && (*signing || *classic || *name != "") {
+		return usagef("keygen: --pseudonym takes no --signing, --classic or --name")
 	}
 	if *name != "" && !*signing {
 		return usagef("keygen: --name applies to --signing keys")
@@ -59,6 +71,17 @@ func runKeygen(e *env, args []string) error {
 	pass, err := e.newPassphrase(*passFile, *insecure)
 	if err != nil {
 		return err
+	}
+	if *pseudonym {
+		k, err := keys.GeneratePseudonymKey()
+		if err != nil {
+			return err
+		}
+		if err := keys.WritePseudonymKeyFile(*out, k, pass); err != nil {
+			return err
+		}
+		e.info("wrote the pseudonym key to %s; copy it to every interviewer's desk, never to the server", *out)
+		return nil
 	}
 	if *signing {
 		k, err := keys.GenerateSigningKey(*name)
