@@ -25,6 +25,7 @@ const (
 	exitBadSignature  = 7 // open: the device signature does not verify
 	exitRoster        = 8 // any command: the roster was rejected
 	exitVerify        = 9 // verify: the server lost, changed or rewrote what it accepted
+	exitFlags         = 3 // redact, seal --entities: flags need a decision
 )
 
 // usageError is a mistake on the command line.
@@ -64,6 +65,10 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitRoster
 	case errors.Is(err, errVerify):
 		return exitVerify
+	case errors.Is(err, errFlags):
+		return exitFlags
+	case errors.As(err, new(badInputError)):
+		return exitUsage
 	}
 	return exitError
 }
@@ -85,6 +90,7 @@ Roster (the admin's signed list of keys):
   roster verify  check a roster's signature and rules
 
 Testimony:
+  redact         replace declared names and places with pseudonyms, mask identifiers
   seal           encrypt a note, answers and attachments to the reviewers
   open           decrypt and authenticate a sealed file
 
@@ -102,8 +108,9 @@ Demo:
   quickstart     make a demo organisation and seal and open a sample note
 
 Run 'testimony <command> --help' for a command's flags and examples.
-Exit codes: 0 success, 1 error, 2 usage, 3 wrong identity, 4 tampered or not
-a sealed file, 5 truncated, 6 unknown device, 7 bad signature, 8 roster rejected,
+Exit codes: 0 success, 1 error, 2 usage or bad input, 3 wrong identity (open)
+or flags to decide (redact, seal --entities), 4 tampered or not a sealed
+file, 5 truncated, 6 unknown device, 7 bad signature, 8 roster rejected,
 9 verify found the server's log or files tampered with.
 `
 
@@ -135,6 +142,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	commands := map[string]func(*env, []string) error{
 		"keygen":     runKeygen,
 		"roster":     runRoster,
+		"redact":     runRedact,
 		"seal":       runSeal,
 		"open":       runOpen,
 		"quickstart": runQuickstart,

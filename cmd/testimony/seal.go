@@ -11,6 +11,7 @@ import (
 
 	"testimony/internal/durable"
 	"testimony/internal/envelope"
+	"testimony/internal/pseudonym"
 	"testimony/keys"
 )
 
@@ -19,6 +20,8 @@ Usage: testimony seal --roster R --admin-pub PUB --device-key K --device-id ID
                       --note FILE [--answers FILE.json] [--attach FILE]...
                       --out OUT.age [--day YYYY-MM-DD] [--language TAG]
                       [--form ID/VERSION] [--subject PSEUDONYM] [--previous R0]
+                      [--entities ENTITIES.json --pseudonym-key KEY
+                       [--accept-flag ID]... [--reid-out FILE.age]]
 
 Encrypts a note, optional survey answers and attachments to every reviewer in
 the roster, signed by this device. The roster is checked first (signature by
@@ -30,6 +33,15 @@ Attachments are stored as attachments/01.jpg, 02.m4a, …: their names are
 dropped, because file names often name people. Metadata (EXIF, GPS, text) is
 removed from JPEG and PNG images; other formats are sealed as they are, with
 a warning.
+
+With --entities and --pseudonym-key, the note and every text in the answers
+are pseudonymized first, as 'testimony redact' does. Sealing is refused while
+flags remain (suspected undeclared names, generalized places): declare what
+they point at, or accept each one with --accept-flag ID. The
+re-identification record (which real spellings became which pseudonym, and
+what was masked) is sealed to the roster's custodians only, beside the sealed
+file as <id>.reid.age (or at --reid-out); a reviewer's identity cannot open
+it.
 
 OUT.age is a standard age file; it is written only when complete, and never
 over an existing file. If --out is a directory, the file is named <id>.age in
@@ -58,8 +70,20 @@ func runSeal(e *env, args []string) error {
 	form := fs.String("form", "", "form `ID/VERSION` (default note/1)")
 	subject := fs.String("subject", "", "the subject's `PSEUDONYM`, if any")
 	passFile := fs.String("passphrase-file", "", "read the device key's passphrase from `F`")
+	entities := fs.String("entities", "", "pseudonymize first, with the entities `FILE` (JSON)")
+	keyPath := fs.String("pseudonym-key", "", "the organisation's pseudonym key `FILE` (with --entities)")
+	keyPass := fs.String("pseudonym-passphrase-file", "", "read the pseudonym key's passphrase from `F`")
+	reidOut := fs.String("reid-out", "", "the re-identification record `FILE.age` (default: beside the sealed file, <id>.reid.age)")
+	var accepted multiFlag
+	fs.Var(&accepted, "accept-flag", "seal although flag `ID` remains (repeat for more)")
 	if err := parseFlags(fs, args, "roster", "admin-pub", "device-key", "device-id", "note", "out"); err != nil {
 		return err
+	}
+	if (*entities == "") != (*keyPath == "") {
+		return usagef("seal: give both --entities and --pseudonym-key, or neither")
+	}
+	if *entities == "" && (*reidOut != "" || len(accepted) > 0) {
+		return usagef("seal: --reid-out and --accept-flag go with --entities")
 	}
 	roster, err := loadRoster(*rosterPath, *adminPub, *previous, false)
 	if err != nil {
@@ -71,6 +95,19 @@ func runSeal(e *env, args []string) error {
 	}
 	if *answersPath != "" {
 		if c.Answers, err = readInput(e, *answersPath, envelope.MaxAnswersSize, "answers"); err != nil {
+			return err
+		}
+	}
+	var reids []pseudonym.Reid
+	if *entities != "" {
+		if len(roster.Custodians) == 0 {
+			return errors.New("the roster has no custodians, so the re-identification record cannot be sealed to anyone: ask the admin to add a custodian (roster add-custodian)")
+		}
+		r, err := loadRedactor(e, *entities, *keyPath, *keyPass)
+		if err != nil {
+			return err
+		}
+		if reids, err = pseudonymizeContents(e, r, &c, accepted); err != nil {
 			return err
 		}
 	}
@@ -91,6 +128,19 @@ func runSeal(e *env, args []string) error {
 	if fi, err := os.Stat(*out); (err == nil && fi.IsDir()) || strings.HasSuffix(*out, string(os.PathSeparator)) {
 		*out = filepath.Join(*out, id+".age")
 	}
+	var reid *durable.File
+	if *entities != "" {
+		if *reidOut == "" {
+			*reidOut = strings.TrimSuffix(*out, ".age") + ".reid.age"
+		}
+		if reid, err = durable.Create(*reidOut, 0o600); err != nil {
+			return err
+		}
+		defer reid.Abort()
+		if err := sealReid(reid, roster, reids); err != nil {
+			return err
+		}
+	}
 	f, err := durable.Create(*out, 0o644)
 	if err != nil {
 		return err
@@ -102,6 +152,14 @@ func runSeal(e *env, args []string) error {
 	})
 	if err != nil {
 		return err
+	}
+	// The record first: a record without its sealed file is harmless, a
+	// sealed file without its record would lose the custodian's mapping.
+	if reid != nil {
+		if err := reid.Commit(); err != nil {
+			return err
+		}
+		e.info("sealed the re-identification record to %d custodian(s): %s", len(roster.Custodians), *reidOut)
 	}
 	if err := f.Commit(); err != nil {
 		return err

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"filippo.io/age"
+
+	"testimony/internal/durable"
+	"testimony/internal/envelope"
+	"testimony/internal/pseudonym"
+	"testimony/keys"
+)
+
+const redactHelp = `
+Usage: testimony redact --entities ENTITIES.json --pseudonym-key KEY
+                        [--report REPORT.json] [--reid-out REID.json] < note.md > redacted.md
+
+Reads a note on standard input and writes it on standard output with every
+declared person and place replaced by its pseudonym — in every spelling:
+Hangul with its particles, the North and South spellings (리/이), the
+romanizations in use, Chinese characters — and with phone numbers, e-mail
+addresses, ID and passport numbers, exact birth dates and messenger IDs
+masked. Words that look like names nobody declared, and places from the
+bundled gazetteer, are flagged (places are generalized to their province).
+
+ENTITIES.json declares the people and places of the interview:
+
+  {"people": [{"id": "p1", "names": ["김석한", "Kim Suk-Han"], "aliases": ["金錫漢"], "sex": "m"}],
+   "places": [{"id": "l1", "names": ["혜산", "Hyesan"]}]}
+
+KEY is the organisation's pseudonym key (testimony keygen --pseudonym): the
+same person gets the same pseudonym in every note.
+
+--report writes what was done (replacements, flags, masked items, with their
+places in the output) and never any real text. --reid-out writes the
+re-identification record — which real spellings became which pseudonym — for
+the custodian: it holds real names, so it is written mode 0600 and never over
+an existing file; 'testimony seal --entities' encrypts it to the custodians
+instead.
+
+Exit status: 0 nothing needs a decision; 3 flags remain (they are listed on
+stderr by ID and line; declare what they point at, or accept them with
+'seal --accept-flag ID'); 2 bad input.
+
+Example:
+  testimony redact --entities entities.json --pseudonym-key pseudonym.key \
+      --report report.json < note.md > note.redacted.md
+`
+
+// errFlags is the error of a redaction that left flags to decide.
+var errFlags = errors.New("flags need a decision")
+
+// badInputError is input that cannot be used: exit status 2.
+type badInputError struct{ error }
+
+func (e badInputError) Unwrap() error { return e.error }
+
+// loadRedactor reads the entities file and the pseudonym key.
+func loadRedactor(e *env, entitiesPath, keyPath, passFile string) (*pseudonym.Redactor, error) {
+	data, err := os.ReadFile(entitiesPath)
+	if err != nil {
+		return nil, badInputError{fmt.Errorf("failed to read the entities file: %w", err)}
+	}
+	ents, err := pseudonym.ParseEntities(data)
+	if err != nil {
+		return nil, badInputError{fmt.Errorf("%s: %w", entitiesPath, err)}
+	}
+	key, err := keys.LoadPseudonymKey(keyPath, e.unlock(passFile))
+	if err != nil {
+		return nil, err
+	}
+	r, err := pseudonym.New(ents, key)
+	if err != nil {
+		return nil, badInputError{fmt.Errorf("%s: %w", entitiesPath, err)}
+	}
+	return r, nil
+}
+
+func runRedact(e *env, args []string) error {
+	fs := e.flagSet("redact", redactHelp)
+	entities := fs.String("entities", "", "the entities `FILE` (JSON) declaring people and places")
+	keyPath := fs.String("pseudonym-key", "", "the organisation's pseudonym key `FILE`")
+	report := fs.String("report", "", "write the report to `FILE` (JSON, no real text)")
+	reidOut := fs.String("reid-out", "", "write the re-identification record to `FILE` (JSON, real names: for the custodian)")
+	passFile := fs.String("passphrase-file", "", "read the pseudonym key's passphrase from `F`")
+	if err := parseFlags(fs, args, "entities", "pseudonym-key"); err != nil {
+		return err
+	}
+	for _, p := range []string{*report, *reidOut} {
+		if p != "" {
+			if _, err := os.Stat(p); err == nil {
+				return usagef("redact: %s already exists; refusing to overwrite it", p)
+			}
+		}
+	}
+	r, err := loadRedactor(e, *entities, *keyPath, *passFile)
+	if err != nil {
+		return err
+	}
+	in, err := io.ReadAll(io.LimitReader(e.stdin, envelope.MaxNoteSize+1))
+	if err != nil {
+		return fmt.Errorf("failed to read the note: %w", err)
+	}
+	if len(in) > envelope.MaxNoteSize {
+		return badInputError{fmt.Errorf("the note is larger than %d MiB", envelope.MaxNoteSize>>20)}
+	}
+	if !utf8.Valid(in) {
+		return badInputError{errors.New("the note is not UTF-8 text: save it as UTF-8 and try again")}
+	}
+	res := r.Redact(string(in))
+	if *report != "" {
+		b, _ := json.MarshalIndent(res.Report, "", "  ")
+		if err := durable.WriteNew(*report, append(b, '\n'), 0o600); err != nil {
+			return err
+		}
+	}
+	if *reidOut != "" {
+		b, _ := json.MarshalIndent(res.Reid, "", "  ")
+		if err := durable.WriteNew(*reidOut, append(b, '\n'), 0o600); err != nil {
+			return err
+		}
+	}
+	if _, err := io.WriteString(e.stdout, res.Text); err != nil {
+		return err
+	}
+	return flagsError(e, res.Text, res.Report.Flags, nil)
+}
+
+// flagsError lists the flags not in accepted on stderr, by ID, line and
+// reason (never the flagged text), and returns errFlags if there are any.
+func flagsError(e *env, text string, flags []pseudonym.Flag, accepted []string) error {
+	var open []pseudonym.Flag
+	for _, f := range flags {
+		if !slices.Contains(accepted, f.ID) {
+			open = append(open, f)
+		}
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	for _, f := range open {
+		line := 1 + strings.Count(text[:f.Start], "\n")
+		fmt.Fprintf(e.stderr, "testimony: %s, line %d: %s; %s\n", f.ID, line, f.Reason, f.Suggestion)
+	}
+	return fmt.Errorf("%w: %d flag(s) listed above", errFlags, len(open))
+}
+
+// pseudonymizeContents pseudonymizes the note and every string in the
+// answers, and fails while flags that were not accepted remain. It returns
+// the re-identification records (the note's first).
+func pseudonymizeContents(e *env, r *pseudonym.Redactor, c *envelope.Contents, accepted []string) ([]pseudonym.Reid, error) {
+	if !utf8.Valid(c.Note) {
+		return nil, badInputError{errors.New("the note is not UTF-8 text: save it as UTF-8 and try again")}
+	}
+	res := r.Redact(string(c.Note))
+	c.Note = []byte(res.Text)
+	reids := []pseudonym.Reid{res.Reid}
+	flagErr := flagsError(e, res.Text, res.Report.Flags, accepted)
+	if c.Answers != nil {
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(c.Answers))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			return nil, badInputError{fmt.Errorf("the answers are not JSON: %v", err)}
+		}
+		var flags []pseudonym.Flag
+		v = walkStrings(v, func(s string) string {
+			res := r.Redact(s)
+			reids = append(reids, res.Reid)
+			flags = append(flags, res.Report.Flags...)
+			return res.Text
+		})
+		b, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		c.Answers = append(b, '\n')
+		for _, f := range flags {
+			if !slices.Contains(accepted, f.ID) {
+				fmt.Fprintf(e.stderr, "testimony: %s, in the answers: %s; %s\n", f.ID, f.Reason, f.Suggestion)
+				flagErr = errFlags
+			}
+		}
+	}
+	if flagErr != nil {
+		return nil, fmt.Errorf("%w; nothing was sealed: declare what they point at in the entities file, or accept each with --accept-flag ID", flagErr)
+	}
+	return reids, nil
+}
+
+// walkStrings applies f to every string in a decoded JSON value (object
+// keys stay as they are: they are the form's field names).
+func walkStrings(v any, f func(string) string) any {
+	switch t := v.(type) {
+	case string:
+		return f(t)
+	case []any:
+		for i := range t {
+			t[i] = walkStrings(t[i], f)
+		}
+	case map[string]any:
+		for k := range t {
+			t[k] = walkStrings(t[k], f)
+		}
+	}
+	return v
+}
+
+// sealReid encrypts a re-identification record to the roster's custodians
+// only, padded so that its size says little about how many names it holds.
+func sealReid(w io.Writer, roster *keys.Roster, records []pseudonym.Reid) error {
+	if len(roster.Custodians) == 0 {
+		return errors.New("the roster has no custodians, so the re-identification record cannot be sealed to anyone: ask the admin to add a custodian (roster add-custodian)")
+	}
+	b, err := json.MarshalIndent(struct {
+		Format string           `json:"format"`
+		Parts  []pseudonym.Reid `json:"parts"`
+	}{"testimony-reid-bundle-v1", records}, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if n := envelope.Padme(uint64(len(b))); n > uint64(len(b)) {
+		b = append(b, bytes.Repeat([]byte{' '}, int(n-uint64(len(b))))...)
+	}
+	var rs []age.Recipient
+	for _, c := range roster.Custodians {
+		rs = append(rs, c.Recipient.Age())
+	}
+	aw, err := age.Encrypt(w, rs...)
+	if err != nil {
+		return fmt.Errorf("failed to encrypt the re-identification record: %w", err)
+	}
+	if _, err := aw.Write(b); err != nil {
+		return err
+	}
+	return aw.Close()
+}

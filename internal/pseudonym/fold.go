@@ -1,0 +1,258 @@
+package pseudonym
+
+import (
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// The matcher reads a folded view of the text, so that every way of typing
+// a name looks the same to it: lower case; no accents or breves (Sŏk →
+// sok); fullwidth and mathematical letters as plain ones (Ｋｉｍ, 𝐊𝐢𝐦 → kim);
+// Cyrillic and Greek letters that look Latin as Latin (Кim → kim); invisible
+// characters dropped (zero-width spaces, soft hyphens, variation
+// selectors, Hangul fillers, bidi marks); every dash a hyphen, every
+// apostrophe ', every space or line break a space; Markdown emphasis and
+// HTML tags a space. Each folded rune remembers the bytes of the original
+// (NFC) text it came from, so a match in the view is a byte range of the
+// text.
+
+// view is a text and its folded form.
+type view struct {
+	src   string
+	runes []rune  // the folded text
+	start []int32 // byte offset in src where each folded rune's source begins
+	end   []int32 // and where it ends
+}
+
+const (
+	foldSpace      = ' '
+	foldNewline    = '\n' // a line break: a space that a wrapped word may cross
+	foldHyphen     = '-'
+	foldApostrophe = '\''
+	foldMarkup     = '\x01' // markup between words: a separator like a space
+)
+
+// newView folds src, which must be NFC.
+func newView(src string) *view {
+	v := &view{src: src}
+	n := utf8.RuneCountInString(src) + 8
+	v.runes = make([]rune, 0, n)
+	v.start = make([]int32, 0, n)
+	v.end = make([]int32, 0, n)
+	var tmp [8]rune
+	for i := 0; i < len(src); {
+		c := src[i]
+		if c < utf8.RuneSelf {
+			if c == '<' {
+				if j := htmlTag(src, i); j > i {
+					v.push(foldMarkup, i, j)
+					i = j
+					continue
+				}
+			}
+			v.push(foldASCII(c), i, i+1)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(src[i:])
+		for _, f := range foldRune(r, tmp[:0]) {
+			v.push(f, i, i+size)
+		}
+		i += size
+	}
+	return v
+}
+
+func (v *view) push(r rune, start, end int) {
+	v.runes = append(v.runes, r)
+	v.start = append(v.start, int32(start))
+	v.end = append(v.end, int32(end))
+}
+
+// span returns the source byte range of the folded runes [i, j).
+func (v *view) span(i, j int) (int, int) {
+	return int(v.start[i]), int(v.end[j-1])
+}
+
+func foldASCII(c byte) rune {
+	switch {
+	case 'A' <= c && c <= 'Z':
+		return rune(c + 'a' - 'A')
+	case c == '\n':
+		return foldNewline
+	case c == '\t' || c == '\r' || c == '\v' || c == '\f':
+		return foldSpace
+	case c == '`':
+		return foldApostrophe
+	case c == '*' || c == '_' || c == '~':
+		return foldMarkup
+	}
+	return rune(c)
+}
+
+// htmlTag returns the end of an HTML tag starting at src[i] ('<'), like
+// <b>, </strong> or <span class="x">, or i if there is none.
+func htmlTag(src string, i int) int {
+	j := i + 1
+	if j < len(src) && src[j] == '/' {
+		j++
+	}
+	k := j
+	for k < len(src) && k-j < 12 && (('a' <= src[k] && src[k] <= 'z') || ('A' <= src[k] && src[k] <= 'Z') || ('0' <= src[k] && src[k] <= '9' && k > j)) {
+		k++
+	}
+	if k == j {
+		return i
+	}
+	for end := k; end < len(src) && end-i < 80; end++ {
+		switch src[end] {
+		case '>':
+			return end + 1
+		case '<', '\n':
+			return i
+		}
+	}
+	return i
+}
+
+// foldCache remembers how non-ASCII runes fold: a rune's fold never
+// changes, and decomposing is the costly part.
+var foldCache sync.Map // rune → []rune
+
+// foldRune appends the folded form of r (zero or more runes) to dst.
+func foldRune(r rune, dst []rune) []rune {
+	switch {
+	case 0xAC00 <= r && r <= 0xD7A3: // Hangul syllables, kept whole
+		return append(dst, r)
+	case isInvisible(r):
+		return dst
+	}
+	if f, ok := foldCache.Load(r); ok {
+		return append(dst, f.([]rune)...)
+	}
+	f := foldSlow(r)
+	foldCache.Store(r, f)
+	return append(dst, f...)
+}
+
+func foldSlow(r rune) []rune {
+	switch {
+	case isHan(r):
+		if s, ok := simplified[r]; ok {
+			return []rune{s}
+		}
+		return []rune{r}
+	case unicode.IsSpace(r) || unicode.Is(unicode.Zs, r) || r == '\u2028' || r == '\u2029':
+		return []rune{foldSpace}
+	case isDash(r):
+		return []rune{foldHyphen}
+	case isApostrophe(r):
+		return []rune{foldApostrophe}
+	}
+	var out []rune
+	for _, d := range norm.NFKD.String(string(r)) {
+		if unicode.Is(unicode.Mn, d) || isInvisible(d) {
+			continue
+		}
+		if 0x1100 <= d && d <= 0x11FF || 0x3130 <= d && d <= 0x318F {
+			// Hangul jamo from a decomposed compatibility form: keep
+			// the original character.
+			return []rune{r}
+		}
+		d = unicode.ToLower(d)
+		if l, ok := confusable[d]; ok {
+			d = l
+		}
+		switch {
+		case isDash(d):
+			d = foldHyphen
+		case isApostrophe(d):
+			d = foldApostrophe
+		case d == '*' || d == '_' || d == '~':
+			d = foldMarkup
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// isInvisible reports characters that show nothing, or nothing of their
+// own, and that people type or paste into names: format characters
+// (zero-width spaces and joiners, soft hyphen, bidi marks, BOM), variation
+// selectors, the combining grapheme joiner, and the Hangul fillers (which
+// are letters to Unicode but draw nothing).
+func isInvisible(r rune) bool {
+	switch {
+	case r == '\u034F', r == '\u115F', r == '\u1160', r == '\u3164', r == '\uFFA0', r == '\u180E':
+		return true
+	case 0xFE00 <= r && r <= 0xFE0F, 0xE0100 <= r && r <= 0xE01EF:
+		return true
+	case r < 0x80:
+		return false
+	}
+	return unicode.Is(unicode.Cf, r)
+}
+
+func isDash(r rune) bool {
+	switch r {
+	case '-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212', '\uFE58', '\uFE63', '\uFF0D', '\u30FC':
+		return true
+	}
+	return false
+}
+
+func isApostrophe(r rune) bool {
+	switch r {
+	case '\'', '\u2018', '\u2019', '\u02BC', '\u02BB', '\u0060', '\u00B4', '\uFF07', '\u2032':
+		return true
+	}
+	return false
+}
+
+func isHan(r rune) bool {
+	return 0x4E00 <= r && r <= 0x9FFF || 0x3400 <= r && r <= 0x4DBF || 0xF900 <= r && r <= 0xFAFF || 0x20000 <= r && r <= 0x2FA1F
+}
+
+func isHangul(r rune) bool { return 0xAC00 <= r && r <= 0xD7A3 }
+
+// confusable maps letters of other scripts that look like Latin letters
+// (after lower-casing) to those letters. Source: the Unicode confusables
+// data (UTS #39, confusables.txt), the Cyrillic and Greek rows whose
+// target is a single Latin letter.
+var confusable = map[rune]rune{
+	// Cyrillic
+	'а': 'a', 'в': 'b', 'е': 'e', 'ё': 'e', 'к': 'k', 'м': 'm', 'н': 'h', 'о': 'o', 'р': 'p', 'с': 'c',
+	'т': 't', 'у': 'y', 'х': 'x', 'і': 'i', 'ї': 'i', 'ј': 'j', 'ѕ': 's', 'ԛ': 'q', 'ԝ': 'w', 'һ': 'h',
+	'ɡ': 'g', 'ԁ': 'd', 'ո': 'n', 'ս': 'u',
+	// Greek
+	'α': 'a', 'β': 'b', 'ε': 'e', 'ζ': 'z', 'η': 'n', 'ι': 'i', 'κ': 'k', 'μ': 'u', 'ν': 'v', 'ο': 'o',
+	'ρ': 'p', 'τ': 't', 'υ': 'u', 'χ': 'x', 'γ': 'y',
+	// Latin look-alikes
+	'ı': 'i', 'ȷ': 'j', 'ł': 'l', 'ø': 'o', 'đ': 'd', 'ħ': 'h', 'ŀ': 'l', 'ſ': 's',
+}
+
+// simplified folds traditional Chinese characters common in Korean names
+// and places to their simplified forms, so that an alias declared in one
+// script matches text in the other (金錫漢 = 金锡汉). Source: the Table of
+// General Standard Chinese Characters (通用规范汉字表, 2013), restricted to
+// characters used in Korean names and North Korean place names.
+var simplified = map[rune]rune{
+	'錫': '锡', '漢': '汉', '鐵': '铁', '東': '东', '龍': '龙', '國': '国', '華': '华', '長': '长', '張': '张',
+	'陳': '陈', '劉': '刘', '趙': '赵', '鄭': '郑', '權': '权', '許': '许', '韓': '韩', '吳': '吴', '孫': '孙',
+	'黃': '黄', '宋': '宋', '嚴': '严', '陸': '陆', '魯': '鲁', '盧': '卢', '羅': '罗', '馬': '马', '閔': '闵',
+	'愼': '慎', '禹': '禹', '車': '车', '貞': '贞', '順': '顺', '淑': '淑', '愛': '爱', '實': '实', '鳳': '凤',
+	'鶴': '鹤', '聖': '圣', '勝': '胜', '賢': '贤', '進': '进', '鎭': '镇', '鎮': '镇', '錦': '锦', '銀': '银',
+	'鍾': '钟', '鐘': '钟', '榮': '荣', '蘭': '兰', '麗': '丽', '惠': '惠', '慶': '庆', '廣': '广', '觀': '观',
+	'煥': '焕', '燁': '烨', '學': '学', '會': '会', '寧': '宁', '隱': '隐', '顯': '显', '鮮': '鲜', '齊': '齐',
+	'萬': '万', '億': '亿', '義': '义', '禮': '礼', '農': '农', '業': '业', '興': '兴', '豐': '丰', '運': '运',
+	'達': '达', '遠': '远', '連': '连', '邊': '边', '陽': '阳', '陰': '阴', '雲': '云', '電': '电', '風': '风',
+	'飛': '飞', '門': '门', '開': '开', '關': '关', '間': '间', '闘': '斗', '鬪': '斗', '淸': '清', '滿': '满',
+	'濟': '济', '潤': '润', '澤': '泽', '灣': '湾', '瀋': '沈', '營': '营', '遼': '辽', '吉': '吉', '圖': '图',
+	'們': '们', '琿': '珲', '綠': '绿', '紅': '红', '純': '纯', '紀': '纪', '經': '经', '維': '维', '緒': '绪',
+	'續': '续', '繼': '继', '總': '总', '聯': '联', '職': '职', '譽': '誉', '貴': '贵', '賀': '贺', '輝': '辉',
+	'軍': '军', '錄': '录', '鎬': '镐', '頭': '头', '顔': '颜', '願': '愿', '類': '类', '養': '养', '餘': '余',
+	'書': '书', '時': '时', '曉': '晓', '歲': '岁',
+}

@@ -1,0 +1,659 @@
+package pseudonym
+
+import (
+	"encoding/hex"
+	"slices"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Redactor pseudonymizes notes for one set of declared entities under one
+// pseudonym key. It is safe for concurrent use.
+type Redactor struct {
+	x             *index
+	key           Keyed
+	declaredNames map[string][]string // entity ID → names and aliases, for the record
+}
+
+// New indexes the entities and picks their pseudonyms. It fails if two
+// declared people cannot be told apart.
+func New(e *Entities, key Keyed) (*Redactor, error) {
+	if err := e.check(); err != nil {
+		return nil, err
+	}
+	x, err := buildIndex(e, key)
+	if err != nil {
+		return nil, err
+	}
+	r := &Redactor{x: x, key: key, declaredNames: map[string][]string{}}
+	for _, p := range e.People {
+		r.declaredNames[p.ID] = slices.Concat(p.Names, p.Aliases)
+	}
+	for _, p := range e.Places {
+		r.declaredNames[p.ID] = slices.Concat(p.Names, p.Aliases)
+	}
+	return r, nil
+}
+
+// Span is a byte range [Start, End) of the output text.
+type Span struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
+
+// Replacement says where a declared entity's pseudonym was written.
+type Replacement struct {
+	Entity    string `json:"entity"`
+	Kind      string `json:"kind"` // person or place
+	Pseudonym string `json:"pseudonym"`
+	Spans     []Span `json:"spans"`
+}
+
+// Flag is something a person must decide before the note is sealed: a word
+// that looks like a name nobody declared, a name that could be more than
+// one declared person, a place generalized from the gazetteer. It never
+// holds the flagged text; ID is stable for the same text under the same
+// key, so that a decision (accept-flag) survives edits elsewhere.
+type Flag struct {
+	ID         string `json:"id"`
+	Start      int    `json:"start"`
+	End        int    `json:"end"`
+	Reason     string `json:"reason"`
+	Suggestion string `json:"suggestion"`
+}
+
+// Masked is an identifier that was masked.
+type Masked struct {
+	Kind  string `json:"kind"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+}
+
+// Report lists what was done to a note, without any of the real text.
+type Report struct {
+	Format       string        `json:"format"`
+	Replacements []Replacement `json:"replacements"`
+	Flags        []Flag        `json:"flags"`
+	Masked       []Masked      `json:"masked"`
+}
+
+// ReportFormat names the report's format.
+const ReportFormat = "testimony-redact-report-v1"
+
+// Reid is the re-identification record of one note, for custodians only:
+// which real spellings were replaced by which pseudonym, and what was
+// masked.
+type Reid struct {
+	Format string       `json:"format"`
+	People []ReidEntry  `json:"people"`
+	Places []ReidEntry  `json:"places"`
+	Masked []ReidMasked `json:"masked"`
+}
+
+// ReidFormat names the re-identification record's format.
+const ReidFormat = "testimony-reid-v1"
+
+// ReidEntry maps a declared entity to its pseudonym and the spellings of
+// it that the note contained.
+type ReidEntry struct {
+	Entity    string   `json:"entity"`
+	Pseudonym string   `json:"pseudonym"`
+	Romanized string   `json:"romanized,omitempty"`
+	Declared  []string `json:"declared"`
+	Found     []string `json:"found"`
+}
+
+// ReidMasked is a masked identifier and what replaced it.
+type ReidMasked struct {
+	Kind        string `json:"kind"`
+	Original    string `json:"original"`
+	Replacement string `json:"replacement"`
+}
+
+// Result is a pseudonymized note.
+type Result struct {
+	Text   string
+	Report Report
+	Reid   Reid
+}
+
+// editKind orders what happens to a stretch of text.
+type editKind uint8
+
+const (
+	editReplace editKind = iota + 1
+	editMask
+	editFlag
+)
+
+// edit is a change (or a flag) at source bytes [start, end).
+type edit struct {
+	start, end int
+	kind       editKind
+	text       string // the replacement
+	ent        int32  // the entity replaced, or -1
+	original   string // the replaced name (for the record)
+	maskKind   string
+	flag       Flag
+	flagKey    string
+	flagLen    int // for a flagged replacement: the bytes of text the flag covers (0: all)
+}
+
+// token kinds.
+const (
+	tLatin uint8 = iota + 1
+	tHangul
+	tHan
+	tOther
+)
+
+type token struct {
+	s, e  int   // folded runes [s, e); for Latin, e ends the name part
+	full  int   // end of the whole token (after a possessive 's)
+	id    int32 // Latin: token ID, -1 if unknown
+	kind  uint8
+	upper bool // Latin: starts with a capital letter in the source
+	poss  bool // Latin: ends in a possessive 's
+}
+
+// doc is one Redact call.
+type doc struct {
+	r     *Redactor
+	x     *index
+	v     *view
+	toks  []token
+	edits []edit
+	pii   []piiSpan
+	key   []byte // scratch
+}
+
+// Redact pseudonymizes text. It never fails: what it cannot decide it
+// flags.
+func (r *Redactor) Redact(text string) *Result {
+	src := toNFC(strings.ToValidUTF8(text, "\uFFFD"))
+	d := &doc{r: r, x: r.x, v: newView(src)}
+	d.pii = findPII(src)
+	for _, p := range d.pii {
+		d.edits = append(d.edits, edit{start: p.Start, end: p.End, kind: editMask, text: p.Replacement, ent: -1, maskKind: p.Kind, original: src[p.Start:p.End]})
+	}
+	d.tokenize()
+	d.match()
+	return d.result()
+}
+
+// inPII reports whether folded runes [s, e) touch a masked identifier.
+func (d *doc) inPII(s, e int) bool {
+	if len(d.pii) == 0 || s >= e {
+		return false
+	}
+	a, b := d.v.span(s, e)
+	i := sort.Search(len(d.pii), func(i int) bool { return d.pii[i].End > a })
+	return i < len(d.pii) && d.pii[i].Start < b
+}
+
+func (d *doc) tokenize() {
+	rs := d.v.runes
+	d.toks = make([]token, 0, len(rs)/3+16)
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		switch {
+		case isHangul(r):
+			j := i
+			for j < len(rs) && isHangul(rs[j]) {
+				j++
+			}
+			d.toks = append(d.toks, token{s: i, e: j, full: j, kind: tHangul})
+			i = j
+		case isHan(r):
+			j := i
+			for j < len(rs) && isHan(rs[j]) {
+				j++
+			}
+			d.toks = append(d.toks, token{s: i, e: j, full: j, kind: tHan})
+			i = j
+		case isLatinLetter(r):
+			j := i
+			for j < len(rs) && (isLatinLetter(rs[j]) || (rs[j] == foldApostrophe && j+1 < len(rs) && isLatinLetter(rs[j+1]) && j > i)) {
+				j++
+			}
+			t := token{s: i, e: j, full: j, kind: tLatin, id: -1}
+			if j-i >= 3 && rs[j-1] == 's' && rs[j-2] == foldApostrophe {
+				t.e, t.poss = j-2, true
+			}
+			d.key = d.key[:0]
+			for _, c := range rs[t.s:t.e] {
+				if c != foldApostrophe {
+					d.key = utf8.AppendRune(d.key, c)
+				}
+			}
+			if id, ok := d.x.tokID[string(d.key)]; ok {
+				t.id = id
+			}
+			c, _ := utf8.DecodeRuneInString(d.v.src[d.v.start[i]:])
+			t.upper = unicode.IsUpper(c)
+			d.toks = append(d.toks, t)
+			i = j
+		default:
+			i++
+		}
+	}
+}
+
+func isLatinLetter(r rune) bool {
+	return 'a' <= r && r <= 'z' || r > 0x7f && !isHangul(r) && !isHan(r) && unicode.IsLetter(r)
+}
+
+// sepOK reports whether the runes between two tokens may separate the
+// parts of one name: spaces, line breaks, markup, and at most one hyphen
+// ("Suk-Han", "Suk-\nHan", "Kim Suk Han").
+func (d *doc) sepOK(a, b token) bool {
+	if a.poss || b.s-a.full > 8 {
+		return false
+	}
+	hyphens := 0
+	for _, r := range d.v.runes[a.full:b.s] {
+		switch r {
+		case foldSpace, foldNewline, foldMarkup:
+		case foldHyphen:
+			hyphens++
+		default:
+			return false
+		}
+	}
+	return hyphens <= 1
+}
+
+// match finds every declared name and every thing to flag.
+func (d *doc) match() {
+	for i := 0; i < len(d.toks); {
+		t := d.toks[i]
+		if d.inPII(t.s, t.full) {
+			i++
+			continue
+		}
+		next := -1
+		switch t.kind {
+		case tLatin:
+			next = d.matchLatin(i)
+		case tHangul:
+			next = d.matchHangul(i)
+		case tHan:
+			d.matchHan(i)
+		}
+		if next > i {
+			i = next
+			continue
+		}
+		if n := d.checkUndeclared(i); n > i {
+			i = n
+			continue
+		}
+		i++
+	}
+}
+
+// matchLatin tries the longest declared romanized name starting at token
+// i. It returns the index of the token after the match, or -1.
+func (d *doc) matchLatin(i int) int {
+	var ids [8]int32
+	n := 0
+	best, bestN := -1, 0
+	var bestT []target
+	for k := i; k < len(d.toks) && n < d.x.maxLatin && n < len(ids); k++ {
+		tk := d.toks[k]
+		if tk.kind != tLatin || tk.id < 0 || (k > i && !d.sepOK(d.toks[k-1], tk)) || d.inPII(tk.s, tk.full) {
+			break
+		}
+		ids[n] = tk.id
+		n++
+		var ts []target
+		for _, p := range d.x.latin[hashTokens(ids[:n])] {
+			if slices.Equal(p.toks, ids[:n]) {
+				ts = append(ts, p.t)
+			}
+		}
+		if len(ts) > 0 {
+			best, bestN, bestT = k, n, ts
+		}
+		if tk.poss {
+			break
+		}
+	}
+	if best < 0 {
+		return -1
+	}
+	_ = bestN
+	first, last := d.toks[i], d.toks[best]
+	start, end := d.v.span(first.s, last.e)
+	t, ok := d.pick(bestT)
+	if !ok {
+		d.flagAmbiguous(start, end, bestT)
+		return best + 1
+	}
+	en := &d.x.ents[t.ent]
+	var text string
+	switch t.form {
+	case formWestern:
+		text = en.romanWestern
+	case formGiven:
+		text = en.romanGiven
+	default:
+		text = en.roman
+	}
+	if orig := d.v.src[start:end]; isAllUpper(orig) {
+		text = strings.ToUpper(text)
+	}
+	d.edits = append(d.edits, edit{start: start, end: end, kind: editReplace, text: text, ent: t.ent, original: d.v.src[start:end]})
+	return best + 1
+}
+
+func isAllUpper(s string) bool {
+	letters := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			letters++
+			if !unicode.IsUpper(r) {
+				return false
+			}
+		}
+	}
+	return letters > 1
+}
+
+// pick chooses among the targets of one spelling: they must all be one
+// entity (the first form wins: full before western before given).
+func (d *doc) pick(ts []target) (target, bool) {
+	for _, t := range ts[1:] {
+		if t.ent != ts[0].ent {
+			return target{}, false
+		}
+	}
+	best := ts[0]
+	for _, t := range ts {
+		if t.form < best.form {
+			best = t
+		}
+	}
+	return best, true
+}
+
+// matchHangul tries a declared Hangul name at the start of word i, followed
+// only by endings; or a surname alone with the given name in the next word
+// (김 석한).
+func (d *doc) matchHangul(i int) int {
+	t := d.toks[i]
+	hs := d.hstr(t)
+	n := t.e - t.s
+	for l := min(n, d.x.maxHangul); l >= 2; l-- {
+		ts := d.x.hangul[hs[:3*l]]
+		if len(ts) == 0 {
+			continue
+		}
+		ends, ok := splitEndings(hs[3*l:])
+		if !ok {
+			continue
+		}
+		d.replaceHangul(t.s, t.s+l, t.e, ts, ends)
+		return i + 1
+	}
+	if i+1 >= len(d.toks) {
+		return -1
+	}
+	u := d.toks[i+1]
+	if u.kind != tHangul || u.s-t.e != 1 {
+		return -1
+	}
+	sep := d.v.runes[t.e]
+	// A word broken across a line: 김석\n한은.
+	if sep == foldNewline && n < d.x.maxHangul {
+		joined := hs + d.hstr(u)
+		for l := min(len(joined)/3, d.x.maxHangul); l > n; l-- {
+			ts := d.x.hangul[joined[:3*l]]
+			if len(ts) == 0 {
+				continue
+			}
+			ends, ok := splitEndings(joined[3*l:])
+			if !ok {
+				continue
+			}
+			d.replaceHangul(t.s, u.s+(l-n), u.e, ts, ends)
+			return i + 2
+		}
+	}
+	// 김 석한: a surname word, a space, then the given name.
+	people := d.x.hangulSurname[hs]
+	if len(people) == 0 || (sep != foldSpace && sep != foldNewline) {
+		return -1
+	}
+	us := d.hstr(u)
+	for l := min(len(us)/3, d.x.maxHangul); l >= 1; l-- {
+		var mine []target
+		for _, tg := range d.x.hangul[us[:3*l]] {
+			if tg.form == formGiven && slices.Contains(people, tg.ent) {
+				mine = append(mine, target{tg.ent, formFull})
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		ends, ok := splitEndings(us[3*l:])
+		if !ok {
+			continue
+		}
+		d.replaceHangul(t.s, u.s+l, u.e, mine, ends)
+		return i + 2
+	}
+	return -1
+}
+
+// replaceHangul replaces the name at folded runes [s, nameEnd) and re-agrees
+// the endings up to wordEnd.
+func (d *doc) replaceHangul(s, nameEnd, wordEnd int, ts []target, ends []string) {
+	start, end := d.v.span(s, wordEnd)
+	_, nameEndByte := d.v.span(s, nameEnd)
+	t, ok := d.pick(ts)
+	if !ok {
+		d.flagAmbiguous(start, nameEndByte, ts)
+		return
+	}
+	en := &d.x.ents[t.ent]
+	word := en.hangul
+	if t.form == formGiven {
+		word = en.hangulGiven
+	}
+	text := word + agree(ends, word, t.form != formGiven)
+	d.edits = append(d.edits, edit{start: start, end: end, kind: editReplace, text: text, ent: t.ent, original: d.v.src[start:nameEndByte]})
+}
+
+// matchHan replaces declared aliases in Chinese characters anywhere in a
+// run of them (Chinese has no spaces between words).
+func (d *doc) matchHan(i int) {
+	t := d.toks[i]
+	rs := d.v.runes
+	for p := t.s; p < t.e; {
+		matched := false
+		for _, a := range d.x.han[rs[p]] {
+			if p+len(a.runes) <= t.e && slices.Equal(rs[p:p+len(a.runes)], a.runes) {
+				start, end := d.v.span(p, p+len(a.runes))
+				en := &d.x.ents[a.t.ent]
+				d.edits = append(d.edits, edit{start: start, end: end, kind: editReplace, text: en.hangul, ent: a.t.ent, original: d.v.src[start:end]})
+				p += len(a.runes)
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			p++
+		}
+	}
+}
+
+func (d *doc) flagAmbiguous(start, end int, ts []target) {
+	var ids []string
+	for _, t := range ts {
+		if id := d.x.ents[t.ent].id; !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	d.addFlag(start, end, "ambiguous",
+		"this spelling fits more than one declared person ("+strings.Join(ids, ", ")+")",
+		"write the name so that it is clear who is meant, or add a distinguishing spelling to one of them")
+}
+
+// addFlag records a flag at source bytes [start, end).
+func (d *doc) addFlag(start, end int, kind, reason, suggestion string) {
+	d.edits = append(d.edits, edit{start: start, end: end, kind: editFlag, ent: -1,
+		flag: Flag{Reason: reason, Suggestion: suggestion}, flagKey: kind})
+}
+
+// result applies the edits and builds the report and the record.
+func (d *doc) result() *Result {
+	src := d.v.src
+	// Masks and replacements first, then flags, by position; anything
+	// overlapping an earlier edit is dropped (a flag inside a
+	// replacement, say).
+	sort.SliceStable(d.edits, func(a, b int) bool {
+		ea, eb := d.edits[a], d.edits[b]
+		if ea.start != eb.start {
+			return ea.start < eb.start
+		}
+		return ea.kind < eb.kind
+	})
+	var out strings.Builder
+	out.Grow(len(src))
+	res := &Result{Report: Report{Format: ReportFormat, Replacements: []Replacement{}, Flags: []Flag{}, Masked: []Masked{}},
+		Reid: Reid{Format: ReidFormat, People: []ReidEntry{}, Places: []ReidEntry{}, Masked: []ReidMasked{}}}
+	byEnt := map[int32]int{}
+	found := map[int32][]string{}
+	pos := 0
+	for _, e := range d.edits {
+		if e.start < pos || e.end <= e.start {
+			continue
+		}
+		out.WriteString(src[pos:e.start])
+		o := out.Len()
+		switch e.kind {
+		case editFlag:
+			out.WriteString(src[e.start:e.end])
+			f := e.flag
+			f.Start, f.End = o, out.Len()
+			f.ID = d.flagID(e.flagKey, src[e.start:e.end])
+			res.Report.Flags = append(res.Report.Flags, f)
+		case editMask:
+			out.WriteString(e.text)
+			res.Report.Masked = append(res.Report.Masked, Masked{Kind: e.maskKind, Start: o, End: out.Len()})
+			res.Reid.Masked = append(res.Reid.Masked, ReidMasked{Kind: e.maskKind, Original: e.original, Replacement: e.text})
+		case editReplace:
+			out.WriteString(e.text)
+			if e.flagKey != "" {
+				f := e.flag
+				f.Start, f.End = o, out.Len()
+				if e.flagLen > 0 {
+					f.End = o + e.flagLen
+				}
+				f.ID = d.flagID(e.flagKey, e.original)
+				res.Report.Flags = append(res.Report.Flags, f)
+			}
+			if e.ent < 0 {
+				break
+			}
+			k, ok := byEnt[e.ent]
+			if !ok {
+				en := d.x.ents[e.ent]
+				kind := "person"
+				if en.kind == kindPlace {
+					kind = "place"
+				}
+				k = len(res.Report.Replacements)
+				byEnt[e.ent] = k
+				res.Report.Replacements = append(res.Report.Replacements, Replacement{Entity: en.id, Kind: kind, Pseudonym: en.hangul})
+			}
+			r := &res.Report.Replacements[k]
+			r.Spans = append(r.Spans, Span{o, out.Len()})
+			if !slices.Contains(found[e.ent], e.original) {
+				found[e.ent] = append(found[e.ent], e.original)
+			}
+		}
+		pos = e.end
+	}
+	out.WriteString(src[pos:])
+	res.Text = out.String()
+	for i, en := range d.x.ents {
+		fs, ok := found[int32(i)]
+		if !ok {
+			continue
+		}
+		entry := ReidEntry{Entity: en.id, Pseudonym: en.hangul, Found: fs, Declared: d.declared(en)}
+		if en.kind == kindPerson {
+			entry.Romanized = en.roman
+			res.Reid.People = append(res.Reid.People, entry)
+		} else {
+			res.Reid.Places = append(res.Reid.Places, entry)
+		}
+	}
+	return res
+}
+
+// declared returns the names an entity was declared with.
+func (d *doc) declared(en entity) []string {
+	return d.r.declaredNames[en.id]
+}
+
+// flagID names a flag by a keyed hash of its kind and of the flagged text
+// as the matcher sees it: the same text gets the same ID in every run, and
+// the ID reveals nothing of the text without the key.
+func (d *doc) flagID(kind, text string) string {
+	m := d.r.key.MAC([]byte("testimony flag v1\x00" + kind + "\x00" + foldString(text)))
+	return "f-" + hex.EncodeToString(m[:4])
+}
+
+// foldString folds s as the matcher sees it.
+func foldString(s string) string {
+	return string(newView(norm.NFC.String(s)).runes)
+}
+
+// toNFC normalizes s to NFC. Most notes are ASCII, Hangul syllables, CJK
+// ideographs and common punctuation, which are NFC whatever precedes or
+// follows them: for those the costly normalizer is skipped.
+func toNFC(s string) string {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !nfcStable(r) {
+			return norm.NFC.String(s)
+		}
+		i += size
+	}
+	return s
+}
+
+// nfcStable reports runes that are in NFC and never combine with a
+// neighbour (NFC_Quick_Check=Yes, canonical combining class 0, not a
+// Hangul jamo that composes into a syllable).
+func nfcStable(r rune) bool {
+	switch {
+	case 0xAC00 <= r && r <= 0xD7A3: // Hangul syllables
+		return true
+	case 0x4E00 <= r && r <= 0x9FFF: // CJK unified ideographs
+		return true
+	case 0x00A0 <= r && r <= 0x00FF: // Latin-1 supplement
+		return true
+	case 0x2010 <= r && r <= 0x205E: // general punctuation, not the spaces that decompose
+		return true
+	case 0x3000 <= r && r <= 0x3029, 0x3030 <= r && r <= 0x303F: // CJK punctuation, not the tone marks
+		return true
+	case 0x3131 <= r && r <= 0x318E: // Hangul compatibility jamo
+		return true
+	case 0xFF01 <= r && r <= 0xFFEE: // fullwidth and halfwidth forms
+		return true
+	}
+	return false
+}
