@@ -21,7 +21,9 @@ type lexicon struct {
 	syllables     map[string]bool // folded romanized given-name syllables
 	givenHangul   map[string]bool // the given names of the bundled list
 	placeHangul   map[string]placeEntry
-	placeStart    map[string]bool       // first syllables of placeHangul keys
+	placeStart    sylSet                // first syllables of placeHangul keys
+	surnameSyl    sylSet                // one-syllable surnames
+	givenPair     pairSet               // givenHangul keys (all two syllables)
 	placeLatin    map[string]placeEntry // folded romanized name (without suffix)
 	provinceRoman map[string]string     // province (Hangul) → romanized
 }
@@ -44,7 +46,7 @@ var placeStoplist = map[string]bool{
 var lex = sync.OnceValue(func() *lexicon {
 	l := &lexicon{
 		surnameLatin: map[string]bool{}, surnameHangul: map[string]bool{}, syllables: map[string]bool{},
-		givenHangul: map[string]bool{}, placeHangul: map[string]placeEntry{}, placeLatin: map[string]placeEntry{}, placeStart: map[string]bool{},
+		givenHangul: map[string]bool{}, placeHangul: map[string]placeEntry{}, placeLatin: map[string]placeEntry{}, givenPair: pairSet{},
 		provinceRoman: map[string]string{},
 	}
 	for _, s := range surnames() {
@@ -93,7 +95,13 @@ var lex = sync.OnceValue(func() *lexicon {
 		}
 	}
 	for k := range l.placeHangul {
-		l.placeStart[k[:3]] = true
+		l.placeStart.add(k)
+	}
+	for k := range l.surnameHangul {
+		l.surnameSyl.add(k)
+	}
+	for k := range l.givenHangul {
+		l.givenPair.add(k)
 	}
 	return l
 })
@@ -114,31 +122,32 @@ var (
 
 // koreanish reports whether a folded word reads as one or two romanized
 // Korean given-name syllables (young, chol, younghee).
-func koreanish(w string, l *lexicon) bool {
+func koreanish(w []byte, l *lexicon) bool {
 	if len(w) < 2 || len(w) > 14 {
 		return false
 	}
-	if l.syllables[w] {
+	if l.syllables[string(w)] {
 		return true
 	}
 	for i := 2; i <= len(w)-2; i++ {
-		if l.syllables[w[:i]] && l.syllables[w[i:]] {
+		if l.syllables[string(w[:i])] && l.syllables[string(w[i:])] {
 			return true
 		}
 	}
 	return false
 }
 
-// word returns the folded letters of token i.
-func (d *doc) word(i int) string {
+// word returns the folded letters of token i. The bytes are valid until
+// the next call; use them as a map key (string(d.word(i))) or copy them.
+func (d *doc) word(i int) []byte {
 	t := d.toks[i]
-	var b strings.Builder
+	d.wkey = d.wkey[:0]
 	for _, c := range d.v.runes[t.s:t.e] {
 		if c != foldApostrophe {
-			b.WriteRune(c)
+			d.wkey = utf8.AppendRune(d.wkey, c)
 		}
 	}
-	return b.String()
+	return d.wkey
 }
 
 // checkUndeclared flags or generalizes at token i, which no declared name
@@ -181,7 +190,7 @@ func (d *doc) nextLatin(i int, dot bool) int {
 func (d *doc) isPseudoLatin(from, to int) bool {
 	words := make([]string, 0, to-from+1)
 	for k := from; k <= to; k++ {
-		words = append(words, d.word(k))
+		words = append(words, string(d.word(k)))
 	}
 	return d.x.pseudoLatin[strings.Join(words, " ")]
 }
@@ -189,18 +198,26 @@ func (d *doc) isPseudoLatin(from, to int) bool {
 func (d *doc) checkLatin(i int) int {
 	l := lex()
 	t := d.toks[i]
-	w := d.word(i)
+	wb := d.word(i)
+	p, isPlace := l.placeLatin[string(wb)]
+	isTitle := latinTitles[string(wb)]
+	if !t.upper && !isTitle {
+		return -1 // every other check starts with a capital letter
+	}
+	isSurname := l.surnameLatin[string(wb)]
+	isKoreanish := koreanish(wb, l)
+	long := len(wb) >= 4
 	// A place from the gazetteer: "Hoeryŏng", "Hoeryong County".
-	if p, ok := l.placeLatin[w]; ok && t.upper && p.Kind != "province" {
+	if isPlace && t.upper && p.Kind != "province" {
 		last := i
-		if j := d.nextLatin(i, false); j > 0 && isLatinSuffix(d.word(j)) {
+		if j := d.nextLatin(i, false); j > 0 && isLatinSuffix(string(d.word(j))) {
 			last = j
 		}
 		d.generalize(t.s, d.toks[last].e, p, "", l.provinceRoman[p.Province])
 		return last + 1
 	}
 	// A title and a name: "Mr. Kim".
-	if latinTitles[w] {
+	if isTitle {
 		if j := d.nextLatin(i, true); j > 0 && d.toks[j].upper && !d.isPseudoLatin(j, j) {
 			start, end := d.v.span(t.s, d.toks[j].e)
 			if people := d.x.latinSurname[d.toks[j].id]; d.toks[j].id >= 0 && len(people) > 0 {
@@ -225,7 +242,7 @@ func (d *doc) checkLatin(i int) int {
 		return -1
 	}
 	// A surname and a given name: "Kim Young-chol", "Pak Tong Gu".
-	if l.surnameLatin[w] {
+	if isSurname {
 		last := -1
 		for k, n := i, 0; n < 2; n++ {
 			j := d.nextLatin(k, false)
@@ -244,14 +261,14 @@ func (d *doc) checkLatin(i int) int {
 		}
 	}
 	// A given name and a surname: "Young-chol Kim".
-	if koreanish(w, l) {
+	if isKoreanish {
 		for k, n := i, 0; n < 2; n++ {
 			j := d.nextLatin(k, false)
 			if j < 0 || !d.toks[j].upper {
 				break
 			}
-			if wj := d.word(j); l.surnameLatin[wj] && n >= 0 {
-				if !d.isPseudoLatin(i, j) && (n == 1 || len(w) >= 4) {
+			if l.surnameLatin[string(d.word(j))] {
+				if !d.isPseudoLatin(i, j) && (n == 1 || long) {
 					start, end := d.v.span(t.s, d.toks[j].e)
 					d.addFlag(start, end, "korean-name", "looks like a Korean name that nobody declared",
 						"declare the person in the entities file, or accept this flag if it is not a person")
@@ -274,7 +291,7 @@ func (d *doc) checkHangul(i int) int {
 	hs := d.hstr(t) // 3 bytes a syllable
 	n := len(hs) / 3
 	// A place from the gazetteer.
-	for k := min(n, 8); k >= 2 && l.placeStart[hs[:3]]; k-- {
+	for k := min(n, 8); k >= 2 && l.placeStart.has(hs); k-- {
 		p, ok := l.placeHangul[hs[:3*k]]
 		if !ok {
 			continue
@@ -288,12 +305,13 @@ func (d *doc) checkHangul(i int) int {
 		d.generalize(t.s, t.s+k, p, hs[3*k:], "")
 		return i + 1
 	}
-	if d.x.pseudoHangul[hs] {
+	if d.x.pseudoPair.has(hs) && d.x.pseudoHangul[hs] {
 		return -1
 	}
 	// A declared person's one-syllable given name with the familiar
 	// suffix or a title: 철이가, 철 동무.
-	if people := d.x.shortGivenHangul[hs[:3]]; len(people) > 0 {
+	if !d.x.shortSyl.has(hs) {
+	} else if people := d.x.shortGivenHangul[hs[:3]]; len(people) > 0 {
 		if first, ok := firstEnding(hs[3:]); ok && (first == "이" || first == "아" || hangulTitles[first]) && n > 1 {
 			start, end := d.v.span(t.s, t.s+1)
 			d.addFlag(start, end, "short-given", "a one-syllable given name of "+d.ids(people)+", too short to replace safely",
@@ -307,7 +325,7 @@ func (d *doc) checkHangul(i int) int {
 	}
 	for sl := 1; sl <= 2 && sl <= n; sl++ {
 		sur := hs[:3*sl]
-		if !l.surnameHangul[sur] {
+		if (sl == 1 && !l.surnameSyl.has(hs)) || (sl == 2 && !l.surnameHangul[sur]) {
 			continue
 		}
 		// A surname and a title: 김씨가; 김 씨가.
@@ -327,7 +345,7 @@ func (d *doc) checkHangul(i int) int {
 			}
 		}
 		// A surname and a given name from the list of names: 김영철은.
-		if n >= sl+2 && l.givenHangul[hs[3*sl:3*sl+6]] {
+		if n >= sl+2 && l.givenPair.has(hs[3*sl:]) {
 			if _, ok := firstEnding(hs[3*sl+6:]); ok && !d.x.pseudoHangul[hs[:3*sl+6]] {
 				start, end := d.v.span(t.s, t.s+sl+2)
 				d.addFlag(start, end, "korean-name", "looks like a Korean name that nobody declared",
@@ -339,7 +357,7 @@ func (d *doc) checkHangul(i int) int {
 	// A name, then a title as the next word: 영철 동무가, 김영철 씨.
 	if next != "" && titleAt(next, 0) {
 		first, ok := firstEnding(next)
-		name := l.givenHangul[hs] || (n == 3 && l.surnameHangul[hs[:3]] && l.givenHangul[hs[3:]])
+		name := (n == 2 && l.givenPair.has(hs)) || (n == 3 && l.surnameSyl.has(hs) && l.givenPair.has(hs[3:]))
 		if ok && hangulTitles[first] && name {
 			start, end := d.v.span(t.s, t.e)
 			d.addFlag(start, end, "title-name", "a name with a title that nobody declared",
@@ -356,7 +374,7 @@ func (d *doc) checkHangul(i int) int {
 		if !ok || !hangulTitles[first] || d.x.pseudoHangul[hs[:3*k]] {
 			continue
 		}
-		if l.givenHangul[hs[:3*k]] || l.surnameHangul[hs[:3]] {
+		if (k == 2 && l.givenPair.has(hs)) || l.surnameSyl.has(hs) {
 			start, end := d.v.span(t.s, t.s+k)
 			d.addFlag(start, end, "title-name", "a name with a title that nobody declared",
 				"declare the person in the entities file, or accept this flag if it is not a person")

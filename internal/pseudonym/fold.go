@@ -24,7 +24,9 @@ type view struct {
 	src   string
 	runes []rune  // the folded text
 	start []int32 // byte offset in src where each folded rune's source begins
-	end   []int32 // and where it ends
+	// tagEnd holds, for a folded rune that stands for an HTML tag, where
+	// the tag ends; every other rune's source is one character of src.
+	tagEnd map[int32]int32
 }
 
 const (
@@ -36,45 +38,71 @@ const (
 )
 
 // newView folds src, which must be NFC.
-func newView(src string) *view {
-	v := &view{src: src}
-	n := utf8.RuneCountInString(src) + 8
-	v.runes = make([]rune, 0, n)
-	v.start = make([]int32, 0, n)
-	v.end = make([]int32, 0, n)
+func newView(src string) *view { return (&view{}).reset(src) }
+
+// reset folds src into v, reusing its buffers.
+func (v *view) reset(src string) *view {
+	v.src, v.tagEnd = src, nil
+	if n := utf8.RuneCountInString(src) + 8; cap(v.runes) < n {
+		v.runes = make([]rune, 0, n)
+		v.start = make([]int32, 0, n)
+	}
+	v.runes, v.start = v.runes[:0], v.start[:0]
 	var tmp [8]rune
 	for i := 0; i < len(src); {
 		c := src[i]
 		if c < utf8.RuneSelf {
 			if c == '<' {
 				if j := htmlTag(src, i); j > i {
-					v.push(foldMarkup, i, j)
+					if v.tagEnd == nil {
+						v.tagEnd = map[int32]int32{}
+					}
+					v.tagEnd[int32(len(v.runes))] = int32(j)
+					v.push(foldMarkup, i)
 					i = j
 					continue
 				}
 			}
-			v.push(foldASCII(c), i, i+1)
+			v.push(foldASCII(c), i)
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(src[i:])
-		for _, f := range foldRune(r, tmp[:0]) {
-			v.push(f, i, i+size)
+		if isHangul(r) {
+			v.push(r, i)
+		} else {
+			for _, f := range foldRune(r, tmp[:0]) {
+				v.push(f, i)
+			}
 		}
 		i += size
 	}
 	return v
 }
 
-func (v *view) push(r rune, start, end int) {
+func (v *view) push(r rune, start int) {
 	v.runes = append(v.runes, r)
 	v.start = append(v.start, int32(start))
-	v.end = append(v.end, int32(end))
+}
+
+// end returns the byte offset in src where folded rune i's source ends.
+func (v *view) end(i int) int {
+	if v.tagEnd != nil {
+		if e, ok := v.tagEnd[int32(i)]; ok {
+			return int(e)
+		}
+	}
+	s := int(v.start[i])
+	if c := v.src[s]; c < utf8.RuneSelf {
+		return s + 1
+	}
+	_, size := utf8.DecodeRuneInString(v.src[s:])
+	return s + size
 }
 
 // span returns the source byte range of the folded runes [i, j).
 func (v *view) span(i, j int) (int, int) {
-	return int(v.start[i]), int(v.end[j-1])
+	return int(v.start[i]), v.end(j - 1)
 }
 
 func foldASCII(c byte) rune {
@@ -255,4 +283,66 @@ var simplified = map[rune]rune{
 	'續': '续', '繼': '继', '總': '总', '聯': '联', '職': '职', '譽': '誉', '貴': '贵', '賀': '贺', '輝': '辉',
 	'軍': '军', '錄': '录', '鎬': '镐', '頭': '头', '顔': '颜', '願': '愿', '類': '类', '養': '养', '餘': '余',
 	'書': '书', '時': '时', '曉': '晓', '歲': '岁',
+}
+
+// Cheap tests on Hangul, before any string is hashed: a syllable set is a
+// bit per syllable, a pair set holds the first two syllables of words.
+
+// sylSet is a set of Hangul syllables.
+type sylSet [(0xD7A3-0xAC00)/64 + 1]uint64
+
+// syllable returns the index of the Hangul syllable that hs (UTF-8) starts
+// with, or -1.
+func syllable(hs string) int {
+	if len(hs) < 3 || hs[0] < 0xEA || hs[0] > 0xED {
+		return -1
+	}
+	r := rune(hs[0]&0x0F)<<12 | rune(hs[1]&0x3F)<<6 | rune(hs[2]&0x3F)
+	if r < 0xAC00 || r > 0xD7A3 {
+		return -1
+	}
+	return int(r - 0xAC00)
+}
+
+func (s *sylSet) add(hs string) {
+	if i := syllable(hs); i >= 0 {
+		s[i/64] |= 1 << (i % 64)
+	}
+}
+
+// has reports whether hs starts with a syllable of the set.
+func (s *sylSet) has(hs string) bool {
+	i := syllable(hs)
+	return i >= 0 && s[i/64]&(1<<(i%64)) != 0
+}
+
+// pairSet is a set of two-syllable prefixes.
+type pairSet map[uint32]struct{}
+
+func pairKey(hs string) (uint32, bool) {
+	a := syllable(hs)
+	if a < 0 || len(hs) < 6 {
+		return 0, false
+	}
+	b := syllable(hs[3:])
+	if b < 0 {
+		return 0, false
+	}
+	return uint32(a)*11172 + uint32(b), true
+}
+
+func (p pairSet) add(hs string) {
+	if k, ok := pairKey(hs); ok {
+		p[k] = struct{}{}
+	}
+}
+
+// has reports whether hs starts with a pair of the set.
+func (p pairSet) has(hs string) bool {
+	k, ok := pairKey(hs)
+	if !ok {
+		return false
+	}
+	_, in := p[k]
+	return in
 }

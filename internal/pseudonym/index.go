@@ -68,12 +68,17 @@ type hanAlias struct {
 type index struct {
 	ents []entity
 
-	tokID    map[string]int32          // folded Latin token → ID
-	latin    map[uint64][]latinPattern // hash of a token ID sequence → patterns
-	maxLatin int
+	tokID     map[string]int32          // folded Latin token → ID
+	tokFilter *bloom                    // a quick "certainly not a token" before tokID
+	latin     map[uint64][]latinPattern // hash of a token ID sequence → patterns
+	maxLatin  int
 
-	hangul    map[string][]target // Hangul word (without endings) → targets
-	maxHangul int                 // in syllables
+	hangul     map[string][]target // Hangul word (without endings) → targets
+	hangulPair pairSet             // the first two syllables of its keys
+	maxHangul  int                 // in syllables
+	surnameSyl sylSet              // first syllables of hangulSurname keys
+	shortSyl   sylSet              // keys of shortGivenHangul
+	pseudoPair pairSet             // the first two syllables of pseudoHangul keys
 	// hangulSurname maps a Hangul surname to the people who have it, for
 	// 김 석한 (surname and given name apart) and for flags.
 	hangulSurname map[string][]int32
@@ -259,6 +264,8 @@ func buildIndex(e *Entities, key Keyed) (*index, error) {
 		shortGivenHangul: map[string][]int32{},
 		pseudoLatin:      map[string]bool{},
 		pseudoHangul:     map[string]bool{},
+		hangulPair:       pairSet{},
+		pseudoPair:       pairSet{},
 	}
 	byCanon := map[string]string{}
 	for _, p := range e.People {
@@ -400,6 +407,22 @@ func buildIndex(e *Entities, key Keyed) (*index, error) {
 	}
 	if err := x.choosePseudonyms(e, key); err != nil {
 		return nil, err
+	}
+	x.tokFilter = &bloom{}
+	for k := range x.tokID {
+		x.tokFilter.add([]byte(k))
+	}
+	for k := range x.hangul {
+		x.hangulPair.add(k)
+	}
+	for k := range x.hangulSurname {
+		x.surnameSyl.add(k)
+	}
+	for k := range x.shortGivenHangul {
+		x.shortSyl.add(k)
+	}
+	for k := range x.pseudoHangul {
+		x.pseudoPair.add(k)
 	}
 	return x, nil
 }
@@ -607,4 +630,27 @@ func (x *index) declaredSpelling(h, r string) bool {
 		}
 	}
 	return false
+}
+
+// bloom is a one-hash Bloom filter over byte strings: has never says no for
+// a key that was added.
+type bloom [1 << 14]uint64 // 2^20 bits, 128 KiB
+
+func bloomHash(b []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range b {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return h >> 12 // 20 bits
+}
+
+func (f *bloom) add(b []byte) {
+	h := bloomHash(b)
+	f[h/64] |= 1 << (h % 64)
+}
+
+func (f *bloom) has(b []byte) bool {
+	h := bloomHash(b)
+	return f[h/64]&(1<<(h%64)) != 0
 }

@@ -322,7 +322,13 @@ func piiEndOK(t string, j int) bool {
 		return true
 	}
 	c := t[j]
-	return !piiIsWord(c) && c != '@' && c != '+' && !piiJoinedAfter(t, j)
+	switch {
+	case piiIsWord(c), c == '@', c == '+':
+		return false
+	case (c == '-' || c == '/') && j+1 < len(t) && piiIsDigit(t[j+1]):
+		return false // the mirror of the '-' and '/' rules of piiDigitStartOK
+	}
+	return j == 0 || !piiIsDigit(t[j-1]) || !piiJoinedAfter(t, j)
 }
 
 // piiDigitStartOK reports whether the digits at i may start a match.
@@ -585,10 +591,21 @@ func (s *piiScanner) rrn(i int) int {
 }
 
 // afterISBN reports whether the number at i is labelled as a book or
-// serial number.
+// serial number: "ISBN ", "ISSN: ", "DOI " right before it, the label a
+// word of its own.
 func (s *piiScanner) afterISBN(i int) bool {
-	w := piiLineBefore(s.t, i, 12)
-	return piiLastIndexFold(w, "isbn") >= 0 || piiLastIndexFold(w, "issn") >= 0 || piiLastIndexFold(w, "doi") >= 0
+	t := s.t
+	p := i
+	for p > 0 && i-p < 3 && (t[p-1] == ' ' || t[p-1] == ':' || t[p-1] == '-') {
+		p--
+	}
+	for _, kw := range [...]string{"isbn", "issn", "doi"} {
+		n := p - len(kw)
+		if n >= 0 && piiHasPrefixFold(t[n:], kw) && (n == 0 || !(piiIsWord(t[n-1]) || t[n-1] == '.' || t[n-1] == '-' || t[n-1] == '@')) {
+			return true
+		}
+	}
+	return false
 }
 
 // piiGroups are runs of digits joined by short separators, as phone numbers
@@ -1168,14 +1185,15 @@ gap:
 	return false
 }
 
-// piiYearBefore reports whether the label at p follows a year ("1980년
-// 출생, …"): then it describes that year, not what comes after it.
+// piiYearBefore reports whether the label at p follows a year or another
+// number ("1980년 출생, …"): then it describes that, not what comes after
+// it. A placeholder (']') counts as the number it replaced.
 func piiYearBefore(t string, p int) bool {
 	for p > 0 && t[p-1] == ' ' {
 		p--
 	}
 	r, _ := utf8.DecodeLastRuneInString(t[:p])
-	return r == '년' || r == '年' || (r < utf8.RuneSelf && piiIsDigit(byte(r)))
+	return r == '년' || r == '年' || r == ']' || (r < utf8.RuneSelf && piiIsDigit(byte(r)))
 }
 
 // englishLabelBefore looks for an English label followed by at most 48
@@ -1630,7 +1648,7 @@ func (s *piiScanner) messengerAfter(kwEnd, mode int) int {
 	for k > ts && (t[k-1] == '.' || t[k-1] == '-') {
 		k--
 	}
-	if k-ts < 4 || !piiIsAlnum(t[ts]) || (k < len(t) && (t[k] == '@' || t[k] == '+')) {
+	if k-ts < 4 || !piiIsAlnum(t[ts]) || !piiEndOK(t, k) {
 		return kwEnd
 	}
 	tok := t[ts:k]

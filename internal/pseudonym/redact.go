@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -169,13 +170,17 @@ type doc struct {
 	edits []edit
 	pii   []piiSpan
 	key   []byte // scratch
+	wkey  []byte // scratch for word
 }
 
 // Redact pseudonymizes text. It never fails: what it cannot decide it
 // flags.
 func (r *Redactor) Redact(text string) *Result {
 	src := toNFC(strings.ToValidUTF8(text, "\uFFFD"))
-	d := &doc{r: r, x: r.x, v: newView(src)}
+	d := docPool.Get().(*doc)
+	defer d.release()
+	d.r, d.x = r, r.x
+	d.v = d.v.reset(src)
 	d.pii = findPII(src)
 	for _, p := range d.pii {
 		d.edits = append(d.edits, edit{start: p.Start, end: p.End, kind: editMask, text: p.Replacement, ent: -1, maskKind: p.Kind, original: src[p.Start:p.End]})
@@ -185,19 +190,32 @@ func (r *Redactor) Redact(text string) *Result {
 	return d.result()
 }
 
+// docPool keeps the buffers of finished calls: a note of a megabyte needs
+// several megabytes of them.
+var docPool = sync.Pool{New: func() any { return &doc{v: &view{}} }}
+
+// release returns d to the pool, keeping its buffers and nothing else.
+func (d *doc) release() {
+	*d = doc{v: d.v, toks: d.toks[:0], edits: d.edits[:0], key: d.key[:0], wkey: d.wkey[:0]}
+	d.v.src, d.v.tagEnd = "", nil
+	docPool.Put(d)
+}
+
 // inPII reports whether folded runes [s, e) touch a masked identifier.
 func (d *doc) inPII(s, e int) bool {
 	if len(d.pii) == 0 || s >= e {
 		return false
 	}
-	a, b := d.v.span(s, e)
+	a, b := int(d.v.start[s]), d.v.end(e-1)
 	i := sort.Search(len(d.pii), func(i int) bool { return d.pii[i].End > a })
 	return i < len(d.pii) && d.pii[i].Start < b
 }
 
 func (d *doc) tokenize() {
 	rs := d.v.runes
-	d.toks = make([]token, 0, len(rs)/3+16)
+	if cap(d.toks) < len(rs)/4 {
+		d.toks = make([]token, 0, len(rs)/3+16)
+	}
 	for i := 0; i < len(rs); {
 		r := rs[i]
 		switch {
@@ -230,8 +248,10 @@ func (d *doc) tokenize() {
 					d.key = utf8.AppendRune(d.key, c)
 				}
 			}
-			if id, ok := d.x.tokID[string(d.key)]; ok {
-				t.id = id
+			if d.x.tokFilter.has(d.key) {
+				if id, ok := d.x.tokID[string(d.key)]; ok {
+					t.id = id
+				}
 			}
 			c, _ := utf8.DecodeRuneInString(d.v.src[d.v.start[i]:])
 			t.upper = unicode.IsUpper(c)
@@ -244,7 +264,10 @@ func (d *doc) tokenize() {
 }
 
 func isLatinLetter(r rune) bool {
-	return 'a' <= r && r <= 'z' || r > 0x7f && !isHangul(r) && !isHan(r) && unicode.IsLetter(r)
+	if r < 0x80 {
+		return 'a' <= r && r <= 'z'
+	}
+	return !isHangul(r) && !isHan(r) && unicode.IsLetter(r)
 }
 
 // sepOK reports whether the runes between two tokens may separate the
@@ -388,7 +411,7 @@ func (d *doc) matchHangul(i int) int {
 	t := d.toks[i]
 	hs := d.hstr(t)
 	n := t.e - t.s
-	for l := min(n, d.x.maxHangul); l >= 2; l-- {
+	for l := min(n, d.x.maxHangul); l >= 2 && d.x.hangulPair.has(hs); l-- {
 		ts := d.x.hangul[hs[:3*l]]
 		if len(ts) == 0 {
 			continue
@@ -425,6 +448,9 @@ func (d *doc) matchHangul(i int) int {
 		}
 	}
 	// 김 석한: a surname word, a space, then the given name.
+	if n > 2 || !d.x.surnameSyl.has(hs) {
+		return -1
+	}
 	people := d.x.hangulSurname[hs]
 	if len(people) == 0 || (sep != foldSpace && sep != foldNewline) {
 		return -1
