@@ -17,10 +17,9 @@ package pseudonym
 //     ASCII letter or digit, '_', '+', or by one to three of - . / , ( )
 //     after a digit are never the start of a match, and a match never ends
 //     where the token goes on (letter, digit, '_', '@', '+', or one to three
-//     of - . / , ( ) before a digit). A number that matches nothing is skipped as a
-//     whole, so the tail of "978-89-010-1234-5678" is not masked. This
-//     symmetry is what keeps findPII idempotent: a placeholder never makes
-//     the token after it look free.
+//     of - . / , ( ) before a digit). A number that matches nothing is
+//     skipped as a whole, so the tail of "978-89-010-1234-5678" is not
+//     masked.
 //   - Tokens with "://" and tokens starting "www." (URLs) are skipped whole.
 //   - Dates are masked only as birth dates, and only with a birth context: a
 //     label before them on the same line ("생년월일", "출생일", "출생:",
@@ -46,7 +45,19 @@ package pseudonym
 //     letters with digits or '_', be a '@handle', or be a number of seven
 //     digits or more. "LINE", "Signal", "라인" and "시그널" are also ordinary
 //     words: they need "ID" (or "아이디", …), or a colon and a token that
-//     looks like an ID. QQ takes numbers of 5–11 digits.
+//     looks like an ID. QQ takes numbers of 5–11 digits; "QQ12345678" goes
+//     whole.
+//
+// Idempotence. findPII on its own output finds nothing. Placeholders hold
+// no digits and start with '[', but masking changes what surrounds the
+// text that is left, so every rule that looks at a neighbour is written to
+// decide the same way whether the neighbour is the original or its
+// placeholder: the glue rules above apply on both sides of a match; a label
+// reaching back stops at a digit or ']'; an e-mail address takes every
+// label of its domain; a messenger ID rule that accepts a prefix of a token
+// accepts the token; a birth date is left alone where its bare year would
+// join a neighbouring number, month or 년 into another match. FuzzFindPII
+// checks this on random bytes and on random notes built from fragments.
 
 import (
 	"strings"
@@ -804,7 +815,7 @@ func (s *piiScanner) dateFromDigits(i int) int {
 			}
 			yEnd := k + len(m[0])
 			end, ok := piiDateTail(t, yEnd, y, m[1], m[2])
-			if ok && s.birthContext(i, end) {
+			if ok && !piiYearJoins(t, i, end, false) && s.birthContext(i, end) {
 				return s.emitText(i, end, piiBirthDate, t[i:yEnd])
 			}
 			return 0
@@ -812,14 +823,14 @@ func (s *piiScanner) dateFromDigits(i int) int {
 	}
 	// 1985-03-04, 1985. 3. 4., 85.3.4, 04/03/1985
 	if j < len(t) && (t[j] == '.' || t[j] == '-' || t[j] == '/') {
-		if end, y, ok := piiNumericDate(t, i); ok && s.birthContext(i, end) {
+		if end, y, ok := piiNumericDate(t, i); ok && !piiYearJoins(t, i, end, true) && s.birthContext(i, end) {
 			return s.emitText(i, end, piiBirthDate, piiYearText(y))
 		}
 		return 0
 	}
 	// 4 March 1985, 4th of March, 1985, 04-MAR-1985
 	if l <= 2 {
-		if end, y, ok := piiDayFirst(t, i, j); ok && s.birthContext(i, end) {
+		if end, y, ok := piiDayFirst(t, i, j); ok && !piiYearJoins(t, i, end, true) && s.birthContext(i, end) {
 			return s.emitText(i, end, piiBirthDate, piiYearText(y))
 		}
 		return 0
@@ -832,7 +843,7 @@ func (s *piiScanner) dateFromDigits(i int) int {
 		} else {
 			y = piiFullYear(piiAtoi(t[i : i+2]))
 		}
-		if piiValidDate(y, piiAtoi(t[j-4:j-2]), piiAtoi(t[j-2:j])) && s.birthContext(i, j) {
+		if piiValidDate(y, piiAtoi(t[j-4:j-2]), piiAtoi(t[j-2:j])) && !piiYearJoins(t, i, j, true) && s.birthContext(i, j) {
 			return s.emitText(i, j, piiBirthDate, piiYearText(y))
 		}
 	}
@@ -1069,7 +1080,7 @@ func (s *piiScanner) monthFirst(i, j, m int) int {
 		return 0
 	}
 	y, end, ok := piiYear4(t, k+1)
-	if !ok || !piiValidDate(y, m, d) || !s.birthContext(i, end) {
+	if !ok || !piiValidDate(y, m, d) || piiYearJoins(t, i, end, true) || !s.birthContext(i, end) {
 		return 0
 	}
 	return s.emitText(i, end, piiBirthDate, piiYearText(y))
@@ -1098,7 +1109,7 @@ func (s *piiScanner) juche(i int) int {
 	}
 	yEnd := k + len("년")
 	end, ok := piiDateTail(t, yEnd, y, "월", "일")
-	if !ok || !s.birthContext(i, end) {
+	if !ok || piiYearJoins(t, i, end, false) || !s.birthContext(i, end) {
 		return 0
 	}
 	return s.emitText(i, end, piiBirthDate, t[i:yEnd])
@@ -1108,6 +1119,43 @@ func (s *piiScanner) juche(i int) int {
 // date: see the rules at the top of the file.
 func (s *piiScanner) birthContext(start, end int) bool {
 	return s.birthAfter(end) || s.birthBefore(start)
+}
+
+// piiYearJoins reports whether a birth date at [start, end) replaced by its
+// year could join what surrounds it into something findPII masks, which
+// would break idempotence: a bare year after digits ("010 1234 85.3.4생" →
+// "010 1234 1985생"), after a month or a day ("born 4 March 85.3.4생"), or
+// before 년 or 年; a Korean year ("85년") before another number ("… 3월
+// 5일"). Such dates are left alone.
+func piiYearJoins(t string, start, end int, bare bool) bool {
+	k := piiSkipSpaces(t, end, 2)
+	if !bare {
+		return k < len(t) && piiIsDigit(t[k])
+	}
+	if strings.HasPrefix(t[k:], "년") || strings.HasPrefix(t[k:], "年") {
+		return true
+	}
+	k = start
+	for k > 0 && start-k < 3 && strings.IndexByte(" ,-.()", t[k-1]) >= 0 {
+		k--
+	}
+	if k > 0 && (piiIsDigit(t[k-1]) || t[k-1] == ']') {
+		return true // a placeholder counts as the number it replaced
+	}
+	q := k
+	for q > 0 && piiIsLetter(t[q-1]) {
+		q--
+	}
+	w := t[q:k]
+	if piiMonth(w) > 0 {
+		return true
+	}
+	for _, o := range [...]string{"st", "nd", "rd", "th"} {
+		if len(w) == 2 && piiHasPrefixFold(w, o) && q > 0 && piiIsDigit(t[q-1]) {
+			return true
+		}
+	}
+	return false
 }
 
 // piiLineBefore returns up to n bytes before i on the same line, starting on
@@ -1329,34 +1377,41 @@ func piiIsLocal(c byte) bool {
 }
 
 // piiDomain reads a domain at j: labels of letters, digits and '-' joined
-// by '.', the last all letters. It returns the end, or 0.
-func piiDomain(t string, j int) int {
-	end, labels := 0, 0
-	for {
+// by '.'. It returns the end of all the labels and whether some label
+// after the first is all letters (a TLD). An address takes every label,
+// even after its TLD ("b.com.G12345678"): what follows an accepted address
+// is never left to be masked on its own, and so can never shorten it on a
+// second run.
+func piiDomain(t string, j int) (end int, tld bool) {
+	for labels := 1; ; labels++ {
 		k := j
 		for k < len(t) && (piiIsAlnum(t[k]) || t[k] == '-') {
 			k++
 		}
 		if k == j {
-			break
+			return j, false
 		}
-		labels++
-		if labels >= 2 && k-j >= 2 && piiWordEnd(t, j) == k {
-			end = k
+		tld = tld || (labels >= 2 && k-j >= 2 && piiWordEnd(t, j) == k)
+		if k+1 >= len(t) || t[k] != '.' || !piiIsAlnum(t[k+1]) {
+			return k, tld
 		}
-		if k+1 < len(t) && t[k] == '.' && piiIsAlnum(t[k+1]) {
-			j = k + 1
-			continue
-		}
-		if k < len(t) && (t[k] == '_' || t[k] == '@' || t[k] == '+') {
-			return 0
-		}
-		if end != k {
-			return 0
-		}
-		break
+		j = k + 1
 	}
-	return end
+}
+
+// piiGluedAddress reports whether an address ending at e goes on with '_',
+// '@' or '+': then it is none, and nothing inside it is masked either, so
+// that a second run sees the same text.
+func piiGluedAddress(t string, e int) bool {
+	return e < len(t) && (t[e] == '_' || t[e] == '@' || t[e] == '+')
+}
+
+// piiLocalStartOK reports whether a local part may start at k: not with a
+// digit joined by '/', ',', '(' or ')' to what precedes it, which would
+// then end with a joiner and a digit, and so be kept, in one run but not in
+// the next ("13800138000/04@x.com").
+func piiLocalStartOK(t string, k int) bool {
+	return k == 0 || !piiIsDigit(t[k]) || strings.IndexByte("/,()", t[k-1]) < 0
 }
 
 // atAt matches local@domain.tld around the '@' at i.
@@ -1369,12 +1424,15 @@ func (s *piiScanner) atAt(i int) int {
 	for k < i && (t[k] == '.' || t[k] == '-' || t[k] == '+') {
 		k++
 	}
-	if k == i || t[i-1] == '.' {
+	if k == i || t[i-1] == '.' || !piiLocalStartOK(t, k) {
 		return i + 1
 	}
-	end := piiDomain(t, i+1)
-	if end == 0 {
+	end, tld := piiDomain(t, i+1)
+	switch {
+	case !tld:
 		return i + 1
+	case piiGluedAddress(t, end):
+		return end
 	}
 	return s.emit(k, end, piiEmail)
 }
@@ -1401,8 +1459,15 @@ func (s *piiScanner) obfuscatedEmail(i, j int) int {
 	for k < localEnd && (t[k] == '.' || t[k] == '-' || t[k] == '+') {
 		k++
 	}
-	if k == localEnd || t[localEnd-1] == '.' || (!bracketed && localEnd == ls) {
+	// The local part may be cut short by the span before it ("DOB 850304
+	// at gmail dot com"): then mask from the "at", since that span's
+	// replacement (a year) would become the local part on a second run.
+	glued := k == localEnd && k == s.lastEnd && k > 0 && piiIsLocal(t[k-1])
+	if !glued && (k == localEnd || t[localEnd-1] == '.' || (!bracketed && localEnd == ls) || !piiLocalStartOK(t, k)) {
 		return j
+	}
+	if glued {
+		k = ls
 	}
 	p := piiSkipSpaces(t, le, 2)
 	labelEnd := func(p int) int {
@@ -1415,6 +1480,8 @@ func (s *piiScanner) obfuscatedEmail(i, j int) int {
 	if e == p {
 		return j
 	}
+	// the address takes every label if one of them can end it (see
+	// piiDomain)
 	dots, dotWords, tld := 0, 0, false
 	for {
 		q := e
@@ -1446,10 +1513,15 @@ func (s *piiScanner) obfuscatedEmail(i, j int) int {
 		}
 		dots++
 		e = f
-		tld = f-q >= 2 && f-q <= 6 && piiWordEnd(t, q) == f
+		if f-q >= 2 && f-q <= 6 && piiWordEnd(t, q) == f && (bracketed || dotWords > 0) {
+			tld = true
+		}
 	}
-	if dots == 0 || !tld || (!bracketed && dotWords == 0) || (e < len(t) && (piiIsWord(t[e]) || t[e] == '@' || t[e] == '+')) {
+	switch {
+	case !tld:
 		return j
+	case piiGluedAddress(t, e):
+		return e
 	}
 	return s.emit(k, e, piiEmail)
 }
@@ -1478,9 +1550,10 @@ func (s *piiScanner) atWord(i int) int {
 		return s.emit(i, j, piiPassport)
 	}
 	if len(w) > 9 {
-		// QQ12345678
+		// QQ12345678: the whole word goes, or "QQ" would be left glued to
+		// the placeholder
 		if len(w) <= 13 && piiHasPrefixFold(w, "qq") && piiDigitsEnd(w, 2) == len(w) && piiEndOK(t, j) {
-			return s.emit(i+2, j, piiMessenger)
+			return s.emit(i, j, piiMessenger)
 		}
 		return j
 	}
@@ -1636,8 +1709,18 @@ next:
 func (s *piiScanner) messengerAfter(kwEnd, mode int) int {
 	t := s.t
 	j, mark := s.skipMarkers(kwEnd)
+	if mode == msgQQ {
+		// digits only: a token with letters could later shrink to its
+		// digits when something after them is masked
+		k := piiDigitsEnd(t, j)
+		if k-j < 5 || k-j > 11 || !piiEndOK(t, k) || j < s.lastEnd {
+			return kwEnd
+		}
+		return s.emit(j, k, piiMessenger)
+	}
 	k := j
-	handle := k < len(t) && t[k] == '@'
+	// a @handle, unless the '@' is glued to what precedes it (an address)
+	handle := k < len(t) && t[k] == '@' && k > 0 && !piiIsLocal(t[k-1])
 	if handle {
 		k++
 	}
@@ -1664,11 +1747,9 @@ func (s *piiScanner) messengerAfter(kwEnd, mode int) int {
 		}
 	}
 	idLike := handle || (letters > 0 && (digits > 0 || underscore)) || (letters == 0 && digits >= 7)
+	// Both rules are monotone: if a prefix of the token passes, so does the
+	// token, which keeps findPII idempotent when what follows is masked.
 	switch mode {
-	case msgQQ:
-		if letters > 0 || digits < 5 || digits > 11 || digits != len(tok) {
-			return kwEnd
-		}
 	case msgAmbiguous:
 		if mark < markID && !(mark == markColon && idLike) {
 			return kwEnd

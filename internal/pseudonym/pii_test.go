@@ -288,6 +288,26 @@ var piiCases = []struct {
 	{"we met at 10 and looked at him", "we met at 10 and looked at him", nil},
 	// An event date with a day-first English form and "May".
 	{"The 4 May 1985 meeting", "The 4 May 1985 meeting", nil},
+
+	// --- rules that keep findPII idempotent ---
+
+	// "QQ" glued to its number goes with it.
+	{"QQ12345678 only", "[messenger ID] only", []string{piiMessenger}},
+	// A spelled-out address cut short by a birth date before it: the date's
+	// year would become its local part, so the address goes from "at".
+	{"DOB 850304 at gmail dot com", "DOB 1985 [email]", []string{piiBirthDate, piiEmail}},
+	// An address takes every label of its domain, even after the TLD.
+	{"mail kim@b.com.G12345678", "mail [email]", []string{piiEmail}},
+	// An address glued to '+' is none, and nothing in it is masked.
+	{"mail kim@b.com+8613800138000", "mail kim@b.com+8613800138000", nil},
+	// A birth date whose year would join the number before it into a phone.
+	{"010 1234 85.3.4생", "010 1234 85.3.4생", nil},
+	// A Korean birth date followed by another month and day.
+	{"생년월일 85년 3월 4일 3월 5일", "생년월일 85년 3월 4일 3월 5일", nil},
+	// A word and a '.' before a phone number do not glue.
+	{"Tel.010-1234-5678", "Tel.[phone]", []string{piiPhone}},
+	// An '@' glued to a word is not a handle.
+	{"QQ@12345678", "QQ@12345678", nil},
 }
 
 func TestFindPIICases(t *testing.T) {
@@ -394,15 +414,30 @@ func FuzzFindPII(f *testing.F) {
 	}
 	f.Add("생년월일: 1985년 3월 4일, 탈북일: 2009년 3월 4일")
 	f.Add("(+86) 138 0013 8000 / sukhan [at] gmail [dot] com / 주체74(1985)년 3월 4일생")
+	// Found by fuzzing; each broke idempotence or span validity once.
 	f.Add("생일00년1월1일\x880")                 // a span ends before a stray continuation byte
 	f.Add("+1000000+1000000")               // '+' after a number glues
 	f.Add("13800138000,138 0013 8000")      // ',' between digits glues
 	f.Add("a@b.com+8613800138000")          // '+' after an address glues
 	f.Add("身份证00100000000 100000001010000") // a label's reach stops at a number
 	f.Add("0100000000(0100000000")          // '(' between digits glues
-	f.Add("850304-1234567(0100000000")
-	f.Add("020000000((0100000000") // so do up to three joiners
-	f.Add("13800138000생일850304")   // a label after a number describes it
+	f.Add("850304-1234567(0100000000")      // on both sides of a match
+	f.Add("020000000((0100000000")          // so do up to three joiners
+	f.Add("13800138000생일850304")            // a label after a number describes it
+	f.Add("카카오톡1234567,13800138000")        // a messenger ID glued to a number
+	f.Add("LINE아이디LINE,13800138000")        // a word before ",digits" is not glued
+	f.Add("카톡04ISBN3월13800138000")          // ISBN must be a label of its own
+	f.Add("G12345670/.0412340086")          // joiners after a code
+	f.Add("at[at]b.QQ13800138000생")         // QQ and its number go together
+	f.Add("微信에서04.QQ@850304")               // an '@' glued to a word is no handle
+	f.Add("QQ에서850304.G12345673월")          // QQ takes digits only
+	f.Add("at[at]at.at.G12345673월")         // an address takes its whole domain
+	f.Add("at[at]at.at.13800138000.at+86")  // nothing inside a glued address
+	f.Add("04.0404 040404생")                // a year must not join a phone
+	f.Add("D.O.B.850304년3월4일")              // nor become a Korean date
+	f.Add("13800138000 850304생")            // nor follow a placeholder
+	f.Add("b.850304[at]b.at")               // nor become a local part
+	f.Add("13800138000/04[at]D.O.B.at")     // a local part glued to a number
 	f.Fuzz(func(t *testing.T, data string) {
 		for _, text := range [...]string{data, piiCompose(data)} {
 			spans := findPII(text)

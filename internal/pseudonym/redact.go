@@ -171,12 +171,102 @@ type doc struct {
 	pii   []piiSpan
 	key   []byte // scratch
 	wkey  []byte // scratch for word
+	// inPII's cursor: the first span that may touch offset piiAt.
+	piiCur, piiAt int
 }
 
 // Redact pseudonymizes text. It never fails: what it cannot decide it
 // flags.
 func (r *Redactor) Redact(text string) *Result {
-	src := toNFC(strings.ToValidUTF8(text, "\uFFFD"))
+	res, _ := r.redactOnce(toNFC(strings.ToValidUTF8(text, "\uFFFD")))
+	// A pseudonym can, next to a word the note left alone, spell another
+	// declared name ("Suk" and "Kim Soon-ok" read as "Suk Kim"). Run again
+	// on the output until nothing changes, so that the output is always
+	// its own pseudonymization; earlier spans are carried over.
+	for range 3 {
+		next, applied := r.redactOnce(res.Text)
+		if next.Text == res.Text {
+			break
+		}
+		res = merge(res, next, applied)
+	}
+	return res
+}
+
+// applied is an edit as made: source bytes [start, end) became output bytes
+// [outStart, outEnd).
+type applied struct{ start, end, outStart, outEnd int }
+
+// mapOffset maps a byte offset of an input to the output of the edits.
+func mapOffset(edits []applied, o int) int {
+	delta := 0
+	for _, e := range edits {
+		switch {
+		case o < e.start:
+			return o + delta
+		case o < e.end:
+			return e.outStart
+		}
+		delta = e.outEnd - e.end
+	}
+	return o + delta
+}
+
+// merge carries the report and record of an earlier pass (prev, on the
+// input of next) over to next.
+func merge(prev, next *Result, edits []applied) *Result {
+	span := func(s Span) Span {
+		a, b := mapOffset(edits, s.Start), mapOffset(edits, s.End)
+		return Span{a, max(a, b)}
+	}
+	out := next
+	for _, rp := range prev.Report.Replacements {
+		k := slices.IndexFunc(out.Report.Replacements, func(x Replacement) bool { return x.Entity == rp.Entity })
+		if k < 0 {
+			out.Report.Replacements = append(out.Report.Replacements, Replacement{Entity: rp.Entity, Kind: rp.Kind, Pseudonym: rp.Pseudonym})
+			k = len(out.Report.Replacements) - 1
+		}
+		for _, s := range rp.Spans {
+			out.Report.Replacements[k].Spans = append(out.Report.Replacements[k].Spans, span(s))
+		}
+	}
+	for _, f := range prev.Report.Flags {
+		s := span(Span{f.Start, f.End})
+		f.Start, f.End = s.Start, s.End
+		out.Report.Flags = append(out.Report.Flags, f)
+	}
+	for _, m := range prev.Report.Masked {
+		s := span(Span{m.Start, m.End})
+		m.Start, m.End = s.Start, s.End
+		out.Report.Masked = append(out.Report.Masked, m)
+	}
+	for _, rp := range out.Report.Replacements {
+		slices.SortFunc(rp.Spans, func(a, b Span) int { return a.Start - b.Start })
+	}
+	slices.SortStableFunc(out.Report.Flags, func(a, b Flag) int { return a.Start - b.Start })
+	slices.SortStableFunc(out.Report.Masked, func(a, b Masked) int { return a.Start - b.Start })
+	mergeEntries := func(dst *[]ReidEntry, src []ReidEntry) {
+		for _, e := range src {
+			k := slices.IndexFunc(*dst, func(x ReidEntry) bool { return x.Entity == e.Entity })
+			if k < 0 {
+				*dst = append(*dst, e)
+				continue
+			}
+			for _, f := range e.Found {
+				if !slices.Contains((*dst)[k].Found, f) {
+					(*dst)[k].Found = append((*dst)[k].Found, f)
+				}
+			}
+		}
+	}
+	mergeEntries(&out.Reid.People, prev.Reid.People)
+	mergeEntries(&out.Reid.Places, prev.Reid.Places)
+	out.Reid.Masked = append(prev.Reid.Masked, out.Reid.Masked...)
+	return out
+}
+
+// redactOnce is one pass over src (NFC); it also returns the edits it made.
+func (r *Redactor) redactOnce(src string) (*Result, []applied) {
 	d := docPool.Get().(*doc)
 	defer d.release()
 	d.r, d.x = r, r.x
@@ -206,9 +296,18 @@ func (d *doc) inPII(s, e int) bool {
 	if len(d.pii) == 0 || s >= e {
 		return false
 	}
-	a, b := int(d.v.start[s]), d.v.end(e-1)
-	i := sort.Search(len(d.pii), func(i int) bool { return d.pii[i].End > a })
-	return i < len(d.pii) && d.pii[i].Start < b
+	a := int(d.v.start[s])
+	// Tokens are asked about in order, with short looks ahead: move a
+	// cursor forward, and search again only when asked about an earlier
+	// place.
+	if a < d.piiAt {
+		d.piiCur = sort.Search(len(d.pii), func(i int) bool { return d.pii[i].End > a })
+	}
+	for d.piiCur < len(d.pii) && d.pii[d.piiCur].End <= a {
+		d.piiCur++
+	}
+	d.piiAt = a
+	return d.piiCur < len(d.pii) && d.pii[d.piiCur].Start < d.v.end(e-1)
 }
 
 func (d *doc) tokenize() {
@@ -244,7 +343,10 @@ func (d *doc) tokenize() {
 			}
 			d.key = d.key[:0]
 			for _, c := range rs[t.s:t.e] {
-				if c != foldApostrophe {
+				switch {
+				case c < utf8.RuneSelf && c != foldApostrophe:
+					d.key = append(d.key, byte(c))
+				case c >= utf8.RuneSelf:
 					d.key = utf8.AppendRune(d.key, c)
 				}
 			}
@@ -537,7 +639,7 @@ func (d *doc) addFlag(start, end int, kind, reason, suggestion string) {
 }
 
 // result applies the edits and builds the report and the record.
-func (d *doc) result() *Result {
+func (d *doc) result() (*Result, []applied) {
 	src := d.v.src
 	// Masks and replacements first, then flags, by position; anything
 	// overlapping an earlier edit is dropped (a flag inside a
@@ -555,6 +657,7 @@ func (d *doc) result() *Result {
 		Reid: Reid{Format: ReidFormat, People: []ReidEntry{}, Places: []ReidEntry{}, Masked: []ReidMasked{}}}
 	byEnt := map[int32]int{}
 	found := map[int32][]string{}
+	var made []applied
 	pos := 0
 	for _, e := range d.edits {
 		if e.start < pos || e.end <= e.start {
@@ -604,6 +707,9 @@ func (d *doc) result() *Result {
 				found[e.ent] = append(found[e.ent], e.original)
 			}
 		}
+		if e.kind != editFlag {
+			made = append(made, applied{e.start, e.end, o, out.Len()})
+		}
 		pos = e.end
 	}
 	out.WriteString(src[pos:])
@@ -621,7 +727,7 @@ func (d *doc) result() *Result {
 			res.Reid.Places = append(res.Reid.Places, entry)
 		}
 	}
-	return res
+	return res, made
 }
 
 // declared returns the names an entity was declared with.
