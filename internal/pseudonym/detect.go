@@ -23,7 +23,8 @@ type lexicon struct {
 	placeHangul   map[string]placeEntry
 	placeStart    sylSet                // first syllables of placeHangul keys
 	surnameSyl    sylSet                // one-syllable surnames
-	givenPair     pairSet               // givenHangul keys (all two syllables)
+	givenPair     *pairSet              // givenHangul keys (all two syllables)
+	surnamePair   *pairSet              // two-syllable surnames
 	placeLatin    map[string]placeEntry // folded romanized name (without suffix)
 	provinceRoman map[string]string     // province (Hangul) → romanized
 }
@@ -46,7 +47,7 @@ var placeStoplist = map[string]bool{
 var lex = sync.OnceValue(func() *lexicon {
 	l := &lexicon{
 		surnameLatin: map[string]bool{}, surnameHangul: map[string]bool{}, syllables: map[string]bool{},
-		givenHangul: map[string]bool{}, placeHangul: map[string]placeEntry{}, placeLatin: map[string]placeEntry{}, givenPair: pairSet{},
+		givenHangul: map[string]bool{}, placeHangul: map[string]placeEntry{}, placeLatin: map[string]placeEntry{}, givenPair: newPairSet(), surnamePair: newPairSet(),
 		provinceRoman: map[string]string{},
 	}
 	for _, s := range surnames() {
@@ -98,7 +99,11 @@ var lex = sync.OnceValue(func() *lexicon {
 		l.placeStart.add(k)
 	}
 	for k := range l.surnameHangul {
-		l.surnameSyl.add(k)
+		if len(k) == 3 {
+			l.surnameSyl.add(k)
+		} else {
+			l.surnamePair.add(k)
+		}
 	}
 	for k := range l.givenHangul {
 		l.givenPair.add(k)
@@ -198,12 +203,15 @@ func (d *doc) isPseudoLatin(from, to int) bool {
 func (d *doc) checkLatin(i int) int {
 	l := lex()
 	t := d.toks[i]
+	if !t.upper && !maybeTitle(d.v.runes[t.s], t.e-t.s) {
+		return -1 // every check but the title starts with a capital letter
+	}
 	wb := d.word(i)
-	p, isPlace := l.placeLatin[string(wb)]
 	isTitle := latinTitles[string(wb)]
 	if !t.upper && !isTitle {
-		return -1 // every other check starts with a capital letter
+		return -1
 	}
+	p, isPlace := l.placeLatin[string(wb)]
 	isSurname := l.surnameLatin[string(wb)]
 	isKoreanish := koreanish(wb, l)
 	long := len(wb) >= 4
@@ -325,7 +333,7 @@ func (d *doc) checkHangul(i int) int {
 	}
 	for sl := 1; sl <= 2 && sl <= n; sl++ {
 		sur := hs[:3*sl]
-		if (sl == 1 && !l.surnameSyl.has(hs)) || (sl == 2 && !l.surnameHangul[sur]) {
+		if (sl == 1 && !l.surnameSyl.has(hs)) || (sl == 2 && !l.surnamePair.has(hs)) {
 			continue
 		}
 		// A surname and a title: 김씨가; 김 씨가.
@@ -458,6 +466,16 @@ func titleAt(hs string, k int) bool {
 	switch hs[3*k : 3*k+3] {
 	case "씨", "님", "동", "선", "여":
 		return true
+	}
+	return false
+}
+
+// maybeTitle is a quick test that a lower-case word of n letters starting
+// with c could be one of latinTitles.
+func maybeTitle(c rune, n int) bool {
+	switch c {
+	case 'm', 'd', 's', 'c', 'p', 'u', 'a':
+		return n <= 9
 	}
 	return false
 }

@@ -316,8 +316,14 @@ func (s *sylSet) has(hs string) bool {
 	return i >= 0 && s[i/64]&(1<<(i%64)) != 0
 }
 
-// pairSet is a set of two-syllable prefixes.
-type pairSet map[uint32]struct{}
+// pairSet is a set of two-syllable prefixes, with the set of their first
+// syllables as a quick first test.
+type pairSet struct {
+	first sylSet
+	pairs map[uint32]struct{}
+}
+
+func newPairSet() *pairSet { return &pairSet{pairs: map[uint32]struct{}{}} }
 
 func pairKey(hs string) (uint32, bool) {
 	a := syllable(hs)
@@ -331,18 +337,22 @@ func pairKey(hs string) (uint32, bool) {
 	return uint32(a)*11172 + uint32(b), true
 }
 
-func (p pairSet) add(hs string) {
+func (p *pairSet) add(hs string) {
 	if k, ok := pairKey(hs); ok {
-		p[k] = struct{}{}
+		p.pairs[k] = struct{}{}
+		p.first.add(hs)
 	}
 }
 
 // has reports whether hs starts with a pair of the set.
-func (p pairSet) has(hs string) bool {
+func (p *pairSet) has(hs string) bool {
+	if !p.first.has(hs) {
+		return false
+	}
 	k, ok := pairKey(hs)
 	if !ok {
 		return false
 	}
-	_, in := p[k]
+	_, in := p.pairs[k]
 	return in
 }

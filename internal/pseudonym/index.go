@@ -74,11 +74,11 @@ type index struct {
 	maxLatin  int
 
 	hangul     map[string][]target // Hangul word (without endings) → targets
-	hangulPair pairSet             // the first two syllables of its keys
+	hangulPair *pairSet            // the first two syllables of its keys
 	maxHangul  int                 // in syllables
 	surnameSyl sylSet              // first syllables of hangulSurname keys
 	shortSyl   sylSet              // keys of shortGivenHangul
-	pseudoPair pairSet             // the first two syllables of pseudoHangul keys
+	pseudoPair *pairSet            // the first two syllables of pseudoHangul keys
 	// hangulSurname maps a Hangul surname to the people who have it, for
 	// 김 석한 (surname and given name apart) and for flags.
 	hangulSurname map[string][]int32
@@ -264,8 +264,8 @@ func buildIndex(e *Entities, key Keyed) (*index, error) {
 		shortGivenHangul: map[string][]int32{},
 		pseudoLatin:      map[string]bool{},
 		pseudoHangul:     map[string]bool{},
-		hangulPair:       pairSet{},
-		pseudoPair:       pairSet{},
+		hangulPair:       newPairSet(),
+		pseudoPair:       newPairSet(),
 	}
 	byCanon := map[string]string{}
 	for _, p := range e.People {

@@ -150,20 +150,20 @@ var piiClass = func() (c [256]uint8) {
 func (s *piiScanner) scan() {
 	t := s.t
 	for i := 0; i < len(t); {
+		next := i + 1
 		switch piiClass[t[i]] {
-		case pcOther:
-			i++
 		case pcDigit:
-			i = s.atDigit(i)
+			next = s.atDigit(i)
 		case pcLetter:
-			i = s.atWord(i)
+			next = s.atWord(i)
 		case pcPlus:
-			i = s.atPlus(i)
+			next = s.atPlus(i)
 		case pcAt:
-			i = s.atAt(i)
+			next = s.atAt(i)
 		case pcWide:
-			i = s.atWide(i)
+			next = s.atWide(i)
 		}
+		i = max(next, i+1)
 	}
 }
 

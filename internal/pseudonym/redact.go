@@ -173,24 +173,90 @@ type doc struct {
 	wkey  []byte // scratch for word
 	// inPII's cursor: the first span that may touch offset piiAt.
 	piiCur, piiAt int
+	quick         bool // declared names only: no flags, no gazetteer
 }
 
 // Redact pseudonymizes text. It never fails: what it cannot decide it
 // flags.
 func (r *Redactor) Redact(text string) *Result {
-	res, _ := r.redactOnce(toNFC(strings.ToValidUTF8(text, "\uFFFD")))
+	res, made := r.redactOnce(toNFC(strings.ToValidUTF8(text, "\uFFFD")))
 	// A pseudonym can, next to a word the note left alone, spell another
-	// declared name ("Suk" and "Kim Soon-ok" read as "Suk Kim"). Run again
-	// on the output until nothing changes, so that the output is always
-	// its own pseudonymization; earlier spans are carried over.
+	// declared name ("Suk" and "Kim Soon-ok" read as "Suk Kim"). Such a
+	// name can only appear around a change, so the text around each change
+	// is checked; if any changes, the whole output is run again until
+	// nothing changes, so that the output is always its own
+	// pseudonymization. Earlier spans are carried over.
 	for range 3 {
+		if !r.changesAround(res.Text, made) {
+			break
+		}
 		next, applied := r.redactOnce(res.Text)
 		if next.Text == res.Text {
 			break
 		}
-		res = merge(res, next, applied)
+		res, made = merge(res, next, applied), applied
 	}
 	return res
+}
+
+// changesAround reports whether redacting the text around any of the edits
+// (a few words on each side) would change it.
+func (r *Redactor) changesAround(out string, made []applied) bool {
+	const reach = 48 // bytes: more than the other words of any name
+	lo, hi := -1, -1
+	check := func() bool { return lo >= 0 && r.hasDeclared(out[lo:hi]) }
+	for _, e := range made {
+		a, b := snapBack(out, e.outStart-reach), snapForward(out, e.outEnd+reach)
+		if lo >= 0 && a <= hi {
+			hi = max(hi, b)
+			continue
+		}
+		if check() {
+			return true
+		}
+		lo, hi = a, b
+	}
+	return check()
+}
+
+// hasDeclared reports whether text holds a declared name, looking for
+// nothing else.
+func (r *Redactor) hasDeclared(text string) bool {
+	d := docPool.Get().(*doc)
+	defer d.release()
+	d.r, d.x, d.quick = r, r.x, true
+	d.v = d.v.reset(text)
+	d.tokenize()
+	d.match()
+	for _, e := range d.edits {
+		if e.kind == editReplace && e.ent >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// snapBack moves i back to the start of a line or after a space (or 0);
+// snapForward moves i forward to a space or line end (or the end): the
+// windows changesAround checks do not cut words.
+func snapBack(s string, i int) int {
+	if i <= 0 {
+		return 0
+	}
+	if j := strings.LastIndexAny(s[:i], " \n\t"); j >= 0 {
+		return j + 1
+	}
+	return 0
+}
+
+func snapForward(s string, i int) int {
+	if i >= len(s) {
+		return len(s)
+	}
+	if j := strings.IndexAny(s[i:], " \n\t"); j >= 0 {
+		return i + j
+	}
+	return len(s)
 }
 
 // applied is an edit as made: source bytes [start, end) became output bytes
@@ -411,6 +477,10 @@ func (d *doc) match() {
 		}
 		if next > i {
 			i = next
+			continue
+		}
+		if d.quick {
+			i++
 			continue
 		}
 		if n := d.checkUndeclared(i); n > i {
