@@ -395,8 +395,9 @@ func (d *doc) checkHangul(i int) int {
 // hstr returns the Hangul of token t as a string, 3 bytes a syllable:
 // usually a slice of the text itself, without copying.
 func (d *doc) hstr(t token) string {
-	start, end := d.v.span(t.s, t.e)
-	if end-start == 3*(t.e-t.s) {
+	// Every rune of a Hangul token is a syllable, 3 bytes in the source.
+	start, end := int(d.v.start[t.s]), int(d.v.start[t.e-1])+3
+	if end-start == 3*(t.e-t.s) && end <= len(d.v.src) {
 		return d.v.src[start:end]
 	}
 	return string(d.v.runes[t.s:t.e]) // invisible characters were dropped inside

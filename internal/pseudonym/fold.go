@@ -43,11 +43,23 @@ func newView(src string) *view { return (&view{}).reset(src) }
 // reset folds src into v, reusing its buffers.
 func (v *view) reset(src string) *view {
 	v.src, v.tagEnd = src, nil
-	if n := utf8.RuneCountInString(src) + 8; cap(v.runes) < n {
-		v.runes = make([]rune, 0, n)
-		v.start = make([]int32, 0, n)
+	n := utf8.RuneCountInString(src) + 8
+	if cap(v.runes) < n {
+		v.runes = make([]rune, n)
+		v.start = make([]int32, n)
 	}
-	v.runes, v.start = v.runes[:0], v.start[:0]
+	// Most runes fold to one rune: write by index into buffers of the
+	// rune count, and append only past it (a ligature that folds to two).
+	runes, start := v.runes[:cap(v.runes)], v.start[:cap(v.start)]
+	k := 0
+	put := func(r rune, at int) {
+		if k < len(runes) {
+			runes[k], start[k] = r, int32(at)
+		} else {
+			runes, start = append(runes, r), append(start, int32(at))
+		}
+		k++
+	}
 	var tmp [8]rune
 	for i := 0; i < len(src); {
 		c := src[i]
@@ -57,32 +69,43 @@ func (v *view) reset(src string) *view {
 					if v.tagEnd == nil {
 						v.tagEnd = map[int32]int32{}
 					}
-					v.tagEnd[int32(len(v.runes))] = int32(j)
-					v.push(foldMarkup, i)
+					v.tagEnd[int32(k)] = int32(j)
+					put(foldMarkup, i)
 					i = j
 					continue
 				}
 			}
-			v.push(foldASCII(c), i)
+			if k < len(runes) {
+				runes[k], start[k] = foldASCII(c), int32(i)
+				k++
+			} else {
+				put(foldASCII(c), i)
+			}
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(src[i:])
-		if isHangul(r) {
-			v.push(r, i)
-		} else {
-			for _, f := range foldRune(r, tmp[:0]) {
-				v.push(f, i)
+		// Hangul syllables are 3 bytes, 0xEA 0xB0 0x80 to 0xED 0x9E 0xA3.
+		if c >= 0xEA && c <= 0xED && i+2 < len(src) {
+			r := rune(c&0x0F)<<12 | rune(src[i+1]&0x3F)<<6 | rune(src[i+2]&0x3F)
+			if isHangul(r) && src[i+1]&0xC0 == 0x80 && src[i+2]&0xC0 == 0x80 {
+				if k < len(runes) {
+					runes[k], start[k] = r, int32(i)
+					k++
+				} else {
+					put(r, i)
+				}
+				i += 3
+				continue
 			}
+		}
+		r, size := utf8.DecodeRuneInString(src[i:])
+		for _, f := range foldRune(r, tmp[:0]) {
+			put(f, i)
 		}
 		i += size
 	}
+	v.runes, v.start = runes[:k], start[:k]
 	return v
-}
-
-func (v *view) push(r rune, start int) {
-	v.runes = append(v.runes, r)
-	v.start = append(v.start, int32(start))
 }
 
 // end returns the byte offset in src where folded rune i's source ends.

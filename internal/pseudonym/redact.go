@@ -206,6 +206,9 @@ func (r *Redactor) changesAround(out string, made []applied) bool {
 	lo, hi := -1, -1
 	check := func() bool { return lo >= 0 && r.hasDeclared(out[lo:hi]) }
 	for _, e := range made {
+		if !mayJoin(out, e) {
+			continue
+		}
 		a, b := snapBack(out, e.outStart-reach), snapForward(out, e.outEnd+reach)
 		if lo >= 0 && a <= hi {
 			hi = max(hi, b)
@@ -217,6 +220,35 @@ func (r *Redactor) changesAround(out string, made []applied) bool {
 		lo, hi = a, b
 	}
 	return check()
+}
+
+// mayJoin reports whether the text an edit wrote could form a name with
+// the words around it. Romanized text can (a given name before a surname);
+// a Hangul word only after a short word (a surname: 김 + a given name) or
+// across a line break.
+func mayJoin(out string, e applied) bool {
+	first, _ := utf8.DecodeRuneInString(out[e.outStart:])
+	if !isHangul(first) {
+		return true
+	}
+	if e.outEnd < len(out) && out[e.outEnd] == '\n' {
+		return true
+	}
+	if e.outStart < 2 || (out[e.outStart-1] != ' ' && out[e.outStart-1] != '\n') {
+		return false
+	}
+	// The word before: one or two Hangul syllables.
+	before := out[:e.outStart-1]
+	n := 0
+	for len(before) > 0 && n <= 2 {
+		r, size := utf8.DecodeLastRuneInString(before)
+		if !isHangul(r) {
+			break
+		}
+		before = before[:len(before)-size]
+		n++
+	}
+	return n >= 1 && n <= 2
 }
 
 // hasDeclared reports whether text holds a declared name, looking for
