@@ -21,10 +21,13 @@ type lexicon struct {
 	syllables     map[string]bool // folded romanized given-name syllables
 	givenHangul   map[string]bool // the given names of the bundled list
 	placeHangul   map[string]placeEntry
-	placeStart    sylSet                // first syllables of placeHangul keys
-	surnameSyl    sylSet                // one-syllable surnames
-	givenPair     *pairSet              // givenHangul keys (all two syllables)
-	surnamePair   *pairSet              // two-syllable surnames
+	placeStart    sylSet   // first syllables of placeHangul keys
+	surnameSyl    sylSet   // one-syllable surnames
+	givenPair     *pairSet // givenHangul keys (all two syllables)
+	surnamePair   *pairSet // two-syllable surnames
+	// interesting holds every syllable a Hangul check can start with:
+	// a word starting with any other is skipped at once.
+	interesting   sylSet
 	placeLatin    map[string]placeEntry // folded romanized name (without suffix)
 	provinceRoman map[string]string     // province (Hangul) → romanized
 }
@@ -107,6 +110,11 @@ var lex = sync.OnceValue(func() *lexicon {
 	}
 	for k := range l.givenHangul {
 		l.givenPair.add(k)
+	}
+	for _, set := range []*sylSet{&l.placeStart, &l.surnameSyl, &l.givenPair.first, &l.surnamePair.first} {
+		for i := range l.interesting {
+			l.interesting[i] |= set[i]
+		}
 	}
 	return l
 })
@@ -297,6 +305,9 @@ func (d *doc) checkHangul(i int) int {
 	l := lex()
 	t := d.toks[i]
 	hs := d.hstr(t) // 3 bytes a syllable
+	if !l.interesting.has(hs) && !d.x.shortSyl.has(hs) {
+		return -1
+	}
 	n := len(hs) / 3
 	// A place from the gazetteer.
 	for k := min(n, 8); k >= 2 && l.placeStart.has(hs); k-- {
