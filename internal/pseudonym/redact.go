@@ -206,7 +206,7 @@ func (r *Redactor) changesAround(out string, made []applied) bool {
 	lo, hi := -1, -1
 	check := func() bool { return lo >= 0 && r.hasDeclared(out[lo:hi]) }
 	for _, e := range made {
-		if !mayJoin(out, e) {
+		if !r.mayJoin(out, e) {
 			continue
 		}
 		a, b := snapBack(out, e.outStart-reach), snapForward(out, e.outEnd+reach)
@@ -224,9 +224,9 @@ func (r *Redactor) changesAround(out string, made []applied) bool {
 
 // mayJoin reports whether the text an edit wrote could form a name with
 // the words around it. Romanized text can (a given name before a surname);
-// a Hangul word only after a short word (a surname: 김 + a given name) or
-// across a line break.
-func mayJoin(out string, e applied) bool {
+// a Hangul word only after a declared surname on its own (김 + a given name)
+// or across a line break.
+func (r *Redactor) mayJoin(out string, e applied) bool {
 	first, _ := utf8.DecodeRuneInString(out[e.outStart:])
 	if !isHangul(first) {
 		return true
@@ -237,18 +237,11 @@ func mayJoin(out string, e applied) bool {
 	if e.outStart < 2 || (out[e.outStart-1] != ' ' && out[e.outStart-1] != '\n') {
 		return false
 	}
-	// The word before: one or two Hangul syllables.
 	before := out[:e.outStart-1]
-	n := 0
-	for len(before) > 0 && n <= 2 {
-		r, size := utf8.DecodeLastRuneInString(before)
-		if !isHangul(r) {
-			break
-		}
-		before = before[:len(before)-size]
-		n++
+	if i := strings.LastIndexAny(before, " \n\t"); i >= 0 {
+		before = before[i+1:]
 	}
-	return n >= 1 && n <= 2
+	return len(r.x.hangulSurname[before]) > 0
 }
 
 // hasDeclared reports whether text holds a declared name, looking for
