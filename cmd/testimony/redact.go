@@ -20,7 +20,7 @@ import (
 )
 
 const redactHelp = `
-Usage: testimony redact --entities ENTITIES.json --pseudonym-key KEY
+Usage: testimony redact --entities ENTITIES.json --pseudonym-key KEY [--registry FILE]
                         [--report REPORT.json] [--reid-out REID.json] < note.md > redacted.md
 
 Reads a note on standard input and writes it on standard output with every
@@ -37,7 +37,10 @@ ENTITIES.json declares the people and places of the interview:
    "places": [{"id": "l1", "names": ["혜산", "Hyesan"]}]}
 
 KEY is the organisation's pseudonym key (testimony keygen --pseudonym): the
-same person gets the same pseudonym in every note.
+same person gets the same pseudonym in every note. --registry names the
+organisation's registry of pseudonyms (created if missing; it holds keyed
+hashes, no real names): with it, no two people ever share a pseudonym, across
+all the notes that used it, and a person keeps theirs.
 
 --report writes what was done (replacements, flags, masked items, with their
 places in the output) and never any real text. --reid-out writes the
@@ -63,8 +66,22 @@ type badInputError struct{ error }
 
 func (e badInputError) Unwrap() error { return e.error }
 
-// loadRedactor reads the entities file and the pseudonym key.
-func loadRedactor(e *env, entitiesPath, keyPath, passFile string) (*pseudonym.Redactor, error) {
+// loadRedactor reads the entities file, the pseudonym key and the registry
+// (if registryPath is not empty); save writes the registry back.
+func loadRedactor(e *env, entitiesPath, keyPath, passFile, registryPath string) (r *pseudonym.Redactor, save func() error, err error) {
+	save = func() error { return nil }
+	var reg *pseudonym.Registry
+	if registryPath != "" {
+		if reg, err = pseudonym.LoadRegistry(registryPath); err != nil {
+			return nil, nil, err
+		}
+		save = func() error { return reg.Save(registryPath) }
+	}
+	r, err = loadRedactorWith(e, entitiesPath, keyPath, passFile, reg)
+	return r, save, err
+}
+
+func loadRedactorWith(e *env, entitiesPath, keyPath, passFile string, reg *pseudonym.Registry) (*pseudonym.Redactor, error) {
 	data, err := os.ReadFile(entitiesPath)
 	if err != nil {
 		return nil, badInputError{fmt.Errorf("failed to read the entities file: %w", err)}
@@ -77,7 +94,7 @@ func loadRedactor(e *env, entitiesPath, keyPath, passFile string) (*pseudonym.Re
 	if err != nil {
 		return nil, err
 	}
-	r, err := pseudonym.New(ents, key)
+	r, err := pseudonym.NewWithRegistry(ents, key, reg)
 	if err != nil {
 		return nil, badInputError{fmt.Errorf("%s: %w", entitiesPath, err)}
 	}
@@ -91,6 +108,7 @@ func runRedact(e *env, args []string) error {
 	report := fs.String("report", "", "write the report to `FILE` (JSON, no real text)")
 	reidOut := fs.String("reid-out", "", "write the re-identification record to `FILE` (JSON, real names: for the custodian)")
 	passFile := fs.String("passphrase-file", "", "read the pseudonym key's passphrase from `F`")
+	registry := fs.String("registry", "", "the organisation's pseudonym registry `FILE` (created if missing)")
 	if err := parseFlags(fs, args, "entities", "pseudonym-key"); err != nil {
 		return err
 	}
@@ -101,7 +119,7 @@ func runRedact(e *env, args []string) error {
 			}
 		}
 	}
-	r, err := loadRedactor(e, *entities, *keyPath, *passFile)
+	r, saveRegistry, err := loadRedactor(e, *entities, *keyPath, *passFile, *registry)
 	if err != nil {
 		return err
 	}
@@ -129,6 +147,9 @@ func runRedact(e *env, args []string) error {
 		}
 	}
 	if _, err := io.WriteString(e.stdout, res.Text); err != nil {
+		return err
+	}
+	if err := saveRegistry(); err != nil {
 		return err
 	}
 	return flagsError(e, res.Text, res.Report.Flags, nil)

@@ -20,7 +20,7 @@ Usage: testimony seal --roster R --admin-pub PUB --device-key K --device-id ID
                       --note FILE [--answers FILE.json] [--attach FILE]...
                       --out OUT.age [--day YYYY-MM-DD] [--language TAG]
                       [--form ID/VERSION] [--subject PSEUDONYM] [--previous R0]
-                      [--entities ENTITIES.json --pseudonym-key KEY
+                      [--entities ENTITIES.json --pseudonym-key KEY [--registry FILE]
                        [--accept-flag ID]... [--reid-out FILE.age]]
 
 Encrypts a note, optional survey answers and attachments to every reviewer in
@@ -73,6 +73,7 @@ func runSeal(e *env, args []string) error {
 	entities := fs.String("entities", "", "pseudonymize first, with the entities `FILE` (JSON)")
 	keyPath := fs.String("pseudonym-key", "", "the organisation's pseudonym key `FILE` (with --entities)")
 	keyPass := fs.String("pseudonym-passphrase-file", "", "read the pseudonym key's passphrase from `F`")
+	registry := fs.String("registry", "", "the organisation's pseudonym registry `FILE` (with --entities; created if missing)")
 	reidOut := fs.String("reid-out", "", "the re-identification record `FILE.age` (default: beside the sealed file, <id>.reid.age)")
 	var accepted multiFlag
 	fs.Var(&accepted, "accept-flag", "seal although flag `ID` remains (repeat for more)")
@@ -99,14 +100,16 @@ func runSeal(e *env, args []string) error {
 		}
 	}
 	var reids []pseudonym.Reid
+	saveRegistry := func() error { return nil }
 	if *entities != "" {
 		if len(roster.Custodians) == 0 {
 			return errors.New("the roster has no custodians, so the re-identification record cannot be sealed to anyone: ask the admin to add a custodian (roster add-custodian)")
 		}
-		r, err := loadRedactor(e, *entities, *keyPath, *keyPass)
+		r, save, err := loadRedactor(e, *entities, *keyPath, *keyPass, *registry)
 		if err != nil {
 			return err
 		}
+		saveRegistry = save
 		if reids, err = pseudonymizeContents(e, r, &c, accepted); err != nil {
 			return err
 		}
@@ -162,6 +165,9 @@ func runSeal(e *env, args []string) error {
 		e.info("sealed the re-identification record to %d custodian(s): %s", len(roster.Custodians), *reidOut)
 	}
 	if err := f.Commit(); err != nil {
+		return err
+	}
+	if err := saveRegistry(); err != nil {
 		return err
 	}
 	for i, a := range s.Attachments {

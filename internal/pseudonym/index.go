@@ -252,7 +252,7 @@ func placeStem(h string) (stem, suffix string) {
 }
 
 // buildIndex indexes the entities and picks every replacement.
-func buildIndex(e *Entities, key Keyed) (*index, error) {
+func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 	x := &index{
 		tokID:            map[string]int32{},
 		latin:            map[uint64][]latinPattern{},
@@ -405,7 +405,7 @@ func buildIndex(e *Entities, key Keyed) (*index, error) {
 		x.ents = append(x.ents, ent)
 		x.addAliases(p.Aliases, i)
 	}
-	if err := x.choosePseudonyms(e, key); err != nil {
+	if err := x.choosePseudonyms(e, key, reg); err != nil {
 		return nil, err
 	}
 	x.tokFilter = &bloom{}
@@ -470,7 +470,7 @@ func appendUnique(s []int32, v int32) []int32 {
 // would be read as a declared name. People are served in the order of their
 // keyed hash, so that who skips for whom does not depend on the order of
 // the entities file.
-func (x *index) choosePseudonyms(e *Entities, key Keyed) error {
+func (x *index) choosePseudonyms(e *Entities, key Keyed, reg *Registry) error {
 	sur, giv := surnames(), givenNames()
 	var total float64
 	for _, s := range sur {
@@ -485,6 +485,11 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed) error {
 		if en.kind == kindPerson && en.surname != "" {
 			taken[en.canon] = true
 		}
+	}
+	// Pseudonyms the registry gave to people of other notes.
+	var regTaken map[string]string
+	if reg != nil {
+		regTaken = reg.taken()
 	}
 	order := make([]int, 0, len(x.ents))
 	macs := map[int][32]byte{}
@@ -507,6 +512,17 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed) error {
 			}
 		}
 		found := false
+		var rk string
+		if reg != nil {
+			rk = registryKey(key, en.canon)
+			if re, ok := reg.Entries[rk]; ok {
+				if s, g, ok := findNames(sur, giv, re.Surname, re.Given); ok && !taken[canonicalHangul(s.Hangul+g.Hangul)] {
+					x.setPseudonym(en, s, g)
+					taken[canonicalHangul(s.Hangul+g.Hangul)] = true
+					found = true
+				}
+			}
+		}
 		for n := 0; n < 1000 && !found; n++ {
 			m := key.MAC(fmt.Appendf(nil, "testimony pseudonym v1\x00person\x00%s\x00%d", en.canon, n))
 			u := float64(binary.BigEndian.Uint64(m[0:8])>>11) / (1 << 53) * total
@@ -526,14 +542,14 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed) error {
 			if famous[canonicalHangul(full)] || taken[canonicalHangul(full)] || x.readsAsDeclared(s, g) {
 				continue
 			}
+			if other, ok := regTaken[canonicalHangul(full)]; ok && other != rk {
+				continue // another person of the organisation has it
+			}
 			taken[canonicalHangul(full)] = true
-			en.hangul, en.hangulGiven = full, g.Hangul
-			en.roman, en.romanGiven, en.romanWestern = s.Roman+" "+g.Roman, g.Roman, g.Roman+" "+s.Roman
-			// A given name that is also a declared person's given name
-			// would be read as that person: write such a pseudonym in
-			// full even where the note had the given name alone.
-			if x.declaredSpelling(g.Hangul, g.Roman) {
-				en.hangulGiven, en.romanGiven = en.hangul, en.roman
+			x.setPseudonym(en, s, g)
+			if reg != nil {
+				reg.Entries[rk] = registryEntry{Surname: s.Hangul, Given: g.Hangul}
+				reg.changed = true
 			}
 			found = true
 		}
@@ -590,6 +606,28 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed) error {
 		x.pseudoHangul[en.hangul] = true
 	}
 	return nil
+}
+
+// setPseudonym gives en the pseudonym surname s, given name g.
+func (x *index) setPseudonym(en *entity, s surnameEntry, g givenEntry) {
+	en.hangul, en.hangulGiven = s.Hangul+g.Hangul, g.Hangul
+	en.roman, en.romanGiven, en.romanWestern = s.Roman+" "+g.Roman, g.Roman, g.Roman+" "+s.Roman
+	// A given name that is also a declared person's given name would be
+	// read as that person: write such a pseudonym in full even where the
+	// note had the given name alone.
+	if x.declaredSpelling(g.Hangul, g.Roman) {
+		en.hangulGiven, en.romanGiven = en.hangul, en.roman
+	}
+}
+
+// findNames finds a registry entry's names in the lists.
+func findNames(sur []surnameEntry, giv []givenEntry, s, g string) (surnameEntry, givenEntry, bool) {
+	i := slices.IndexFunc(sur, func(e surnameEntry) bool { return e.Hangul == s })
+	j := slices.IndexFunc(giv, func(e givenEntry) bool { return e.Hangul == g })
+	if i < 0 || j < 0 {
+		return surnameEntry{}, givenEntry{}, false
+	}
+	return sur[i], giv[j], true
 }
 
 // labelCode turns a MAC into three letters that cannot be misread.

@@ -121,6 +121,11 @@ type piiScanner struct {
 	t       string
 	spans   []piiSpan
 	lastEnd int // end of the last span: nothing may start before it
+
+	// the last language decided from the wide window, and where: reused
+	// within 1 KiB, so that a long list of bare numbers stays linear
+	wideAt int
+	wideKo bool
 }
 
 // Byte classes of the main loop.
@@ -191,10 +196,15 @@ func (s *piiScanner) emitText(start, end int, kind, rep string) int {
 // see the rules at the top of the file.
 func (s *piiScanner) korean(start, end int) bool {
 	h, l := piiCountWords(s.t, start, end, 120, true)
-	if h == 0 && l == 0 {
-		h, l = piiCountWords(s.t, start, end, 2048, false)
+	if h > 0 || l > 0 {
+		return h >= l
 	}
-	return h >= l
+	if s.wideAt > 0 && start-s.wideAt < 1024 {
+		return s.wideKo
+	}
+	h, l = piiCountWords(s.t, start, end, 2048, false)
+	s.wideAt, s.wideKo = max(start, 1), h >= l
+	return s.wideKo
 }
 
 // piiCountWords counts Hangul words and Latin words of two letters or more
@@ -270,7 +280,7 @@ func piiDigitsEnd(t string, i int) int {
 }
 
 // piiAtoi converts a short run of ASCII digits.
-func piiAtoi(d string) int {
+func piiAtoi[T string | []byte](d T) int {
 	n := 0
 	for i := 0; i < len(d); i++ {
 		n = n*10 + int(d[i]-'0')
@@ -442,8 +452,8 @@ func prcShapeOK(id []byte) bool {
 	if id[0] < '1' || id[0] > '8' {
 		return false
 	}
-	y := piiAtoi(string(id[6:10]))
-	return piiValidDate(y, piiAtoi(string(id[10:12])), piiAtoi(string(id[12:14])))
+	y := piiAtoi(id[6:10])
+	return piiValidDate(y, piiAtoi(id[10:12]), piiAtoi(id[12:14]))
 }
 
 // prcCheckOK reports whether the last character of an 18-character PRC ID
@@ -723,8 +733,8 @@ func piiNationalPhone(d []byte, lens []int) bool {
 // nationalPhone matches a phone number written without '+' at i.
 func (s *piiScanner) nationalPhone(i int) int {
 	t := s.t
-	if !piiIsDigit(t[i]) || (t[i] != '0' && t[i] != '1' && t[i] != '8') {
-		return 0
+	if (t[i] != '0' && t[i] != '1' && t[i] != '8') || piiDigitsEnd(t, i)-i < 2 {
+		return 0 // no national number starts so
 	}
 	g := piiReadGroups(t, i)
 	var dbuf [piiMaxGroups * 20]byte
@@ -736,6 +746,9 @@ func (s *piiScanner) nationalPhone(i int) int {
 		end := g.end[k-1]
 		if !piiEndOK(t, end) {
 			continue
+		}
+		if end-i > 40 {
+			continue // longer than any phone number
 		}
 		d, lens := g.digits(t, k, dbuf[:0], lbuf[:0])
 		if !piiNationalPhone(d, lens) || s.afterISBN(i) {
@@ -1399,19 +1412,19 @@ func piiDomain(t string, j int) (end int, tld bool) {
 	}
 }
 
-// piiGluedAddress reports whether an address ending at e goes on with '_',
-// '@' or '+': then it is none, and nothing inside it is masked either, so
-// that a second run sees the same text.
+// piiGluedAddress reports whether an address ending at e goes on, as a
+// number would (see piiEndOK), or with '_': then it is none, and nothing
+// inside it is masked either, so that a second run sees the same text.
 func piiGluedAddress(t string, e int) bool {
-	return e < len(t) && (t[e] == '_' || t[e] == '@' || t[e] == '+')
+	return e < len(t) && (t[e] == '_' || !piiEndOK(t, e))
 }
 
-// piiLocalStartOK reports whether a local part may start at k: not with a
-// digit joined by '/', ',', '(' or ')' to what precedes it, which would
-// then end with a joiner and a digit, and so be kept, in one run but not in
-// the next ("13800138000/04@x.com").
+// piiLocalStartOK reports whether a local part may start at k. One that
+// starts with a digit is held to the rules of a number: glued by a joiner
+// to what precedes it, it would leave that to end in a joiner and a digit
+// (and so be kept) in one run but not in the next ("13800138000/04@x.com").
 func piiLocalStartOK(t string, k int) bool {
-	return k == 0 || !piiIsDigit(t[k]) || strings.IndexByte("/,()", t[k-1]) < 0
+	return !piiIsDigit(t[k]) || piiDigitStartOK(t, k)
 }
 
 // atAt matches local@domain.tld around the '@' at i.
@@ -1725,8 +1738,13 @@ func (s *piiScanner) messengerAfter(kwEnd, mode int) int {
 		k++
 	}
 	ts := k
-	for k < len(t) && (piiIsWord(t[k]) || t[k] == '.' || t[k] == '-') {
+	for k < len(t) && k-ts <= 64 && (piiIsWord(t[k]) || t[k] == '.' || t[k] == '-') {
 		k++
+	}
+	if k-ts > 64 {
+		// No ID is this long. Skip it, so that nothing inside it is
+		// masked and it reads the same on a second run.
+		return k
 	}
 	for k > ts && (t[k-1] == '.' || t[k-1] == '-') {
 		k--
@@ -1776,7 +1794,7 @@ func (s *piiScanner) passportAfter(kwEnd int) int {
 	t := s.t
 	j, _ := s.skipMarkers(kwEnd)
 	k := j
-	for k < len(t) && piiIsAlnum(t[k]) {
+	for k < len(t) && k-j <= 10 && piiIsAlnum(t[k]) {
 		k++
 	}
 	n := k - j

@@ -438,6 +438,8 @@ func FuzzFindPII(f *testing.F) {
 	f.Add("13800138000 850304생")            // nor follow a placeholder
 	f.Add("b.850304[at]b.at")               // nor become a local part
 	f.Add("13800138000/04[at]D.O.B.at")     // a local part glued to a number
+	f.Add("17000000000(.0[At]0.AA")         // through more than one joiner
+	f.Add("at[at]at.at.04,04[at]at.at")     // an address glued like a number
 	f.Fuzz(func(t *testing.T, data string) {
 		for _, text := range [...]string{data, piiCompose(data)} {
 			spans := findPII(text)

@@ -435,3 +435,74 @@ func BenchmarkRedact(b *testing.B) {
 		}
 	}
 }
+
+// TestRegistry: the organisation's registry keeps a person's pseudonym
+// across notes and keeps it from anyone else; it holds no real name.
+func TestRegistry(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/registry.json"
+	reg, err := LoadRegistry(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Entities{People: []Person{{ID: "a", Names: []string{"김석한"}}}}
+	r1, err := NewWithRegistry(a, keyA, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	psiA := r1.x.ents[0].hangul
+	if err := reg.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if bytes.Contains(b, []byte("김석한")) || !bytes.Contains(b, []byte(r1.x.ents[0].hangulGiven)) {
+		t.Errorf("the registry holds a real name, or not the pseudonym:\n%s", b)
+	}
+
+	// Someone else whose first choice is that pseudonym: find one by
+	// trying names until one collides without the registry.
+	var other *Entities
+	for _, g := range givenNames() {
+		for _, s := range surnames()[:10] {
+			e := &Entities{People: []Person{{ID: "b", Names: []string{s.Hangul + g.Hangul}}}}
+			r, err := New(e, keyA)
+			if err == nil && r.x.ents[0].hangul == psiA && s.Hangul+g.Hangul != "김석한" {
+				other = e
+			}
+		}
+		if other != nil {
+			break
+		}
+	}
+	if other == nil {
+		t.Skip("no colliding name in the lists under this key (the check below needs one)")
+	}
+	reg, _ = LoadRegistry(path)
+	r2, err := NewWithRegistry(other, keyA, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.x.ents[0].hangul == psiA {
+		t.Errorf("%s got %s, which the registry gave to someone else", other.People[0].Names[0], psiA)
+	}
+	// The first person keeps theirs in a later note with other people.
+	reg.Save(path)
+	reg, _ = LoadRegistry(path)
+	both := &Entities{People: []Person{other.People[0], {ID: "a", Names: []string{"김석한", "Kim Suk-Han"}}}}
+	r3, err := NewWithRegistry(both, keyA, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range r3.x.ents {
+		if en.id == "a" && en.hangul != psiA {
+			t.Errorf("김석한 got %s in a later note, not %s", en.hangul, psiA)
+		}
+	}
+	if _, err := LoadRegistry(dir + "/missing.json"); err != nil {
+		t.Errorf("a missing registry: %v", err)
+	}
+	os.WriteFile(dir+"/bad.json", []byte(`{"format": "x"}`), 0o600)
+	if _, err := LoadRegistry(dir + "/bad.json"); err == nil {
+		t.Error("a file that is not a registry was loaded")
+	}
+}

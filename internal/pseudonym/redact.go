@@ -22,11 +22,17 @@ type Redactor struct {
 
 // New indexes the entities and picks their pseudonyms. It fails if two
 // declared people cannot be told apart.
-func New(e *Entities, key Keyed) (*Redactor, error) {
+func New(e *Entities, key Keyed) (*Redactor, error) { return NewWithRegistry(e, key, nil) }
+
+// NewWithRegistry is New with the organisation's registry of pseudonyms: a
+// person it knows keeps the pseudonym recorded there, and no one else gets
+// a pseudonym it gave to someone. New people are recorded in it; the
+// caller saves it.
+func NewWithRegistry(e *Entities, key Keyed, reg *Registry) (*Redactor, error) {
 	if err := e.check(); err != nil {
 		return nil, err
 	}
-	x, err := buildIndex(e, key)
+	x, err := buildIndex(e, key, reg)
 	if err != nil {
 		return nil, err
 	}
