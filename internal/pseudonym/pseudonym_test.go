@@ -54,6 +54,7 @@ var testPairs = [][2]string{{"은", "는"}, {"이", "가"}, {"을", "를"}, {"�
 //	{p1.rw}  romanized, given name first    {p1.R}   romanized, in capitals
 //	{p1|은}  the Hangul pseudonym with the form of 은/는 that agrees with it
 //	{p1.g|이가} the given name with the familiar suffix 이 and 가 after it
+//	{p1.part|은} only the form of 은/는 that agrees with the pseudonym
 //	{prov:회령} the province of an undeclared gazetteer place (Hangul, or
 //	         romanized where the case is in Latin letters)
 func expand(t *testing.T, r *Redactor, s string, latin bool) string {
@@ -85,7 +86,10 @@ func expand(t *testing.T, r *Redactor, s string, latin bool) string {
 			if !ok {
 				t.Fatalf("no entity %q", id)
 			}
-			word = map[string]string{"": e.hangul, "g": e.hangulGiven, "r": e.roman, "rg": e.romanGiven, "rw": e.romanWestern, "R": strings.ToUpper(e.roman)}[field]
+			word = map[string]string{"": e.hangul, "g": e.hangulGiven, "r": e.roman, "rg": e.romanGiven, "rw": e.romanWestern, "R": strings.ToUpper(e.roman), "part": e.hangul}[field]
+			if field == "part" { // the particle alone, as it agrees with the pseudonym
+				return strings.TrimPrefix(expand(t, r, "{"+id+"|"+particle+"}", latin), e.hangul)
+			}
 		}
 		if word == "" {
 			t.Fatalf("placeholder %s is empty", m)

@@ -502,6 +502,10 @@ func (d *doc) match() {
 		case tLatin:
 			next = d.matchLatin(i)
 		case tHangul:
+			if d.endingsAfterParenthesis(i) {
+				i++
+				continue
+			}
 			next = d.matchHangul(i)
 		case tHan:
 			d.matchHan(i)
@@ -677,6 +681,28 @@ func (d *doc) matchHangul(i int) int {
 		return i + 2
 	}
 	return -1
+}
+
+// endingsAfterParenthesis re-agrees endings that follow a replaced name in
+// parentheses, as in 김석한(Kim Suk-Han)은 or 리영희(이영희)는: the ending
+// belongs to the name before the parenthesis, and now to its pseudonym.
+func (d *doc) endingsAfterParenthesis(i int) bool {
+	if len(d.edits) == 0 || d.quick {
+		return false
+	}
+	last := d.edits[len(d.edits)-1]
+	start, end := d.v.span(d.toks[i].s, d.toks[i].e)
+	if last.kind != editReplace || last.ent < 0 || start != last.end+1 || d.v.src[last.end] != ')' {
+		return false
+	}
+	ends, ok := splitEndings(d.hstr(d.toks[i]))
+	if !ok || len(ends) == 0 {
+		return false
+	}
+	en := &d.x.ents[last.ent]
+	text := en.hangul + agree(ends, en.hangul, true)
+	d.edits = append(d.edits, edit{start: start, end: end, kind: editReplace, text: strings.TrimPrefix(text, en.hangul), ent: -1, original: d.v.src[start:end]})
+	return true
 }
 
 // replaceHangul replaces the name at folded runes [s, nameEnd) and re-agrees
