@@ -691,10 +691,11 @@ func (d *doc) endingsAfterParenthesis(i int) bool {
 		return false
 	}
 	last := d.edits[len(d.edits)-1]
-	start, end := d.v.span(d.toks[i].s, d.toks[i].e)
+	start := int(d.v.start[d.toks[i].s])
 	if last.kind != editReplace || last.ent < 0 || start != last.end+1 || d.v.src[last.end] != ')' {
 		return false
 	}
+	_, end := d.v.span(d.toks[i].s, d.toks[i].e)
 	ends, ok := splitEndings(d.hstr(d.toks[i]))
 	if !ok || len(ends) == 0 {
 		return false
@@ -771,12 +772,11 @@ func (d *doc) result() (*Result, []applied) {
 	// Masks and replacements first, then flags, by position; anything
 	// overlapping an earlier edit is dropped (a flag inside a
 	// replacement, say).
-	sort.SliceStable(d.edits, func(a, b int) bool {
-		ea, eb := d.edits[a], d.edits[b]
-		if ea.start != eb.start {
-			return ea.start < eb.start
+	slices.SortStableFunc(d.edits, func(a, b edit) int {
+		if a.start != b.start {
+			return a.start - b.start
 		}
-		return ea.kind < eb.kind
+		return int(a.kind) - int(b.kind)
 	})
 	var out strings.Builder
 	out.Grow(len(src))
