@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -509,4 +510,30 @@ func TestRegistry(t *testing.T) {
 	if _, err := LoadRegistry(dir + "/bad.json"); err == nil {
 		t.Error("a file that is not a registry was loaded")
 	}
+}
+
+// TestConcurrentRedact: one Redactor serves many goroutines (run with
+// -race); each gets the same output as a lone call.
+func TestConcurrentRedact(t *testing.T) {
+	r, err := New(loadEntities(t, "testdata/entities-public.json"), keyA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := readCases(t)
+	want := make([]string, len(cases))
+	for i, c := range cases {
+		want[i] = r.Redact(c.In).Text
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for k := range cases {
+				i := (k + g*7) % len(cases)
+				if got := r.Redact(cases[i].In).Text; got != want[i] {
+					t.Errorf("%s: %q concurrently, %q alone", cases[i].Name, got, want[i])
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
