@@ -185,7 +185,7 @@ type doc struct {
 // Redact pseudonymizes text. It never fails: what it cannot decide it
 // flags.
 func (r *Redactor) Redact(text string) *Result {
-	res, made := r.redactOnce(toNFC(strings.ToValidUTF8(text, "\uFFFD")))
+	res, made := r.redactOnce(toNFC(text))
 	// A pseudonym can, next to a word the note left alone, spell another
 	// declared name ("Suk" and "Kim Soon-ok" read as "Suk Kim"). Such a
 	// name can only appear around a change, so the text around each change
@@ -779,7 +779,7 @@ func (d *doc) result() (*Result, []applied) {
 		return int(a.kind) - int(b.kind)
 	})
 	var out strings.Builder
-	out.Grow(len(src))
+	out.Grow(len(src) + len(src)/8) // replacements may be longer than names
 	res := &Result{Report: Report{Format: ReportFormat, Replacements: []Replacement{}, Flags: []Flag{}, Masked: []Masked{}},
 		Reid: Reid{Format: ReidFormat, People: []ReidEntry{}, Places: []ReidEntry{}, Masked: []ReidMasked{}}}
 	byEnt := map[int32]int{}
@@ -878,6 +878,7 @@ func foldString(s string) string {
 // toNFC normalizes s to NFC. Most notes are ASCII, Hangul syllables, CJK
 // ideographs and common punctuation, which are NFC whatever precedes or
 // follows them: for those the costly normalizer is skipped.
+// Invalid UTF-8 becomes U+FFFD first.
 func toNFC(s string) string {
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -886,8 +887,8 @@ func toNFC(s string) string {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if !nfcStable(r) {
-			return norm.NFC.String(s)
+		if !nfcStable(r) || (r == utf8.RuneError && size == 1) {
+			return norm.NFC.String(strings.ToValidUTF8(s, "\uFFFD"))
 		}
 		i += size
 	}
