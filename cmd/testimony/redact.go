@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,10 +10,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"filippo.io/age"
 
 	"testimony/internal/durable"
 	"testimony/internal/envelope"
+	"testimony/internal/intake"
 	"testimony/internal/pseudonym"
 	"testimony/keys"
 )
@@ -178,90 +177,30 @@ func flagsError(e *env, text string, flags []pseudonym.Flag, accepted []string) 
 // answers, and fails while flags that were not accepted remain. It returns
 // the re-identification records (the note's first).
 func pseudonymizeContents(e *env, r *pseudonym.Redactor, c *envelope.Contents, accepted []string) ([]pseudonym.Reid, error) {
-	if !utf8.Valid(c.Note) {
-		return nil, badInputError{errors.New("the note is not UTF-8 text: save it as UTF-8 and try again")}
+	res, err := intake.Pseudonymize(r, c)
+	if err != nil {
+		return nil, badInputError{err}
 	}
-	res := r.Redact(string(c.Note))
-	c.Note = []byte(res.Text)
-	reids := []pseudonym.Reid{res.Reid}
-	flagErr := flagsError(e, res.Text, res.Report.Flags, accepted)
-	if c.Answers != nil {
-		var v any
-		dec := json.NewDecoder(bytes.NewReader(c.Answers))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
-			return nil, badInputError{fmt.Errorf("the answers are not JSON: %v", err)}
+	var noteFlags []pseudonym.Flag
+	for _, f := range res.Flags {
+		if !f.InAnswers {
+			noteFlags = append(noteFlags, f.Flag)
 		}
-		var flags []pseudonym.Flag
-		v = walkStrings(v, func(s string) string {
-			res := r.Redact(s)
-			reids = append(reids, res.Reid)
-			flags = append(flags, res.Report.Flags...)
-			return res.Text
-		})
-		b, err := json.MarshalIndent(v, "", "  ")
-		if err != nil {
-			return nil, err
-		}
-		c.Answers = append(b, '\n')
-		for _, f := range flags {
-			if !slices.Contains(accepted, f.ID) {
-				fmt.Fprintf(e.stderr, "testimony: %s, in the answers: %s; %s\n", f.ID, f.Reason, f.Suggestion)
-				flagErr = errFlags
-			}
+	}
+	flagErr := flagsError(e, res.Note.Text, noteFlags, accepted)
+	for _, f := range res.Open(accepted) {
+		if f.InAnswers {
+			fmt.Fprintf(e.stderr, "testimony: %s, in the answers: %s; %s\n", f.ID, f.Reason, f.Suggestion)
+			flagErr = errFlags
 		}
 	}
 	if flagErr != nil {
 		return nil, fmt.Errorf("%w; nothing was sealed: declare what they point at in the entities file, or accept each with --accept-flag ID", flagErr)
 	}
-	return reids, nil
+	return res.Reids, nil
 }
 
-// walkStrings applies f to every string in a decoded JSON value (object
-// keys stay as they are: they are the form's field names).
-func walkStrings(v any, f func(string) string) any {
-	switch t := v.(type) {
-	case string:
-		return f(t)
-	case []any:
-		for i := range t {
-			t[i] = walkStrings(t[i], f)
-		}
-	case map[string]any:
-		for k := range t {
-			t[k] = walkStrings(t[k], f)
-		}
-	}
-	return v
-}
-
-// sealReid encrypts a re-identification record to the roster's custodians
-// only, padded so that its size says little about how many names it holds.
+// sealReid encrypts a re-identification record to the roster's custodians.
 func sealReid(w io.Writer, roster *keys.Roster, records []pseudonym.Reid) error {
-	if len(roster.Custodians) == 0 {
-		return errors.New("the roster has no custodians, so the re-identification record cannot be sealed to anyone: ask the admin to add a custodian (roster add-custodian)")
-	}
-	b, err := json.MarshalIndent(struct {
-		Format string           `json:"format"`
-		Parts  []pseudonym.Reid `json:"parts"`
-	}{"testimony-reid-bundle-v1", records}, "", "  ")
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
-	if n := envelope.Padme(uint64(len(b))); n > uint64(len(b)) {
-		b = append(b, bytes.Repeat([]byte{' '}, int(n-uint64(len(b))))...)
-	}
-	var rs []age.Recipient
-	for _, c := range roster.Custodians {
-		rs = append(rs, c.Recipient.Age())
-	}
-	aw, err := age.Encrypt(w, rs...)
-	if err != nil {
-		return fmt.Errorf("failed to encrypt the re-identification record: %w", err)
-	}
-	if _, err := aw.Write(b); err != nil {
-		return err
-	}
-	return aw.Close()
+	return intake.SealReid(w, roster, records)
 }
