@@ -13,8 +13,9 @@
 // # Leaves
 //
 // A leaf is UTF-8 text, one field per line. Its first line names the format
-// version and the kind of leaf, so later kinds (custodian look-ups, roster
-// changes) can be added without confusing old ones with new ones:
+// version and the kind of leaf, so later kinds (roster changes) can be added
+// without confusing old ones with new ones. A submission leaf records an
+// accepted submission:
 //
 //	testimony log leaf v1 submission
 //	id 0123456789abcdef0123456789abcdef
@@ -22,6 +23,19 @@
 //	reid <64 hex digits: SHA-256 of the re-identification record, or ->
 //	device <device ID of the submitting token, or ->
 //	day 2026-11-22
+//
+// A lookup leaf records that a custodian consulted the re-identification
+// record of a submission, with the reason sealed to the custodians (the
+// server holds only its ciphertext):
+//
+//	testimony log leaf v1 lookup
+//	id <32 lowercase hex digits: the lookup ID>
+//	sha256 <64 lowercase hex digits: SHA-256 of the sealed reason>
+//	submission <32 lowercase hex digits: the submission ID>
+//	custodian <16 lowercase hex digits: the custodian's token ID>
+//	day 2026-11-22
+//
+// Every field of a lookup is always present, so it has no "-".
 //
 // The leaf hash is tlog.RecordHash(leaf), SHA-256(0x00 || leaf). A leaf has
 // exactly one canonical encoding: [ParseLeaf] rejects anything else.
@@ -38,7 +52,9 @@
 // # Backwards compatibility
 //
 // The leaf format "v1" and the checkpoint form are frozen; testdata/v1 holds
-// vectors that must keep verifying.
+// vectors that must keep verifying. A new kind of leaf may be added to v1
+// (the lookup kind was): it changes no leaf of an existing kind, and an old
+// client refuses to parse a kind it does not know rather than misread it.
 package auditlog
 
 import (
@@ -76,8 +92,15 @@ var (
 // LeafHeader starts every version 1 leaf; the kind follows after a space.
 const LeafHeader = "testimony log leaf v1"
 
-// KindSubmission is the kind of leaf that records an accepted submission.
-const KindSubmission = "submission"
+// The kinds of leaf.
+const (
+	// KindSubmission is the kind of leaf that records an accepted
+	// submission ([Submission]).
+	KindSubmission = "submission"
+	// KindLookup is the kind of leaf that records a custodian's lookup
+	// of a re-identification record ([Lookup]).
+	KindLookup = "lookup"
+)
 
 // MaxLeafSize bounds the size of a leaf.
 const MaxLeafSize = 4 << 10
@@ -96,8 +119,25 @@ type Submission struct {
 	Day string
 }
 
+// Lookup is the content of a lookup leaf: a custodian consulted the
+// re-identification record of a submission, for a reason sealed to the
+// custodians.
+type Lookup struct {
+	// ID is the lookup ID, 32 lowercase hex digits, chosen by the client.
+	ID string
+	// SHA256 is the digest of the sealed reason (an age file).
+	SHA256 [32]byte
+	// Submission is the ID of the submission whose record was consulted.
+	Submission string
+	// Custodian is the token ID of the custodian, 16 lowercase hex digits.
+	Custodian string
+	// Day is the day the server accepted the lookup, YYYY-MM-DD.
+	Day string
+}
+
 var (
 	idPattern     = regexp.MustCompile(`^[0-9a-f]{32}$`)
+	tokenPattern  = regexp.MustCompile(`^[0-9a-f]{16}$`)
 	devicePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 )
 
@@ -108,8 +148,25 @@ func (s Submission) check() error {
 	if s.Device != "" && !devicePattern.MatchString(s.Device) {
 		return fmt.Errorf("%w: device ID %q is not a device ID", ErrMalformed, s.Device)
 	}
-	if t, err := time.Parse(time.DateOnly, s.Day); err != nil || t.Format(time.DateOnly) != s.Day {
-		return fmt.Errorf("%w: day %q is not YYYY-MM-DD", ErrMalformed, s.Day)
+	return checkDay(s.Day)
+}
+
+func (l Lookup) check() error {
+	if !idPattern.MatchString(l.ID) {
+		return fmt.Errorf("%w: lookup ID %q is not 32 lowercase hex digits", ErrMalformed, l.ID)
+	}
+	if !idPattern.MatchString(l.Submission) {
+		return fmt.Errorf("%w: submission ID %q is not 32 lowercase hex digits", ErrMalformed, l.Submission)
+	}
+	if !tokenPattern.MatchString(l.Custodian) {
+		return fmt.Errorf("%w: custodian token ID %q is not 16 lowercase hex digits", ErrMalformed, l.Custodian)
+	}
+	return checkDay(l.Day)
+}
+
+func checkDay(day string) error {
+	if t, err := time.Parse(time.DateOnly, day); err != nil || t.Format(time.DateOnly) != day {
+		return fmt.Errorf("%w: day %q is not YYYY-MM-DD", ErrMalformed, day)
 	}
 	return nil
 }
@@ -131,8 +188,25 @@ func (s Submission) MarshalLeaf() ([]byte, error) {
 		LeafHeader, KindSubmission, s.ID, s.SHA256, reid, device, s.Day), nil
 }
 
-// ParseLeaf parses a leaf. It returns a *Submission for a submission leaf;
-// other kinds are ErrMalformed until this package knows them.
+// MarshalLeaf returns the leaf that records l. It fails only if a field is
+// not in its form.
+func (l Lookup) MarshalLeaf() ([]byte, error) {
+	if err := l.check(); err != nil {
+		return nil, err
+	}
+	return fmt.Appendf(nil, "%s %s\nid %s\nsha256 %x\nsubmission %s\ncustodian %s\nday %s\n",
+		LeafHeader, KindLookup, l.ID, l.SHA256, l.Submission, l.Custodian, l.Day), nil
+}
+
+// leafFields are the field names of each kind of leaf, in their order.
+var leafFields = map[string][]string{
+	KindSubmission: {"id", "sha256", "reid", "device", "day"},
+	KindLookup:     {"id", "sha256", "submission", "custodian", "day"},
+}
+
+// ParseLeaf parses a leaf. It returns a *Submission for a submission leaf
+// and a *Lookup for a lookup leaf; other kinds are ErrMalformed until this
+// package knows them.
 func ParseLeaf(leaf []byte) (any, error) {
 	if len(leaf) > MaxLeafSize {
 		return nil, fmt.Errorf("%w: leaf of %d bytes is larger than %d", ErrMalformed, len(leaf), MaxLeafSize)
@@ -143,14 +217,14 @@ func ParseLeaf(leaf []byte) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: leaf does not start with %q", ErrMalformed, LeafHeader)
 	}
-	if kind != KindSubmission {
+	names, ok := leafFields[kind]
+	if !ok {
 		return nil, fmt.Errorf("%w: unknown leaf kind %q", ErrMalformed, kind)
 	}
 	fields := map[string]string{}
-	names := []string{"id", "sha256", "reid", "device", "day"}
 	lines := strings.Split(rest, "\n")
 	if len(lines) != len(names)+1 || lines[len(names)] != "" {
-		return nil, fmt.Errorf("%w: a submission leaf has %d lines after its header", ErrMalformed, len(names))
+		return nil, fmt.Errorf("%w: a %s leaf has %d lines after its header", ErrMalformed, kind, len(names))
 	}
 	for i, name := range names {
 		v, ok := strings.CutPrefix(lines[i], name+" ")
@@ -159,30 +233,36 @@ func ParseLeaf(leaf []byte) (any, error) {
 		}
 		fields[name] = v
 	}
-	s := &Submission{ID: fields["id"], Day: fields["day"]}
 	d, err := parseDigest(fields["sha256"])
 	if err != nil {
 		return nil, err
 	}
-	s.SHA256 = d
-	if fields["reid"] != "-" {
-		d, err := parseDigest(fields["reid"])
-		if err != nil {
-			return nil, err
+	var parsed interface{ MarshalLeaf() ([]byte, error) }
+	switch kind {
+	case KindSubmission:
+		s := &Submission{ID: fields["id"], SHA256: d, Day: fields["day"]}
+		if fields["reid"] != "-" {
+			d, err := parseDigest(fields["reid"])
+			if err != nil {
+				return nil, err
+			}
+			s.Reid = &d
 		}
-		s.Reid = &d
+		if fields["device"] != "-" {
+			s.Device = fields["device"]
+		}
+		parsed = s
+	case KindLookup:
+		parsed = &Lookup{ID: fields["id"], SHA256: d, Submission: fields["submission"], Custodian: fields["custodian"], Day: fields["day"]}
 	}
-	if fields["device"] != "-" {
-		s.Device = fields["device"]
-	}
-	canon, err := s.MarshalLeaf()
+	canon, err := parsed.MarshalLeaf()
 	if err != nil {
 		return nil, err
 	}
 	if !bytes.Equal(canon, leaf) {
 		return nil, fmt.Errorf("%w: leaf is not in canonical form", ErrMalformed)
 	}
-	return s, nil
+	return parsed, nil
 }
 
 func parseDigest(s string) ([32]byte, error) {

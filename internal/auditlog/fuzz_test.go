@@ -7,6 +7,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"
@@ -243,6 +244,8 @@ func FuzzParseLeaf(f *testing.F) {
 	bare, _ := auditlog.Submission{ID: subFull.ID, SHA256: subFull.SHA256, Day: subFull.Day}.MarshalLeaf()
 	f.Add(bare)
 	f.Add(bytes.ReplaceAll([]byte(leafFull), []byte("\n"), []byte("\r\n")))
+	f.Add([]byte(lookupFull))
+	f.Add([]byte(strings.Replace(lookupFull, "v1 lookup", "v1 submission", 1)))
 	f.Add([]byte(auditlog.LeafHeader + " custodian\n"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, leaf []byte) {
@@ -253,11 +256,16 @@ func FuzzParseLeaf(f *testing.F) {
 			}
 			return
 		}
-		s, ok := parsed.(*auditlog.Submission)
-		if !ok {
+		var m interface{ MarshalLeaf() ([]byte, error) }
+		switch p := parsed.(type) {
+		case *auditlog.Submission:
+			m = p
+		case *auditlog.Lookup:
+			m = p
+		default:
 			t.Fatalf("ParseLeaf returned a %T", parsed)
 		}
-		out, err := s.MarshalLeaf()
+		out, err := m.MarshalLeaf()
 		if err != nil || !bytes.Equal(out, leaf) {
 			t.Fatalf("accepted %q, which marshals to %q, %v", leaf, out, err)
 		}
