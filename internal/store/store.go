@@ -1,7 +1,8 @@
 // Package store keeps the server's metadata: the pinned admin key and the
-// roster, access tokens (as hashes), enrollment codes (as hashes) and the
-// list of accepted submissions. It never holds testimony, names, keys that
-// decrypt, token secrets or addresses.
+// roster, access tokens (as hashes), enrollment codes (as hashes), the list
+// of accepted submissions, reviewers' sealed annotations and custodians'
+// lookups. It never holds testimony, names, keys that decrypt, token secrets
+// or addresses: annotations and the reasons for lookups are ciphertext.
 //
 // # Contract
 //
@@ -22,9 +23,11 @@
 //
 // The store keeps the transparency log: an RFC 6962 Merkle tree
 // (golang.org/x/mod/sumdb/tlog) of leaves in the formats of package
-// auditlog. [Store.AddSubmission] appends the submission's leaf in the same
-// transaction as its row, so that after any crash both are there or
-// neither is; leaves are appended in Seq order, one writer at a time. The
+// auditlog. [Store.AddSubmission] and [Store.AddLookup] append their leaf in
+// the same transaction as their row, so that after any crash both are there
+// or neither is; leaves are appended in commit order, one writer at a time,
+// so that submissions' leaves follow their Seq and lookups' leaves theirs.
+// Annotations are not in the log. The
 // store keeps each leaf and the tree's stored hashes (tlog.StoredHashes)
 // and never changes them. Signing checkpoints is the server's job.
 //
@@ -42,11 +45,11 @@ import (
 )
 
 var (
-	// ErrNotFound: no such token, code or submission.
+	// ErrNotFound: no such token, code, submission, annotation or lookup.
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: the change contradicts what is stored (another digest
-	// under a submission ID, a roster version not above the current one, a
-	// used or expired enrollment code).
+	// under a submission, annotation or lookup ID, a roster version not
+	// above the current one, a used or expired enrollment code).
 	ErrConflict = errors.New("conflict")
 	// ErrNotInitialized: Init has not been called.
 	ErrNotInitialized = errors.New("store not initialized")
@@ -60,8 +63,8 @@ type Role string
 // The roles.
 const (
 	Interviewer Role = "interviewer" // submit only
-	Reviewer    Role = "reviewer"    // list and fetch submissions
-	Custodian   Role = "custodian"   // fetch re-identification records
+	Reviewer    Role = "reviewer"    // list and fetch submissions; annotate
+	Custodian   Role = "custodian"   // fetch re-identification records; record lookups
 	Admin       Role = "admin"       // manage tokens, publish rosters
 )
 
@@ -123,6 +126,55 @@ type Submission struct {
 // rather than in the blob store: notes, not recordings.
 const MaxInlineBody = 64 << 10
 
+// Annotation is a reviewer's sealed annotation (tags and a short note) of a
+// testimony. The store keeps its ciphertext and who uploaded it; which
+// testimony it is about is inside the ciphertext.
+type Annotation struct {
+	// ID is the annotation ID, 32 lowercase hex digits, chosen by the
+	// client.
+	ID string
+	// Digest and Size describe the sealed file.
+	Digest [32]byte
+	Size   int64
+	// Author is the label of the reviewer token that uploaded it.
+	Author string
+	// Day is the day it was accepted.
+	Day string
+	// Seq orders annotations: it increases with every new annotation and
+	// is the cursor of [Store.Annotations]. It is not a Submission's Seq.
+	Seq int64
+	// Body is, for a file of at most MaxInlineBody bytes, the ciphertext
+	// itself, stored in the row's transaction; nil when the blob store
+	// holds the file. Only AddAnnotation reads it;
+	// [Store.AnnotationBody] returns it.
+	Body []byte
+}
+
+// Lookup records that a custodian consulted the re-identification record of
+// a submission, with the reason sealed to the custodians.
+type Lookup struct {
+	// ID is the lookup ID, 32 lowercase hex digits, chosen by the client.
+	ID string
+	// Submission is the ID of the submission whose record was consulted.
+	Submission string
+	// Digest and Size describe the sealed reason.
+	Digest [32]byte
+	Size   int64
+	// Custodian is the token ID (not the label) of the custodian.
+	Custodian string
+	// Day is the day it was accepted.
+	Day string
+	// Seq orders lookups: it increases with every new lookup and is the
+	// cursor of [Store.Lookups].
+	Seq int64
+	// Leaf is the index of the lookup's leaf in the log.
+	Leaf int64
+	// Body is the sealed reason, at most MaxInlineBody bytes: it is
+	// always stored in the row. Only AddLookup reads it; [Store.LookupBody]
+	// returns it.
+	Body []byte
+}
+
 // Store is the server's metadata store.
 type Store interface {
 	// Init pins the admin verifier key and the first signed roster. It
@@ -170,6 +222,41 @@ type Store interface {
 	Submission(ctx context.Context, id string) (Submission, error)
 	// Submissions lists up to limit submissions with Seq > after, by Seq.
 	Submissions(ctx context.Context, after int64, limit int) ([]Submission, error)
+
+	// AddAnnotation records an annotation whose blob, if the blob store
+	// holds it (Body nil), is already durable, giving it the next
+	// annotation Seq. It appends nothing to the log. If the ID exists with
+	// the same digest it returns the stored annotation (its Author and Day,
+	// not a's) and created=false; with another digest, ErrConflict.
+	AddAnnotation(ctx context.Context, a Annotation) (stored Annotation, created bool, err error)
+	// Annotation returns the annotation with this ID (without its Body),
+	// or ErrNotFound.
+	Annotation(ctx context.Context, id string) (Annotation, error)
+	// AnnotationBody returns the ciphertext of an annotation stored inline,
+	// and ok=false for one the blob store holds. ErrNotFound if there is no
+	// such annotation.
+	AnnotationBody(ctx context.Context, id string) (body []byte, ok bool, err error)
+	// Annotations lists up to limit annotations with Seq > after, by Seq,
+	// without their Body.
+	Annotations(ctx context.Context, after int64, limit int) ([]Annotation, error)
+
+	// AddLookup records a lookup with its Body (required, stored in the
+	// row), giving it the next lookup Seq, and appends its leaf
+	// (auditlog.Lookup) to the log in the same transaction. The submission
+	// it names must exist (ErrNotFound otherwise, nothing stored). If the
+	// ID exists with the same digest, submission and custodian it returns
+	// the stored lookup and created=false, appending nothing; with any of
+	// them different, ErrConflict: a custodian cannot take over another's
+	// record.
+	AddLookup(ctx context.Context, l Lookup) (stored Lookup, created bool, err error)
+	// Lookup returns the lookup with this ID (without its Body), or
+	// ErrNotFound.
+	Lookup(ctx context.Context, id string) (Lookup, error)
+	// LookupBody returns the sealed reason of a lookup, or ErrNotFound.
+	LookupBody(ctx context.Context, id string) ([]byte, error)
+	// Lookups lists up to limit lookups with Seq > after, by Seq, without
+	// their Body.
+	Lookups(ctx context.Context, after int64, limit int) ([]Lookup, error)
 
 	// LogSize returns the number of leaves in the log.
 	LogSize(ctx context.Context) (int64, error)

@@ -14,12 +14,13 @@
 // change survives kill -9 and power loss, and N concurrent submissions cost
 // one fsync instead of N.
 //
-// Submission sequence numbers come from an AUTOINCREMENT key assigned by the
-// single writer inside its transaction: they run 1, 2, 3, … in commit order
-// with no gaps (a rolled-back insert gives its number back) and are never
-// reused.
+// Submission, annotation and lookup sequence numbers come from an
+// AUTOINCREMENT key of their table assigned by the single writer inside its
+// transaction: they run 1, 2, 3, … in commit order with no gaps (a
+// rolled-back insert gives its number back) and are never reused.
 //
-// Reads (AdminPub, Roster, Token, Tokens, Submission, Submissions) use a
+// Reads (AdminPub, Roster, Token, Tokens, Submission, Submissions and the
+// like for annotations, lookups and the log) use a
 // separate pool of read-only connections and never wait for the writer: they
 // see the last committed state, which includes every change already
 // acknowledged.
@@ -55,9 +56,10 @@
 //
 // Errors wrap the sentinels of package store as documented there. Arguments
 // that break the documented forms (a token ID that is not 16 lowercase hex
-// digits, a submission ID that is not 32, a day that is not YYYY-MM-DD, an
-// unknown role, a negative size, a limit below 1) are rejected before
-// anything is stored, with an error that wraps no sentinel.
+// digits, a submission, annotation or lookup ID that is not 32, a day that
+// is not YYYY-MM-DD, an unknown role, a negative size, an inline body that is
+// not Size bytes, a lookup without its body, a limit below 1) are rejected
+// before anything is stored, with an error that wraps no sentinel.
 package sqlite
 
 import (
@@ -85,8 +87,8 @@ var ErrClosed = errors.New("store is closed")
 
 const (
 	// schemaVersion is the PRAGMA user_version this package writes.
-	// Version 2 added the log.
-	schemaVersion = 2
+	// Version 2 added the log; version 3 annotations and lookups.
+	schemaVersion = 3
 	// applicationID marks the file as a testimony metadata store ("Tmy1").
 	applicationID = 0x546d7931
 	// busyTimeout is how long a connection waits for a lock, in
@@ -156,6 +158,35 @@ CREATE TABLE log_hashes (
 
 ALTER TABLE submissions ADD COLUMN leaf INTEGER REFERENCES log_leaves (idx);
 CREATE UNIQUE INDEX submissions_leaf ON submissions (leaf);
+`
+
+// schemaV3 is migration 2 → 3: reviewers' annotations and custodians'
+// lookups. Both hold ciphertext only. An annotation's body is NULL when the
+// blob store holds it (key <id>.ann); a lookup's sealed reason is small and
+// always in its row. Every lookup points at its leaf and at the submission
+// it consulted.
+const schemaV3 = `
+CREATE TABLE annotations (
+	seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+	id     TEXT    NOT NULL UNIQUE,
+	digest BLOB    NOT NULL CHECK (length(digest) = 32),
+	size   INTEGER NOT NULL CHECK (size >= 0),
+	author TEXT    NOT NULL,
+	day    TEXT    NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+	body   BLOB    CHECK (body IS NULL OR length(body) = size)
+) STRICT;
+
+CREATE TABLE lookups (
+	seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+	id         TEXT    NOT NULL UNIQUE,
+	submission TEXT    NOT NULL REFERENCES submissions (id),
+	digest     BLOB    NOT NULL CHECK (length(digest) = 32),
+	size       INTEGER NOT NULL CHECK (size >= 0),
+	custodian  TEXT    NOT NULL CHECK (length(custodian) = 16),
+	day        TEXT    NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+	body       BLOB    NOT NULL CHECK (length(body) = size),
+	leaf       INTEGER NOT NULL UNIQUE REFERENCES log_leaves (idx)
+) STRICT;
 `
 
 // Store is a [store.Store] in one SQLite file. Make it with [Open].
@@ -317,6 +348,11 @@ func setUp(ctx context.Context, db *sql.DB) error {
 	if version < 2 {
 		if err := migrateLog(ctx, tx); err != nil {
 			return fmt.Errorf("failed to add the log to the schema: %w", err)
+		}
+	}
+	if version < 3 {
+		if _, err := tx.ExecContext(ctx, schemaV3); err != nil {
+			return fmt.Errorf("failed to add annotations and lookups to the schema: %w", err)
 		}
 	}
 	// PRAGMA takes no bound parameters; both values are constants.

@@ -60,6 +60,19 @@ func testSubmission(n int) store.Submission {
 	}
 }
 
+func testLookup(id, sub string) store.Lookup {
+	body := []byte("sealed reason of " + id)
+	return store.Lookup{
+		ID:         id,
+		Submission: sub,
+		Digest:     sha256.Sum256(body),
+		Size:       int64(len(body)),
+		Custodian:  "0123456789abcdef",
+		Day:        "2031-05-06",
+		Body:       body,
+	}
+}
+
 // The database, its WAL and its shared-memory file are 0600 whatever the
 // umask: Open creates the database itself and SQLite copies its mode.
 func TestFileModes(t *testing.T) {
@@ -171,10 +184,57 @@ func TestInvalidInput(t *testing.T) {
 	if _, err := s.Submissions(ctx, 0, 0); err == nil {
 		t.Error("Submissions with limit 0 succeeded")
 	}
+	goodA := store.Annotation{ID: fmt.Sprintf("%032x", 0xabcdef), Digest: sha256.Sum256(nil), Size: 3, Author: "reviewer 1", Day: "2031-05-06"}
+	modA := func(f func(*store.Annotation)) store.Annotation { a := goodA; f(&a); return a }
+	for _, a := range []store.Annotation{
+		modA(func(a *store.Annotation) { a.ID = "../" + a.ID[3:] }),
+		modA(func(a *store.Annotation) { a.ID = strings.ToUpper(a.ID) }),
+		modA(func(a *store.Annotation) { a.Day = "2031-05-06T10:00:00Z" }),
+		modA(func(a *store.Annotation) { a.Size = -1 }),
+		modA(func(a *store.Annotation) { a.Body = []byte("four") }),
+	} {
+		if _, _, err := s.AddAnnotation(ctx, a); err == nil {
+			t.Errorf("AddAnnotation(%+v) succeeded", a)
+		}
+	}
+	if _, err := s.Annotations(ctx, 0, 0); err == nil {
+		t.Error("Annotations with limit 0 succeeded")
+	}
+	if _, _, err := s.AddSubmission(ctx, good2); err != nil {
+		t.Fatal(err)
+	}
+	goodL := testLookup(testSubmission(2).ID, good2.ID)
+	modL := func(f func(*store.Lookup)) store.Lookup { l := goodL; f(&l); return l }
+	for _, l := range []store.Lookup{
+		modL(func(l *store.Lookup) { l.ID = "abc" }),
+		modL(func(l *store.Lookup) { l.Submission = "../meta.db" }),
+		modL(func(l *store.Lookup) { l.Custodian = "custodian 1" }),      // a label, not a token ID
+		modL(func(l *store.Lookup) { l.Custodian = "0123456789ABCDEF" }), // upper case
+		modL(func(l *store.Lookup) { l.Day = "06/05/2031" }),
+		modL(func(l *store.Lookup) { l.Body = nil }),
+		modL(func(l *store.Lookup) { l.Size++ }),
+		modL(func(l *store.Lookup) { l.Body, l.Size = make([]byte, store.MaxInlineBody+1), store.MaxInlineBody+1 }),
+	} {
+		if _, _, err := s.AddLookup(ctx, l); err == nil {
+			t.Errorf("AddLookup(%+v) succeeded", l.ID)
+		}
+	}
+	if _, err := s.Lookups(ctx, 0, 0); err == nil {
+		t.Error("Lookups with limit 0 succeeded")
+	}
+	if as, _ := s.Annotations(ctx, 0, 10); len(as) != 0 {
+		t.Errorf("invalid annotations were stored: %v", as)
+	}
+	if ls, _ := s.Lookups(ctx, 0, 10); len(ls) != 0 {
+		t.Errorf("invalid lookups were stored: %v", ls)
+	}
+	if n, _ := s.LogSize(ctx); n != 1 {
+		t.Errorf("invalid lookups appended to the log: %d leaves; want 1", n)
+	}
 	if ts, _ := s.Tokens(ctx); len(ts) != 0 {
 		t.Errorf("invalid tokens were stored: %v", ts)
 	}
-	if subs, _ := s.Submissions(ctx, 0, 10); len(subs) != 0 {
+	if subs, _ := s.Submissions(ctx, 0, 10); len(subs) != 1 {
 		t.Errorf("invalid submissions were stored: %v", subs)
 	}
 }
@@ -345,6 +405,10 @@ func TestCrash(t *testing.T) {
 			t.Fatalf("round %d: Open after kill -9: %v", round, err)
 		}
 		subs, err := s.Submissions(context.Background(), 0, 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lookups, err := s.Lookups(context.Background(), 0, 1<<30)
 		s.Close()
 		if err != nil {
 			t.Fatal(err)
@@ -356,24 +420,30 @@ func TestCrash(t *testing.T) {
 			}
 			stored[sub.ID] = true
 		}
+		for i, l := range lookups {
+			if l.Seq != int64(i+1) {
+				t.Fatalf("round %d: lookup %d has Seq %d; want %d", round, i, l.Seq, i+1)
+			}
+			stored[l.ID] = true
+		}
 		for _, id := range acked {
 			if !stored[id] {
-				t.Errorf("round %d: acknowledged submission %s is lost", round, id)
+				t.Errorf("round %d: acknowledged submission or lookup %s is lost", round, id)
 			}
 		}
-		// Every stored submission has its leaf, and the log nothing
-		// else: both or neither, across kill -9.
+		// Every stored submission and lookup has its leaf, and the log
+		// nothing else: both or neither, across kill -9.
 		s, err = Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		storetest.CheckLog(t, s, subs)
+		storetest.CheckLogEntries(t, s, subs, lookups)
 		s.Close()
-		if len(subs) < total+len(acked) {
+		if len(subs)+len(lookups) < total+len(acked) {
 			t.Errorf("round %d: %d stored; want at least %d", round, len(subs), total+len(acked))
 		}
-		t.Logf("round %d: %d acknowledged before kill -9, %d stored in all", round, len(acked), len(subs))
-		total = len(subs)
+		t.Logf("round %d: %d acknowledged before kill -9, %d submissions and %d lookups stored in all", round, len(acked), len(subs), len(lookups))
+		total = len(subs) + len(lookups)
 	}
 }
 
@@ -429,8 +499,9 @@ func runCrashChild(t *testing.T, path string, round int) []string {
 	return ids
 }
 
-// crashChild adds submissions from several goroutines until it is killed,
-// printing each ID once AddSubmission has returned.
+// crashChild adds submissions, and lookups of every third of them, from
+// several goroutines until it is killed, printing each ID once AddSubmission
+// or AddLookup has returned.
 func crashChild(path string) {
 	s, err := Open(path)
 	if err != nil {
@@ -453,6 +524,17 @@ func crashChild(path string) {
 				}
 				mu.Lock()
 				os.Stdout.WriteString(sub.ID + "\n")
+				mu.Unlock()
+				if i%3 != 0 {
+					continue
+				}
+				l := testLookup(fmt.Sprintf("%08x%08x%016x", round, 8+g, i), sub.ID)
+				if _, _, err := s.AddLookup(context.Background(), l); err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					os.Exit(1)
+				}
+				mu.Lock()
+				os.Stdout.WriteString(l.ID + "\n")
 				mu.Unlock()
 			}
 		}()
@@ -547,6 +629,77 @@ func TestMigrateV1(t *testing.T) {
 	var version int
 	if err := s.rdb.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != schemaVersion {
 		t.Errorf("user_version = %d, %v; want %d", version, err, schemaVersion)
+	}
+}
+
+// TestMigrateV2 opens a database of schema version 2 (before annotations
+// and lookups): its submissions and log are kept as they were, and
+// annotations and lookups can be added, lookups' leaves after the log's
+// existing ones.
+func TestMigrateV2(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "meta.db")
+	execRaw(t, path, schema+schemaLog+fmt.Sprintf("PRAGMA user_version = 2; PRAGMA application_id = %d;", applicationID))
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var subs []store.Submission
+	st := &setupTx{ctx: ctx, tx: tx}
+	for i := range 4 {
+		sub := testSubmission(i + 1)
+		sub.Seq, sub.Leaf = int64(i+1), int64(i)
+		leaf, err := appendSubmissionLeaf(st, sub)
+		if err != nil || leaf != sub.Leaf {
+			t.Fatalf("leaf %d, %v", leaf, err)
+		}
+		if _, err := st.exec(`INSERT INTO submissions (id, digest, size, device, day, leaf) VALUES (?, ?, ?, ?, ?, ?)`,
+			sub.ID, sub.Digest[:], sub.Size, sub.Device, sub.Day, leaf); err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, sub)
+	}
+	st.close()
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s := openTest(t, path)
+	var version int
+	if err := s.rdb.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != schemaVersion {
+		t.Errorf("user_version = %d, %v; want %d", version, err, schemaVersion)
+	}
+	got, err := s.Submissions(ctx, 0, 100)
+	if err != nil || !slices.EqualFunc(got, subs, func(a, b store.Submission) bool { return reflect.DeepEqual(a, b) }) {
+		t.Errorf("after migration, Submissions =\n%+v, %v\nwant\n%+v", got, err, subs)
+	}
+	storetest.CheckLog(t, s, got)
+	if as, err := s.Annotations(ctx, 0, 10); err != nil || len(as) != 0 {
+		t.Errorf("after migration, Annotations = %v, %v; want none", as, err)
+	}
+	a, created, err := s.AddAnnotation(ctx, store.Annotation{ID: testSubmission(9).ID, Digest: sha256.Sum256([]byte("x")), Size: 1, Author: "reviewer 1", Day: "2031-05-07", Body: []byte("x")})
+	if err != nil || !created || a.Seq != 1 {
+		t.Errorf("AddAnnotation after migration = %+v, %v, %v; want Seq 1", a, created, err)
+	}
+	l, created, err := s.AddLookup(ctx, testLookup(testSubmission(10).ID, subs[2].ID))
+	if err != nil || !created || l.Seq != 1 || l.Leaf != 4 {
+		t.Errorf("AddLookup after migration = %+v, %v, %v; want Seq 1, leaf 4", l, created, err)
+	}
+	next, _, err := s.AddSubmission(ctx, testSubmission(99))
+	if err != nil || next.Seq != 5 || next.Leaf != 5 {
+		t.Errorf("AddSubmission after migration = %+v, %v; want Seq 5, leaf 5", next, err)
+	}
+	storetest.CheckLogEntries(t, s, append(got, next), []store.Lookup{l})
+	// Opening it again migrates nothing twice.
+	s.Close()
+	s = openTest(t, path)
+	if ls, err := s.Lookups(ctx, 0, 10); err != nil || len(ls) != 1 || !reflect.DeepEqual(ls[0], l) {
+		t.Errorf("after reopening, Lookups = %+v, %v; want %+v", ls, err, l)
 	}
 }
 

@@ -13,10 +13,12 @@
 //	}
 //
 // The suite checks the contract written on [store.Store]: the sentinel
-// errors, idempotent submissions, single-use enrollment codes, ordering and
-// paging, and that concurrent writes (run them with -race) neither lose nor
-// duplicate anything. It cannot see durability after a power loss; backends
-// test that with a crash test of their own.
+// errors, idempotent submissions, annotations and lookups, single-use
+// enrollment codes, ordering and paging, that the log holds exactly one leaf
+// per submission and per lookup (and none for annotations), and that
+// concurrent writes (run them with -race) neither lose nor duplicate
+// anything. It cannot see durability after a power loss; backends test that
+// with a crash test of their own.
 package storetest
 
 import (
@@ -57,6 +59,13 @@ func Run(t *testing.T, open Open) {
 	t.Run("SubmissionSameIDConcurrent", func(t *testing.T) { testSameIDConcurrent(t, openClosed(t, open)) })
 	t.Run("SubmissionSeqConcurrent", func(t *testing.T) { testSeqConcurrent(t, openClosed(t, open)) })
 	t.Run("Log", func(t *testing.T) { testLog(t, openClosed(t, open)) })
+	t.Run("Annotations", func(t *testing.T) { testAnnotations(t, openClosed(t, open)) })
+	t.Run("AnnotationPaging", func(t *testing.T) { testAnnotationPaging(t, openClosed(t, open)) })
+	t.Run("AnnotationSameIDConcurrent", func(t *testing.T) { testAnnotationSameIDConcurrent(t, openClosed(t, open)) })
+	t.Run("Lookups", func(t *testing.T) { testLookups(t, openClosed(t, open)) })
+	t.Run("LookupConflicts", func(t *testing.T) { testLookupConflicts(t, openClosed(t, open)) })
+	t.Run("LookupPaging", func(t *testing.T) { testLookupPaging(t, openClosed(t, open)) })
+	t.Run("LookupConcurrent", func(t *testing.T) { testLookupConcurrent(t, openClosed(t, open)) })
 }
 
 // RunDurability stores one of everything in a store from open, closes it,
@@ -93,6 +102,22 @@ func RunDurability(t *testing.T, open, reopen Open) {
 		}
 		subs = append(subs, sub)
 	}
+	var anns []store.Annotation
+	for i := range 3 {
+		a, _, err := s.AddAnnotation(ctx, annotation(i, i != 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		anns = append(anns, a)
+	}
+	var looks []store.Lookup
+	for i := range 2 {
+		l, _, err := s.AddLookup(ctx, lookup(i, subs[i].ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		looks = append(looks, l)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -121,10 +146,33 @@ func RunDurability(t *testing.T, open, reopen Open) {
 		t.Errorf("after reopening, AddSubmission of a stored one = %v, %v, %v; want %v, false", again, created, err, subs[0])
 	}
 	next, created, err := s.AddSubmission(ctx, submission(10, false))
-	if err != nil || !created || next.Seq != 11 || next.Leaf != 10 {
-		t.Errorf("after reopening, AddSubmission of a new one = %v, %v, %v; want Seq 11, Leaf 10, created", next, created, err)
+	if err != nil || !created || next.Seq != 11 || next.Leaf != 12 {
+		t.Errorf("after reopening, AddSubmission of a new one = %v, %v, %v; want Seq 11, Leaf 12, created", next, created, err)
 	}
-	CheckLog(t, s, append(subs, next))
+	if got := listAllAnnotations(t, s, 2); !slices.EqualFunc(got, anns, sameAnnotation) {
+		t.Errorf("after reopening, Annotations =\n%v\nwant\n%v", got, anns)
+	}
+	for i, a := range anns {
+		body, ok, err := s.AnnotationBody(ctx, a.ID)
+		if want := annotation(i, i != 1).Body; err != nil || ok != (want != nil) || !bytes.Equal(body, want) {
+			t.Errorf("after reopening, AnnotationBody(%s) = %d bytes, %v, %v", a.ID, len(body), ok, err)
+		}
+	}
+	if got := listAllLookups(t, s, 1); !slices.EqualFunc(got, looks, sameLookup) {
+		t.Errorf("after reopening, Lookups =\n%v\nwant\n%v", got, looks)
+	}
+	if body, err := s.LookupBody(ctx, looks[1].ID); err != nil || !bytes.Equal(body, lookup(1, subs[1].ID).Body) {
+		t.Errorf("after reopening, LookupBody = %q, %v", body, err)
+	}
+	nextA, created, err := s.AddAnnotation(ctx, annotation(3, true))
+	if err != nil || !created || nextA.Seq != 4 {
+		t.Errorf("after reopening, AddAnnotation of a new one = %v, %v, %v; want Seq 4, created", nextA, created, err)
+	}
+	nextL, created, err := s.AddLookup(ctx, lookup(2, next.ID))
+	if err != nil || !created || nextL.Seq != 3 || nextL.Leaf != 13 {
+		t.Errorf("after reopening, AddLookup of a new one = %v, %v, %v; want Seq 3, Leaf 13, created", nextL, created, err)
+	}
+	CheckLogEntries(t, s, append(subs, next), append(looks, nextL))
 }
 
 // openClosed opens a store and closes it when the test ends.
@@ -637,16 +685,56 @@ func testInline(t *testing.T, s store.Store) {
 }
 
 // CheckLog checks that the log holds exactly one leaf per submission in
-// subs (in Seq order), each recording that submission, and that the stored
-// tree hashes are those of a tree built from the leaves alone.
+// subs (in Seq order), each recording that submission, and nothing else;
+// see [CheckLogEntries].
 func CheckLog(t *testing.T, s store.Store, subs []store.Submission) {
 	t.Helper()
+	CheckLogEntries(t, s, subs, nil)
+}
+
+// CheckLogEntries checks that the log holds exactly one leaf per submission
+// in subs and per lookup in lookups and nothing else, each at the index its
+// Leaf names and recording it; that submissions' leaves follow their Seq
+// and lookups' leaves theirs; and that the stored tree hashes are those of
+// a tree built from the leaves alone.
+func CheckLogEntries(t *testing.T, s store.Store, subs []store.Submission, lookups []store.Lookup) {
+	t.Helper()
 	ctx := context.Background()
+	want := make(map[int64][]byte)
+	expect := func(what string, index int64, l interface{ MarshalLeaf() ([]byte, error) }) {
+		t.Helper()
+		leaf, err := l.MarshalLeaf()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, dup := want[index]; dup {
+			t.Errorf("%s has leaf %d, which another entry has too", what, index)
+		}
+		want[index] = leaf
+	}
 	subs = slices.Clone(subs)
 	slices.SortFunc(subs, func(a, b store.Submission) int { return int(a.Seq - b.Seq) })
+	for i, sub := range subs {
+		if i > 0 && sub.Leaf <= subs[i-1].Leaf {
+			t.Errorf("submission Seq %d has leaf %d, not after leaf %d of Seq %d (leaves in Seq order)", sub.Seq, sub.Leaf, subs[i-1].Leaf, subs[i-1].Seq)
+		}
+		l := auditlog.Submission{ID: sub.ID, SHA256: sub.Digest, Device: sub.Device, Day: sub.Day}
+		if sub.HasReid {
+			l.Reid = &sub.ReidDigest
+		}
+		expect("submission "+sub.ID, sub.Leaf, l)
+	}
+	lookups = slices.Clone(lookups)
+	slices.SortFunc(lookups, func(a, b store.Lookup) int { return int(a.Seq - b.Seq) })
+	for i, lk := range lookups {
+		if i > 0 && lk.Leaf <= lookups[i-1].Leaf {
+			t.Errorf("lookup Seq %d has leaf %d, not after leaf %d of Seq %d (leaves in Seq order)", lk.Seq, lk.Leaf, lookups[i-1].Leaf, lookups[i-1].Seq)
+		}
+		expect("lookup "+lk.ID, lk.Leaf, auditlog.Lookup{ID: lk.ID, SHA256: lk.Digest, Submission: lk.Submission, Custodian: lk.Custodian, Day: lk.Day})
+	}
 	n, err := s.LogSize(ctx)
-	if err != nil || n != int64(len(subs)) {
-		t.Fatalf("LogSize = %d, %v; want %d", n, err, len(subs))
+	if err != nil || n != int64(len(subs)+len(lookups)) {
+		t.Fatalf("LogSize = %d, %v; want %d (%d submissions, %d lookups)", n, err, len(subs)+len(lookups), len(subs), len(lookups))
 	}
 	// Build the reference tree in memory from the leaves.
 	var mem []tlog.Hash
@@ -657,26 +745,17 @@ func CheckLog(t *testing.T, s store.Store, subs []store.Submission) {
 		}
 		return hs, nil
 	})
-	for i, sub := range subs {
-		if sub.Leaf != int64(i) {
-			t.Errorf("submission Seq %d has leaf %d; want %d (leaves in Seq order)", sub.Seq, sub.Leaf, i)
-		}
-		leaf, err := s.LogLeaf(ctx, int64(i))
+	for i := range n {
+		leaf, err := s.LogLeaf(ctx, i)
 		if err != nil {
 			t.Fatalf("LogLeaf(%d): %v", i, err)
 		}
-		want := auditlog.Submission{ID: sub.ID, SHA256: sub.Digest, Device: sub.Device, Day: sub.Day}
-		if sub.HasReid {
-			want.Reid = &sub.ReidDigest
+		if w, ok := want[i]; !ok {
+			t.Errorf("LogLeaf(%d) records no entry given:\n%s", i, leaf)
+		} else if !bytes.Equal(leaf, w) {
+			t.Errorf("LogLeaf(%d) =\n%s\nwant\n%s", i, leaf, w)
 		}
-		wantLeaf, err := want.MarshalLeaf()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(leaf, wantLeaf) {
-			t.Errorf("LogLeaf(%d) =\n%s\nwant\n%s", i, leaf, wantLeaf)
-		}
-		hs, err := tlog.StoredHashes(int64(i), leaf, reader)
+		hs, err := tlog.StoredHashes(i, leaf, reader)
 		if err != nil {
 			t.Fatal(err)
 		}
