@@ -149,17 +149,27 @@ func SealReid(w io.Writer, roster *keys.Roster, records []pseudonym.Reid) error 
 	if err != nil {
 		return err
 	}
-	b = append(b, '\n')
+	return SealTo(w, roster.Custodians, append(b, '\n'))
+}
+
+// SealTo encrypts plain to the members' recipients, padded with spaces
+// (PADMÉ) so that the size says little about the content. Used for what
+// only custodians, or only reviewers, may read.
+func SealTo(w io.Writer, members []keys.Member, plain []byte) error {
+	if len(members) == 0 {
+		return errors.New("no one to seal to")
+	}
+	b := plain
 	if n := envelope.Padme(uint64(len(b))); n > uint64(len(b)) {
-		b = append(b, bytes.Repeat([]byte{' '}, int(n-uint64(len(b))))...)
+		b = append(b[:len(b):len(b)], bytes.Repeat([]byte{' '}, int(n-uint64(len(b))))...)
 	}
 	var rs []age.Recipient
-	for _, c := range roster.Custodians {
-		rs = append(rs, c.Recipient.Age())
+	for _, m := range members {
+		rs = append(rs, m.Recipient.Age())
 	}
 	aw, err := age.Encrypt(w, rs...)
 	if err != nil {
-		return fmt.Errorf("failed to encrypt the re-identification record: %w", err)
+		return fmt.Errorf("failed to encrypt: %w", err)
 	}
 	if _, err := aw.Write(b); err != nil {
 		return err
