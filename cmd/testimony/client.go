@@ -1,26 +1,19 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/term"
 
-	"testimony/internal/auditlog"
+	"testimony/internal/client"
 	"testimony/internal/durable"
 	"testimony/keys"
 	"testimony/server"
@@ -69,26 +62,22 @@ Examples:
       --roster roster.txt --admin-pub admin.pub --receipts receipts/
 `
 
-// client talks to the intake server.
-type client struct {
-	base  *url.URL
-	token string
-	http  *http.Client
-	warn  func(string)
+// serverClient is the intake server's client as the commands use it.
+type serverClient struct{ *client.Client }
+
+func (c *serverClient) url(route string) string { return c.URL(route) }
+
+func (c *serverClient) do(req *http.Request, ok ...int) (*http.Response, error) {
+	return c.Do(req, ok...)
 }
 
-func newClient(serverURL, tokenFile string, e *env) (*client, error) {
-	u, err := url.Parse(serverURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+// newClient returns a client for the server at serverURL with the token in
+// tokenFile (none if "").
+func newClient(serverURL, tokenFile string, e *env) (*serverClient, error) {
+	if err := client.CheckURL(serverURL); err != nil {
 		return nil, usagef("--server must be a URL like https://intake.example.org")
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		e.warn("the server URL is plain http: tokens and ciphertext cross the network unprotected; use https")
-	}
-	c := &client{base: u, warn: e.warn, http: &http.Client{Timeout: 0, Transport: &http.Transport{
-		ResponseHeaderTimeout: 60 * time.Second,
-		IdleConnTimeout:       90 * time.Second,
-	}}}
+	token := ""
 	if tokenFile != "" {
 		fi, err := os.Stat(tokenFile)
 		if err != nil {
@@ -101,74 +90,30 @@ func newClient(serverURL, tokenFile string, e *env) (*client, error) {
 		if err != nil {
 			return nil, fmt.Errorf("failed to read token file: %w", err)
 		}
-		c.token = strings.TrimSpace(string(b))
-		if _, _, ok := server.ParseToken(c.token); !ok {
+		token = strings.TrimSpace(string(b))
+		if !client.ValidToken(token) {
 			return nil, fmt.Errorf("%s does not hold a testimony token (tmy_…)", tokenFile)
 		}
 	}
-	return c, nil
-}
-
-func isLoopback(host string) bool {
-	return host == "localhost" || strings.HasPrefix(host, "127.") || host == "::1"
-}
-
-func (c *client) url(path string) string {
-	return strings.TrimSuffix(c.base.String(), "/") + "/api/v1" + path
-}
-
-// do sends a request and returns the response if its status is one of ok;
-// otherwise the server's error.
-func (c *client) do(req *http.Request, ok ...int) (*http.Response, error) {
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
+	c, err := client.New(serverURL, token, e.warn)
 	if err != nil {
-		return nil, &retryable{fmt.Errorf("failed to reach the server: %w", err)}
+		return nil, err
 	}
-	for _, s := range ok {
-		if resp.StatusCode == s {
-			return resp, nil
-		}
-	}
-	defer resp.Body.Close()
-	var ae struct{ Code, Message string }
-	json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&ae)
-	err = fmt.Errorf("server refused (%d %s): %s", resp.StatusCode, ae.Code, ae.Message)
-	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
-		return nil, &retryable{err}
-	}
-	return nil, err
+	return &serverClient{c}, nil
 }
 
-// retryable is an error worth trying again: the network or the server
-// failed, not the request.
-type retryable struct{ error }
-
-func (r *retryable) Unwrap() error { return r.error }
-
-// withRetries runs f up to five times while it fails with a retryable error,
-// saying on stderr that it waits and why.
-func (c *client) withRetries(ctx context.Context, f func() error) error {
-	var err error
-	for attempt := range 5 {
-		if err = f(); err == nil {
-			return nil
-		}
-		var r *retryable
-		if !errors.As(err, &r) || attempt == 4 {
-			return err
-		}
-		wait := time.Duration(1<<attempt) * 500 * time.Millisecond
-		c.warn(fmt.Sprintf("%v; trying again in %v", err, wait))
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
+// logRoster loads the pinned roster and returns it with the log key it
+// names; clients trust the server's log only through it.
+func logRoster(rosterPath, adminPub string) (*keys.Roster, note.Verifier, error) {
+	r, err := loadRoster(rosterPath, adminPub, "", false)
+	if err != nil {
+		return nil, nil, err
 	}
-	return err
+	key, err := client.LogKey(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, key, nil
 }
 
 func runEnroll(e *env, args []string) error {
@@ -200,20 +145,9 @@ func runEnroll(e *env, args []string) error {
 		}
 		req.DeviceID, req.DevicePub = *deviceID, k.Verifier()
 	}
-	body, _ := json.Marshal(req)
-	hr, _ := http.NewRequestWithContext(e.ctx, http.MethodPost, c.url("/enroll"), bytes.NewReader(body))
-	hr.Header.Set("Content-Type", "application/json")
-	resp, err := c.do(hr, http.StatusOK)
+	er, err := c.Enroll(e.ctx, req)
 	if err != nil {
 		return err
-	}
-	defer resp.Body.Close()
-	var er server.EnrollResponse
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&er); err != nil {
-		return fmt.Errorf("the server's answer is not an enrollment: %w", err)
-	}
-	if _, _, ok := server.ParseToken(er.Token); !ok {
-		return errors.New("the server's answer holds no valid token")
 	}
 	if err := durable.WriteNew(*out, []byte(er.Token+"\n"), 0o600); err != nil {
 		return err
@@ -224,8 +158,6 @@ func runEnroll(e *env, args []string) error {
 	}
 	return nil
 }
-
-var sealedName = regexp.MustCompile(`^([0-9a-f]{32})\.age$`)
 
 func runPush(e *env, args []string) error {
 	fs := e.flagSet("push", clientHelp)
@@ -257,23 +189,14 @@ func runPush(e *env, args []string) error {
 	}
 	failed := 0
 	for _, path := range files {
-		rc, err := c.pushOne(e.ctx, path)
-		var cp auditlog.Checkpoint
-		if err == nil {
-			if cp, err = rc.Verify(logKey); err != nil {
-				err = fmt.Errorf("the server accepted the file, but its receipt does not prove that its log holds it (%w); the upload does not count: push again, and if this repeats, tell the admin", err)
-			}
+		rc, err := c.Push(e.ctx, path, logKey, *receipts)
+		if errors.Is(err, client.ErrLocal) {
+			return err // the receipts directory fails: stop here
 		}
 		if err != nil {
 			failed++
 			fmt.Fprintf(e.stderr, "testimony: %s: %v\n", path, err)
 			continue
-		}
-		if err := keepCheckpoint(*receipts, cp, []byte(rc.Log.Checkpoint)); err != nil {
-			return err
-		}
-		if err := writeReceipt(*receipts, rc); err != nil {
-			return err
 		}
 		fmt.Fprintf(e.stdout, "%s\t%s\taccepted %s\n", rc.ID, path, rc.Day)
 	}
@@ -281,100 +204,6 @@ func runPush(e *env, args []string) error {
 		return fmt.Errorf("%d of %d files were not accepted; fix what is said above and push again (retrying is safe)", failed, len(files))
 	}
 	return nil
-}
-
-// pushOne uploads one sealed file (and its re-identification record, if it
-// has one) and checks the receipt.
-func (c *client) pushOne(ctx context.Context, path string) (*server.Receipt, error) {
-	m := sealedName.FindStringSubmatch(filepath.Base(path))
-	if m == nil {
-		return nil, errors.New("not named <id>.age: seal with --out DIR to name files by their submission ID")
-	}
-	id := m[1]
-	digest, size, err := fileDigest(path)
-	if err != nil {
-		return nil, err
-	}
-	header := http.Header{}
-	reidPath := strings.TrimSuffix(path, ".age") + ".reid.age"
-	var reidDigest *[32]byte
-	if _, err := os.Stat(reidPath); err == nil {
-		rd, _, err := fileDigest(reidPath)
-		if err != nil {
-			return nil, err
-		}
-		reidDigest = &rd
-		if err := c.withRetries(ctx, func() error {
-			_, err := c.upload(ctx, "/submissions/"+id+"/reid", reidPath, rd, nil, http.StatusAccepted, http.StatusOK)
-			return err
-		}); err != nil {
-			return nil, fmt.Errorf("re-identification record: %w", err)
-		}
-		header.Set("Testimony-Reid-Digest", server.ContentDigest(rd))
-	}
-	var rc server.Receipt
-	err = c.withRetries(ctx, func() error {
-		body, err := c.upload(ctx, "/submissions/"+id, path, digest, header, http.StatusCreated, http.StatusOK)
-		if err != nil {
-			return err
-		}
-		return json.Unmarshal(body, &rc)
-	})
-	if err != nil {
-		return nil, err
-	}
-	if rc.ID != id || rc.SHA256 != hex.EncodeToString(digest[:]) || rc.Size != size {
-		return nil, fmt.Errorf("the server's receipt does not match the file (id %q, sha256 %s, size %d)", rc.ID, rc.SHA256, rc.Size)
-	}
-	if (rc.Reid == nil) != (reidDigest == nil) || (reidDigest != nil && rc.Reid.SHA256 != hex.EncodeToString(reidDigest[:])) {
-		return nil, errors.New("the server's receipt does not match the re-identification record sent with the file")
-	}
-	return &rc, nil
-}
-
-// upload PUTs the file at path and returns the response body.
-func (c *client) upload(ctx context.Context, route, path string, digest [32]byte, header http.Header, ok ...int) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, c.url(route), f)
-	if err != nil {
-		return nil, err
-	}
-	req.ContentLength = fi.Size()
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	req.Header.Set("Content-Type", "application/octet-stream")
-	req.Header.Set("Content-Digest", server.ContentDigest(digest))
-	resp, err := c.do(req, ok...)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	return io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-}
-
-func fileDigest(path string) ([32]byte, int64, error) {
-	var d [32]byte
-	f, err := os.Open(path)
-	if err != nil {
-		return d, 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return d, 0, fmt.Errorf("failed to read %s: %w", path, err)
-	}
-	copy(d[:], h.Sum(nil))
-	return d, n, nil
 }
 
 func runPull(e *env, args []string) error {
@@ -399,158 +228,14 @@ func runPull(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, d := range []string{*out, *receipts} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return fmt.Errorf("failed to create %s: %w", d, err)
-		}
-	}
-	// Partial downloads of an interrupted pull are never visible; their
-	// temporary files are removed here.
-	if olds, _ := filepath.Glob(filepath.Join(*out, ".*.tmp-*")); len(olds) > 0 {
-		for _, f := range olds {
-			os.Remove(f)
-		}
-	}
-	var who struct{ Role string }
-	if err := c.getJSON(e.ctx, "/whoami", &who); err != nil {
-		return err
-	}
-	suffix, route := ".age", ""
-	switch who.Role {
-	case "reviewer":
-	case "custodian":
-		suffix, route = ".reid.age", "/reid"
-	default:
-		return fmt.Errorf("this token is for a %s; only reviewers and custodians pull", who.Role)
-	}
-	cursorPath := filepath.Join(*out, ".pull-cursor")
-	cursor := int64(0)
-	if b, err := os.ReadFile(cursorPath); err == nil {
-		cursor, _ = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
-	}
-	cp, signed, err := c.checkpoint(e.ctx, logKey)
+	bar := newProgress(e.stderr)
+	res, err := c.Pull(e.ctx, *out, *receipts, logKey, bar.report)
+	bar.done()
 	if err != nil {
 		return err
 	}
-	if err := keepCheckpoint(*receipts, cp, signed); err != nil {
-		return err
-	}
-	progress := newProgress(e.stderr)
-	got, skipped := 0, 0
-	for {
-		var page struct {
-			Submissions []server.Listed
-			Next        int64
-		}
-		if err := c.getJSON(e.ctx, "/submissions?after="+strconv.FormatInt(cursor, 10), &page); err != nil {
-			return err
-		}
-		if len(page.Submissions) == 0 {
-			break
-		}
-		for _, s := range page.Submissions {
-			ref := &server.FileRef{SHA256: s.SHA256, Size: s.Size}
-			if route != "" {
-				if s.Reid == nil {
-					continue
-				}
-				ref = s.Reid
-			}
-			if !idPattern.MatchString(s.ID) {
-				return fmt.Errorf("the server listed an invalid submission ID")
-			}
-			dst := filepath.Join(*out, s.ID+suffix)
-			if d, _, err := fileDigest(dst); err == nil && hex.EncodeToString(d[:]) == ref.SHA256 {
-				skipped++
-				continue
-			}
-			// Take nothing the log does not hold as listed.
-			if s.Leaf >= cp.Size {
-				if cp, signed, err = c.checkpoint(e.ctx, logKey); err != nil {
-					return err
-				}
-				if err := keepCheckpoint(*receipts, cp, signed); err != nil {
-					return err
-				}
-			}
-			rc := s.Receipt
-			proof, err := c.inclusion(e.ctx, s.Leaf, cp.Size)
-			if err == nil {
-				rc.Log = &server.LogProof{Index: s.Leaf, Proof: proof, Checkpoint: string(signed)}
-				_, err = rc.Verify(logKey)
-			}
-			if err != nil {
-				progress.done()
-				return fmt.Errorf("%s: the server lists this submission, but its log does not hold it as listed: %w; nothing was taken", s.ID, err)
-			}
-			progress.start(s.ID, ref.Size)
-			if err := c.withRetries(e.ctx, func() error {
-				return c.download(e.ctx, "/submissions/"+s.ID+route, dst, ref, progress)
-			}); err != nil {
-				progress.done()
-				return fmt.Errorf("%s: %w", s.ID, err)
-			}
-			if err := writeReceipt(*receipts, &rc); err != nil {
-				return err
-			}
-			got++
-		}
-		cursor = page.Next
-		if err := durable.Replace(cursorPath, []byte(strconv.FormatInt(cursor, 10)+"\n"), 0o600); err != nil {
-			return err
-		}
-	}
-	progress.done()
-	e.info("pulled %d new file(s) into %s (%d already there)", got, *out, skipped)
+	e.info("pulled %d new file(s) into %s (%d already there)", len(res.New), *out, res.Already)
 	return nil
-}
-
-var idPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
-
-func (c *client) getJSON(ctx context.Context, route string, v any) error {
-	return c.withRetries(ctx, func() error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url(route), nil)
-		if err != nil {
-			return err
-		}
-		resp, err := c.do(req, http.StatusOK)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(v); err != nil {
-			return &retryable{fmt.Errorf("failed to read the server's answer: %w", err)}
-		}
-		return nil
-	})
-}
-
-// download fetches a file into dst, visible only once complete and checked
-// against the digest the list gave.
-func (c *client) download(ctx context.Context, route, dst string, ref *server.FileRef, p *progress) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url(route), nil)
-	if err != nil {
-		return err
-	}
-	resp, err := c.do(req, http.StatusOK)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	f, err := durable.CreateReplace(dst, 0o600)
-	if err != nil {
-		return err
-	}
-	defer f.Abort()
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h, p), io.LimitReader(resp.Body, ref.Size+1))
-	if err != nil {
-		return &retryable{fmt.Errorf("download interrupted: %w", err)}
-	}
-	if n != ref.Size || hex.EncodeToString(h.Sum(nil)) != ref.SHA256 {
-		return errors.New("the downloaded file does not match the digest the server listed")
-	}
-	return f.Commit()
 }
 
 // progress draws a one-line progress bar on a terminal, and nothing
@@ -568,14 +253,18 @@ func newProgress(w io.Writer) *progress {
 	return &progress{w: w, on: ok && term.IsTerminal(int(f.Fd()))}
 }
 
-func (p *progress) start(id string, total int64) { p.id, p.total, p.n = id, total, 0; p.draw() }
-
-func (p *progress) Write(b []byte) (int, error) {
-	p.n += int64(len(b))
+// report is Pull's progress callback: it starts a bar for each download
+// and redraws it at most every 100ms, and when the file is complete.
+func (p *progress) report(pr client.Progress) {
+	if pr.ID != p.id || pr.Bytes == 0 {
+		p.id, p.total, p.n = pr.ID, pr.Size, pr.Bytes
+		p.draw()
+		return
+	}
+	p.n = pr.Bytes
 	if time.Since(p.lastRedraw) > 100*time.Millisecond || p.n == p.total {
 		p.draw()
 	}
-	return len(b), nil
 }
 
 func (p *progress) draw() {
@@ -586,9 +275,9 @@ func (p *progress) draw() {
 	const width = 30
 	filled := width
 	if p.total > 0 {
-		filled = int(p.n * width / p.total)
+		filled = int(min(p.n, p.total) * width / p.total)
 	}
-	fmt.Fprintf(p.w, "\r%s… [%s%s] %s / %s", p.id[:8], strings.Repeat("#", filled), strings.Repeat(".", width-filled), size(p.n), size(p.total))
+	fmt.Fprintf(p.w, "\r%s… [%s%s] %s / %s", p.id[:min(8, len(p.id))], strings.Repeat("#", filled), strings.Repeat(".", width-filled), size(p.n), size(p.total))
 }
 
 func (p *progress) done() {

@@ -1,4 +1,4 @@
-package main
+package client
 
 import (
 	"context"
@@ -6,55 +6,24 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
 
 	"testimony/internal/auditlog"
 	"testimony/internal/durable"
-	"testimony/keys"
 	"testimony/server"
 )
 
-// logRoster loads the pinned roster and returns it with the log key it
-// names; clients trust the server's log only through it.
-func logRoster(rosterPath, adminPub string) (*keys.Roster, note.Verifier, error) {
-	r, err := loadRoster(rosterPath, adminPub, "", false)
-	if err != nil {
-		return nil, nil, err
-	}
-	if r.Log.IsZero() {
-		return nil, nil, fmt.Errorf("the roster (version %d) names no log key, so the server's receipts cannot be checked: ask the admin for a roster with the server's log key ('testimony roster set-log-key')", r.Version)
-	}
-	return r, r.Log.Note(), nil
-}
-
 // checkpoint fetches the server's current checkpoint and checks its
 // signature.
-func (c *client) checkpoint(ctx context.Context, key note.Verifier) (auditlog.Checkpoint, []byte, error) {
-	var signed []byte
-	err := c.withRetries(ctx, func() error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url("/log/checkpoint"), nil)
-		if err != nil {
-			return err
-		}
-		resp, err := c.do(req, http.StatusOK)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		signed, err = io.ReadAll(io.LimitReader(resp.Body, auditlog.MaxCheckpointSize+1))
-		if err != nil {
-			return &retryable{fmt.Errorf("failed to read the checkpoint: %w", err)}
-		}
-		return nil
-	})
+func (c *Client) checkpoint(ctx context.Context, key note.Verifier) (auditlog.Checkpoint, []byte, error) {
+	// One byte more than a checkpoint may have, so that auditlog.Open
+	// refuses an oversized one as malformed.
+	signed, err := c.get(ctx, "/log/checkpoint", auditlog.MaxCheckpointSize+1, "the checkpoint")
 	if err != nil {
 		return auditlog.Checkpoint{}, nil, err
 	}
@@ -65,17 +34,17 @@ func (c *client) checkpoint(ctx context.Context, key note.Verifier) (auditlog.Ch
 	return cp, signed, nil
 }
 
-func (c *client) inclusion(ctx context.Context, index, size int64) ([][]byte, error) {
+func (c *Client) inclusion(ctx context.Context, index, size int64) ([][]byte, error) {
 	var p server.InclusionProof
-	if err := c.getJSON(ctx, fmt.Sprintf("/log/inclusion?index=%d&size=%d", index, size), &p); err != nil {
+	if err := c.GetJSON(ctx, fmt.Sprintf("/log/inclusion?index=%d&size=%d", index, size), &p); err != nil {
 		return nil, err
 	}
 	return p.Proof, nil
 }
 
-func (c *client) consistency(ctx context.Context, from, to int64) ([][]byte, error) {
+func (c *Client) consistency(ctx context.Context, from, to int64) ([][]byte, error) {
 	var p server.ConsistencyProof
-	if err := c.getJSON(ctx, fmt.Sprintf("/log/consistency?from=%d&to=%d", from, to), &p); err != nil {
+	if err := c.GetJSON(ctx, fmt.Sprintf("/log/consistency?from=%d&to=%d", from, to), &p); err != nil {
 		return nil, err
 	}
 	return p.Proof, nil
@@ -186,5 +155,3 @@ func writeReceipt(dir string, rc *server.Receipt) error {
 	b, _ := json.MarshalIndent(rc, "", "  ")
 	return durable.Replace(filepath.Join(dir, rc.ID+".json"), append(b, '\n'), 0o600)
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
