@@ -10,7 +10,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-
 	"testimony/internal/durable"
 	"testimony/internal/envelope"
 	"testimony/internal/intake"
