@@ -1,0 +1,226 @@
+package desk
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"testimony/internal/durable"
+	"testimony/internal/envelope"
+	"testimony/internal/intake"
+	"testimony/internal/pseudonym"
+	"testimony/server"
+)
+
+// registry holds a custodian's decrypted re-identification records, in
+// memory only.
+type registry struct {
+	mu      sync.RWMutex
+	bundles map[string]*intake.Bundle // by submission ID
+	failed  int
+}
+
+func newRegistry() *registry { return &registry{bundles: map[string]*intake.Bundle{}} }
+
+func (g *registry) forget() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.bundles = nil
+}
+
+func (d *Desk) loadRecords(u *unlocked) error {
+	files, err := filepath.Glob(d.path("reid", "*.reid.age"))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		id := strings.TrimSuffix(filepath.Base(f), ".reid.age")
+		u.records.mu.RLock()
+		_, done := u.records.bundles[id]
+		u.records.mu.RUnlock()
+		if done || !draftID.MatchString(id) {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		bd, err := intake.OpenReid(b, u.identity)
+		u.records.mu.Lock()
+		if err != nil {
+			u.records.failed++
+		} else {
+			u.records.bundles[id] = bd
+		}
+		u.records.mu.Unlock()
+	}
+	return nil
+}
+
+// lookupRecord is what this desk keeps of a lookup it made: no reason, no
+// name, only where the log holds it.
+type lookupRecord struct {
+	ID         string `json:"id"`
+	Submission string `json:"submission"`
+	Day        string `json:"day"`
+	Index      int64  `json:"index"`
+}
+
+type custodianView struct {
+	Records   int
+	Failed    int
+	Pseudonym string
+	Reason    string
+	Matches   []match
+	Lookups   []lookupRecord
+	NoMatch   bool
+}
+
+type match struct {
+	Submission string
+	Kind       string // person or place
+	Entry      pseudonym.ReidEntry
+	Logged     lookupRecord
+}
+
+func (d *Desk) custodianData(u *unlocked) *custodianView {
+	v := &custodianView{}
+	u.records.mu.RLock()
+	v.Records, v.Failed = len(u.records.bundles), u.records.failed
+	u.records.mu.RUnlock()
+	files, _ := filepath.Glob(d.path("lookups", "*.json"))
+	for _, f := range files {
+		var l lookupRecord
+		if b, err := os.ReadFile(f); err == nil && json.Unmarshal(b, &l) == nil {
+			v.Lookups = append(v.Lookups, l)
+		}
+	}
+	sort.Slice(v.Lookups, func(i, j int) bool { return v.Lookups[i].Index > v.Lookups[j].Index })
+	return v
+}
+
+func (d *Desk) custodianHome(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	d.render(w, r, http.StatusOK, "custodian", "Re-identification", d.custodianData(u))
+}
+
+// lookupReason is the plaintext of a lookup's reason, sealed to the
+// custodians and recorded by the server.
+type lookupReason struct {
+	Format     string `json:"format"`
+	Submission string `json:"submission"`
+	Pseudonym  string `json:"pseudonym"`
+	Reason     string `json:"reason"`
+	Day        string `json:"day"`
+}
+
+const lookupFormat = "testimony-lookup-v1"
+
+// lookupPost finds whom a pseudonym stands for. It records the lookup, with
+// the reason sealed to the custodians, in the server's log first, and
+// shows the answer only once the server's receipt proves the log holds
+// the record: every re-identification leaves a trace.
+func (d *Desk) lookupPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	v := d.custodianData(u)
+	v.Pseudonym = strings.TrimSpace(r.FormValue("pseudonym"))
+	v.Reason = strings.TrimSpace(r.FormValue("reason"))
+	if v.Pseudonym == "" {
+		d.fail(w, r, http.StatusBadRequest, "custodian", "Re-identification", v, "Type the pseudonym to look up.", nil)
+		return
+	}
+	if utf8.RuneCountInString(v.Reason) < 10 || len(v.Reason) > 4096 {
+		d.fail(w, r, http.StatusBadRequest, "custodian", "Re-identification", v, "State the reason for this lookup in a sentence (at least 10 characters). It is sealed to the custodians and recorded.", nil)
+		return
+	}
+	want := fold(v.Pseudonym)
+	var found []match
+	u.records.mu.RLock()
+	for id, bd := range u.records.bundles {
+		for _, part := range bd.Parts {
+			for kind, entries := range map[string][]pseudonym.ReidEntry{"person": part.People, "place": part.Places} {
+				for _, e := range entries {
+					if fold(e.Pseudonym) == want || (e.Romanized != "" && fold(e.Romanized) == want) {
+						if !slices.ContainsFunc(found, func(m match) bool { return m.Submission == id && m.Entry.Entity == e.Entity }) {
+							found = append(found, match{Submission: id, Kind: kind, Entry: e})
+						}
+					}
+				}
+			}
+		}
+	}
+	u.records.mu.RUnlock()
+	if len(found) == 0 {
+		v.NoMatch = true
+		d.render(w, r, http.StatusOK, "custodian", "Re-identification", v)
+		return
+	}
+	logged := map[string]lookupRecord{}
+	for i, m := range found {
+		rec, ok := logged[m.Submission]
+		if !ok {
+			var err error
+			rec, err = d.recordLookup(r, u, m.Submission, v.Pseudonym, v.Reason)
+			if err != nil {
+				d.fail(w, r, http.StatusBadGateway, "custodian", "Re-identification", v, "The lookup could not be recorded in the server's log, so nothing is shown. Try again when the server can be reached.", err)
+				return
+			}
+			logged[m.Submission] = rec
+		}
+		found[i].Logged = rec
+	}
+	sort.Slice(found, func(i, j int) bool { return found[i].Submission < found[j].Submission })
+	v.Matches = found
+	v.Lookups = d.custodianData(u).Lookups
+	d.cfg.Log.Info("re-identified a pseudonym; the lookup is in the server's log")
+	d.render(w, r, http.StatusOK, "custodian", "Re-identification", v)
+}
+
+// recordLookup seals the reason to the custodians, has the server append
+// the lookup to its log, and checks the receipt.
+func (d *Desk) recordLookup(r *http.Request, u *unlocked, submission, pseudo, reason string) (lookupRecord, error) {
+	d.mu.Lock()
+	roster := d.roster
+	d.mu.Unlock()
+	plain := lookupReason{Format: lookupFormat, Submission: submission, Pseudonym: pseudo, Reason: reason, Day: d.cfg.Now().UTC().Format(time.DateOnly)}
+	b, _ := json.Marshal(plain)
+	var sealed bytes.Buffer
+	if err := intake.SealTo(&sealed, roster.Custodians, b); err != nil {
+		return lookupRecord{}, err
+	}
+	id := envelope.NewID()
+	hdr := http.Header{}
+	hdr.Set("Testimony-Submission", submission)
+	ans, err := u.client.Put(r.Context(), "/lookups/"+id, sealed.Bytes(), hdr, http.StatusCreated, http.StatusOK)
+	if err != nil {
+		return lookupRecord{}, err
+	}
+	var rc server.LookupReceipt
+	if err := json.Unmarshal(ans, &rc); err != nil {
+		return lookupRecord{}, errors.New("the server's answer is not a lookup receipt")
+	}
+	if rc.ID != id || rc.Submission != submission || rc.Log == nil {
+		return lookupRecord{}, errors.New("the server's receipt is for another lookup")
+	}
+	if _, err := rc.Verify(u.logKey); err != nil {
+		return lookupRecord{}, err
+	}
+	rec := lookupRecord{ID: id, Submission: submission, Day: rc.Day, Index: rc.Log.Index}
+	if err := os.MkdirAll(d.path("lookups"), 0o700); err != nil {
+		return rec, err
+	}
+	rb, _ := json.MarshalIndent(rc, "", "  ")
+	if err := durable.WriteNew(d.path("lookups", id+".receipt"), rb, 0o600); err != nil {
+		return rec, err
+	}
+	lb, _ := json.Marshal(rec)
+	return rec, durable.WriteNew(d.path("lookups", id+".json"), lb, 0o600)
+}

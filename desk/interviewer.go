@@ -1,0 +1,551 @@
+package desk
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"filippo.io/age"
+
+	"testimony/internal/durable"
+	"testimony/internal/envelope"
+	"testimony/internal/intake"
+	"testimony/internal/pseudonym"
+	"testimony/keys"
+)
+
+// A draft is an interview not yet sealed. It is kept on disk only
+// encrypted, to the profile's drafts key.
+type draft struct {
+	ID          string       `json:"id"`
+	Day         string       `json:"day"`
+	Language    string       `json:"language"`
+	Note        string       `json:"note"`
+	People      []personRow  `json:"people"`
+	Places      []placeRow   `json:"places"`
+	Accepted    []string     `json:"accepted"`
+	Attachments []attachment `json:"attachments"`
+}
+
+type personRow struct {
+	Names string `json:"names"` // spellings, separated by commas
+	Sex   string `json:"sex"`
+	Role  string `json:"role"`
+}
+
+type placeRow struct {
+	Names    string `json:"names"`
+	Province string `json:"province"`
+}
+
+type attachment struct {
+	Ext  string `json:"ext"`
+	Type string `json:"type"`
+	Data []byte `json:"data"`
+}
+
+// Limits of the interview form.
+const (
+	maxAttachments    = 20
+	maxAttachmentSize = 64 << 20
+	maxFormSize       = 256 << 20
+)
+
+var draftID = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+func (d *Desk) draftPath(id string) string { return d.path("drafts", id+".age") }
+
+func (d *Desk) saveDraft(dr *draft) error {
+	b, err := json.Marshal(dr)
+	if err != nil {
+		return err
+	}
+	rc, err := keys.ParseRecipient(d.profile.Drafts)
+	if err != nil {
+		return fmt.Errorf("the profile's drafts key: %w", err)
+	}
+	if err := os.MkdirAll(d.path("drafts"), 0o700); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, rc.Age())
+	if err != nil {
+		return err
+	}
+	w.Write(b)
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return durable.Replace(d.draftPath(dr.ID), buf.Bytes(), 0o600)
+}
+
+func (d *Desk) loadDraft(u *unlocked, id string) (*draft, error) {
+	if !draftID.MatchString(id) {
+		return nil, os.ErrNotExist
+	}
+	b, err := os.ReadFile(d.draftPath(id))
+	if err != nil {
+		return nil, err
+	}
+	r, err := age.Decrypt(bytes.NewReader(b), u.drafts)
+	if err != nil {
+		return nil, fmt.Errorf("failed to decrypt the draft: %w", err)
+	}
+	plain, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("the draft is damaged: %w", err)
+	}
+	var dr draft
+	if err := json.Unmarshal(plain, &dr); err != nil || dr.ID != id {
+		return nil, errors.New("the draft is damaged")
+	}
+	return &dr, nil
+}
+
+type draftSummary struct {
+	ID, Day, Start string
+	Saved          time.Time
+}
+
+func (d *Desk) interviewerHome(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	d.render(w, r, http.StatusOK, "interviewer", "Interviews", d.interviewerData(u))
+}
+
+type interviewerData struct {
+	Drafts []draftSummary
+	Outbox outboxData
+}
+
+func (d *Desk) interviewerData(u *unlocked) interviewerData {
+	var out interviewerData
+	files, _ := filepath.Glob(d.path("drafts", "*.age"))
+	for _, f := range files {
+		id := strings.TrimSuffix(filepath.Base(f), ".age")
+		dr, err := d.loadDraft(u, id)
+		if err != nil {
+			continue
+		}
+		fi, _ := os.Stat(f)
+		start := dr.Note
+		if n := strings.IndexByte(start, '\n'); n >= 0 {
+			start = start[:n]
+		}
+		if utf8.RuneCountInString(start) > 60 {
+			start = string([]rune(start)[:60]) + "…"
+		}
+		out.Drafts = append(out.Drafts, draftSummary{ID: id, Day: dr.Day, Start: start, Saved: fi.ModTime()})
+	}
+	sort.Slice(out.Drafts, func(i, j int) bool { return out.Drafts[i].Saved.After(out.Drafts[j].Saved) })
+	out.Outbox = d.outbox()
+	return out
+}
+
+func (d *Desk) newInterview(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	dr := &draft{ID: envelope.NewID(), Day: d.cfg.Now().Format(time.DateOnly), Language: "ko",
+		People: make([]personRow, 3), Places: make([]placeRow, 2)}
+	if lang(r) == "en" {
+		dr.Language = "en"
+	}
+	if err := d.saveDraft(dr); err != nil {
+		d.fail(w, r, http.StatusInternalServerError, "interviewer", "Interviews", d.interviewerData(u), "The draft could not be saved.", err)
+		return
+	}
+	http.Redirect(w, r, "/interview/"+dr.ID, http.StatusSeeOther)
+}
+
+// interviewView is the interview page's data.
+type interviewView struct {
+	D       *draft
+	Preview *preview
+}
+
+func (d *Desk) interviewPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	dr, err := d.loadDraft(u, r.PathValue("id"))
+	if err != nil {
+		d.refuse(w, r, http.StatusNotFound, "There is no such draft.")
+		return
+	}
+	d.render(w, r, http.StatusOK, "interview", "Interview", &interviewView{D: dr, Preview: d.preview(u, dr)})
+}
+
+// readForm updates dr from the submitted interview form.
+func readForm(r *http.Request, dr *draft) error {
+	dr.Day = strings.TrimSpace(r.FormValue("day"))
+	dr.Language = r.FormValue("language")
+	dr.Note = strings.ReplaceAll(r.FormValue("note"), "\r\n", "\n")
+	names, sexes, roles := r.Form["pnames"], r.Form["psex"], r.Form["prole"]
+	dr.People = dr.People[:0]
+	for i := range names {
+		dr.People = append(dr.People, personRow{Names: names[i], Sex: at(sexes, i), Role: at(roles, i)})
+	}
+	lnames, provs := r.Form["lnames"], r.Form["lprov"]
+	dr.Places = dr.Places[:0]
+	for i := range lnames {
+		dr.Places = append(dr.Places, placeRow{Names: lnames[i], Province: at(provs, i)})
+	}
+	dr.Accepted = slices.DeleteFunc(r.Form["accepted"], func(s string) bool { return len(s) > 64 })
+	if !envelope.ValidDay(dr.Day) {
+		return errors.New("The day must be a date like 2026-03-14.")
+	}
+	if !envelope.ValidLanguage(dr.Language) {
+		dr.Language = "und"
+	}
+	if len(dr.Note) > envelope.MaxNoteSize || !utf8.ValidString(dr.Note) {
+		return errors.New("The note is too long or not text.")
+	}
+	if r.MultipartForm != nil {
+		for _, fh := range r.MultipartForm.File["attach"] {
+			if len(dr.Attachments) >= maxAttachments {
+				return errors.New("An interview can have at most 20 attachments.")
+			}
+			a, err := readAttachment(fh)
+			if err != nil {
+				return err
+			}
+			dr.Attachments = append(dr.Attachments, a)
+		}
+	}
+	return nil
+}
+
+func at(s []string, i int) string {
+	if i < len(s) {
+		return s[i]
+	}
+	return ""
+}
+
+func readAttachment(fh *multipart.FileHeader) (attachment, error) {
+	if fh.Size > maxAttachmentSize {
+		return attachment{}, errors.New("An attachment is larger than 64 MiB.")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return attachment{}, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxAttachmentSize+1))
+	if err != nil {
+		return attachment{}, err
+	}
+	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(fh.Filename), "."))
+	if len(ext) > 8 || strings.ContainsFunc(ext, func(r rune) bool { return !('a' <= r && r <= 'z' || '0' <= r && r <= '9') }) {
+		ext = "bin"
+	}
+	return attachment{Ext: ext, Type: http.DetectContentType(b), Data: b}, nil
+}
+
+// entities turns the form's rows into an entities document.
+func (dr *draft) entities() (*pseudonym.Entities, error) {
+	var e pseudonym.Entities
+	for i, p := range dr.People {
+		names := splitNames(p.Names)
+		if len(names) == 0 {
+			continue
+		}
+		e.People = append(e.People, pseudonym.Person{ID: fmt.Sprintf("p%d", i+1), Names: names, Sex: p.Sex, Role: p.Role})
+	}
+	for i, p := range dr.Places {
+		names := splitNames(p.Names)
+		if len(names) == 0 {
+			continue
+		}
+		e.Places = append(e.Places, pseudonym.Place{ID: fmt.Sprintf("l%d", i+1), Names: names, Province: strings.TrimSpace(p.Province)})
+	}
+	b, _ := json.Marshal(e)
+	return pseudonym.ParseEntities(b) // the same checks as an entities file
+}
+
+func splitNames(s string) []string {
+	var out []string
+	for _, n := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '\n' || r == '、' }) {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// preview is the pseudonymized note as the interviewer sees it before
+// sealing.
+type preview struct {
+	Segments []segment
+	Flags    []flagView
+	Open     int // flags not yet accepted
+	People   []string
+	Err      string
+	Detail   string
+}
+
+type segment struct {
+	Text  string
+	Class string // "", "rep", "mask", "flag", "flag accepted"
+	Note  string
+	Flag  string // the flag's ID, for a flag
+}
+
+type flagView struct {
+	ID, Reason, Suggestion, Text string
+	Line                         int
+	Accepted, InAnswers          bool
+}
+
+// redact pseudonymizes the draft's note.
+func (d *Desk) redact(u *unlocked, dr *draft) (*intake.Result, *envelope.Contents, error) {
+	ents, err := dr.entities()
+	if err != nil {
+		return nil, nil, err
+	}
+	red, err := pseudonym.NewWithRegistry(ents, u.pkey, u.registry)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &envelope.Contents{Note: []byte(dr.Note)}
+	res, err := intake.Pseudonymize(red, c)
+	return res, c, err
+}
+
+func (d *Desk) preview(u *unlocked, dr *draft) *preview {
+	res, _, err := d.redact(u, dr)
+	if err != nil {
+		return &preview{Err: "The people and places table has a mistake.", Detail: err.Error()}
+	}
+	text := res.Note.Text
+	type mark struct {
+		start, end int
+		seg        segment
+	}
+	var marks []mark
+	for _, rep := range res.Note.Report.Replacements {
+		for _, s := range rep.Spans {
+			marks = append(marks, mark{s.Start, s.End, segment{Class: "rep", Note: rep.Kind}})
+		}
+	}
+	for _, m := range res.Note.Report.Masked {
+		marks = append(marks, mark{m.Start, m.End, segment{Class: "mask", Note: m.Kind}})
+	}
+	p := &preview{}
+	for _, f := range res.Flags {
+		fv := flagView{ID: f.ID, Reason: f.Reason, Suggestion: f.Suggestion, InAnswers: f.InAnswers, Accepted: slices.Contains(dr.Accepted, f.ID)}
+		if !f.InAnswers && 0 <= f.Start && f.Start <= f.End && f.End <= len(text) {
+			fv.Text = text[f.Start:f.End]
+			fv.Line = 1 + strings.Count(text[:f.Start], "\n")
+			class := "flag"
+			if fv.Accepted {
+				class = "flag accepted"
+			}
+			marks = append(marks, mark{f.Start, f.End, segment{Class: class, Flag: f.ID}})
+		}
+		if !fv.Accepted {
+			p.Open++
+		}
+		p.Flags = append(p.Flags, fv)
+	}
+	sort.SliceStable(marks, func(i, j int) bool { return marks[i].start < marks[j].start })
+	pos := 0
+	for _, m := range marks {
+		if m.start < pos || m.end > len(text) || m.start >= m.end {
+			continue // overlapping or out of range: show as text
+		}
+		if m.start > pos {
+			p.Segments = append(p.Segments, segment{Text: text[pos:m.start]})
+		}
+		m.seg.Text = text[m.start:m.end]
+		p.Segments = append(p.Segments, m.seg)
+		pos = m.end
+	}
+	if pos < len(text) {
+		p.Segments = append(p.Segments, segment{Text: text[pos:]})
+	}
+	for _, rep := range res.Note.Report.Replacements {
+		if rep.Kind == "person" && !slices.Contains(p.People, rep.Pseudonym) {
+			p.People = append(p.People, rep.Pseudonym)
+		}
+	}
+	return p
+}
+
+func (d *Desk) previewFragment(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	dr, err := d.loadDraft(u, r.PathValue("id"))
+	if err != nil {
+		d.refuse(w, r, http.StatusNotFound, "There is no such draft.")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormSize)
+	r.ParseMultipartForm(1 << 20)
+	v := d.view(r, "Interview", nil)
+	if err := readForm(r, dr); err != nil {
+		v.Data = &interviewView{D: dr, Preview: &preview{Err: err.Error()}}
+	} else {
+		if err := d.saveDraft(dr); err != nil {
+			d.cfg.Log.Error("failed to save a draft", "err", err.Error())
+		}
+		v.Data = &interviewView{D: dr, Preview: d.preview(u, dr)}
+	}
+	t := d.pages.byName["interview"]
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := t.ExecuteTemplate(w, "preview", v); err != nil {
+		d.cfg.Log.Error("failed to render the preview", "err", err.Error())
+	}
+}
+
+func (d *Desk) interviewPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	dr, err := d.loadDraft(u, r.PathValue("id"))
+	if err != nil {
+		d.refuse(w, r, http.StatusNotFound, "There is no such draft.")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormSize)
+	if err := r.ParseMultipartForm(32 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		d.fail(w, r, http.StatusBadRequest, "interview", "Interview", &interviewView{D: dr, Preview: d.preview(u, dr)}, "The form could not be read (is an attachment larger than 64 MiB?).", err)
+		return
+	}
+	formErr := readForm(r, dr)
+	action, arg, _ := strings.Cut(r.FormValue("action"), ":")
+	switch action {
+	case "addperson":
+		dr.People = append(dr.People, personRow{})
+	case "addplace":
+		dr.Places = append(dr.Places, placeRow{})
+	case "declare":
+		// The flagged word becomes a declared person.
+		if p := d.preview(u, dr); p.Err == "" {
+			for _, f := range p.Flags {
+				if f.ID == arg && f.Text != "" {
+					dr.People = append(dr.People, personRow{Names: f.Text})
+				}
+			}
+		}
+	case "accept":
+		if !slices.Contains(dr.Accepted, arg) && len(arg) <= 64 {
+			dr.Accepted = append(dr.Accepted, arg)
+		}
+	case "unaccept":
+		dr.Accepted = slices.DeleteFunc(dr.Accepted, func(s string) bool { return s == arg })
+	case "detach":
+		var i int
+		if _, err := fmt.Sscan(arg, &i); err == nil && 0 <= i && i < len(dr.Attachments) {
+			dr.Attachments = slices.Delete(dr.Attachments, i, i+1)
+		}
+	case "discard":
+		if err := os.Remove(d.draftPath(dr.ID)); err != nil {
+			d.fail(w, r, http.StatusInternalServerError, "interview", "Interview", &interviewView{D: dr, Preview: d.preview(u, dr)}, "The draft could not be deleted.", err)
+			return
+		}
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	if err := d.saveDraft(dr); err != nil {
+		d.fail(w, r, http.StatusInternalServerError, "interview", "Interview", &interviewView{D: dr, Preview: d.preview(u, dr)}, "The draft could not be saved.", err)
+		return
+	}
+	view := &interviewView{D: dr, Preview: d.preview(u, dr)}
+	if formErr != nil {
+		d.fail(w, r, http.StatusBadRequest, "interview", "Interview", view, formErr.Error(), nil)
+		return
+	}
+	if action != "seal" {
+		d.render(w, r, http.StatusOK, "interview", "Interview", view)
+		return
+	}
+	id, err := d.seal(u, dr)
+	if err != nil {
+		var fe flagsLeft
+		if errors.As(err, &fe) {
+			d.fail(w, r, http.StatusConflict, "interview", "Interview", view, "Some flags are not resolved yet: declare each flagged name in the table, or accept it. Nothing was sealed.", nil)
+			return
+		}
+		d.fail(w, r, http.StatusInternalServerError, "interview", "Interview", view, "The interview could not be sealed. Nothing was sealed; the draft is kept.", err)
+		return
+	}
+	d.cfg.Log.Info("sealed an interview into the outbox")
+	http.Redirect(w, r, "/outbox?sealed="+id, http.StatusSeeOther)
+}
+
+type flagsLeft int
+
+func (f flagsLeft) Error() string { return fmt.Sprintf("%d flag(s) not resolved", int(f)) }
+
+// seal pseudonymizes and seals the draft into the outbox, with its
+// re-identification record, and deletes the draft.
+func (d *Desk) seal(u *unlocked, dr *draft) (string, error) {
+	res, c, err := d.redact(u, dr)
+	if err != nil {
+		return "", err
+	}
+	if open := res.Open(dr.Accepted); len(open) > 0 {
+		return "", flagsLeft(len(open))
+	}
+	if strings.TrimSpace(dr.Note) == "" {
+		return "", errors.New("the note is empty")
+	}
+	for _, a := range dr.Attachments {
+		data := a.Data
+		c.Attachments = append(c.Attachments, envelope.Attachment{Ext: a.Ext, Size: int64(len(data)),
+			Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }})
+	}
+	// The subject is the interviewee's pseudonym.
+	subject := ""
+	ents, _ := dr.entities()
+	for _, p := range ents.People {
+		if p.Role == "interviewee" {
+			for _, rep := range res.Note.Report.Replacements {
+				if rep.Entity == p.ID {
+					subject = rep.Pseudonym
+				}
+			}
+			break
+		}
+	}
+	d.mu.Lock()
+	roster := d.roster
+	d.mu.Unlock()
+	if err := os.MkdirAll(d.path("outbox"), 0o700); err != nil {
+		return "", err
+	}
+	id := envelope.NewID()
+	reid, err := durable.Create(d.path("outbox", id+".reid.age"), 0o600)
+	if err != nil {
+		return "", err
+	}
+	defer reid.Abort()
+	if err := intake.SealReid(reid, roster, res.Reids); err != nil {
+		return "", err
+	}
+	f, err := durable.Create(d.path("outbox", id+".age"), 0o600)
+	if err != nil {
+		return "", err
+	}
+	defer f.Abort()
+	if _, err := envelope.Seal(f, *c, envelope.Options{Roster: roster, Device: u.device, DeviceID: d.profile.Device,
+		Day: dr.Day, Language: dr.Language, Subject: subject, ID: id}); err != nil {
+		return "", err
+	}
+	// The record first: a record without its sealed file is harmless, a
+	// sealed file without its record would lose the custodian's mapping.
+	if err := reid.Commit(); err != nil {
+		return "", err
+	}
+	if err := f.Commit(); err != nil {
+		return "", err
+	}
+	if err := u.registry.Save(d.path("registry.json")); err != nil {
+		return "", err
+	}
+	if err := os.Remove(d.draftPath(dr.ID)); err != nil {
+		return "", err
+	}
+	return id, nil
+}

@@ -1,0 +1,233 @@
+package desk
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+
+	"testimony/internal/durable"
+)
+
+var sealedFile = regexp.MustCompile(`^([0-9a-f]{32})(\.reid)?\.age$`)
+
+type outboxEntry struct {
+	ID     string
+	Size   int64
+	Sealed time.Time
+	Sent   bool
+	Reid   bool
+}
+
+type outboxData struct {
+	Entries      []outboxEntry
+	Waiting      int
+	Sealed       string // the ID just sealed
+	Results      []syncResult
+	ExportedTo   string
+	Imported     int
+	DefaultExprt string
+}
+
+type syncResult struct {
+	ID, Error, Day string
+	OK             bool
+}
+
+// outbox lists the sealed files waiting or sent.
+func (d *Desk) outbox() outboxData {
+	var out outboxData
+	files, _ := os.ReadDir(d.path("outbox"))
+	for _, f := range files {
+		m := sealedFile.FindStringSubmatch(f.Name())
+		if m == nil || m[2] != "" {
+			continue
+		}
+		fi, err := f.Info()
+		if err != nil {
+			continue
+		}
+		e := outboxEntry{ID: m[1], Size: fi.Size(), Sealed: fi.ModTime()}
+		if _, err := os.Stat(d.path("receipts", m[1]+".json")); err == nil {
+			e.Sent = true
+		} else {
+			out.Waiting++
+		}
+		if _, err := os.Stat(d.path("outbox", m[1]+".reid.age")); err == nil {
+			e.Reid = true
+		}
+		out.Entries = append(out.Entries, e)
+	}
+	sort.Slice(out.Entries, func(i, j int) bool { return out.Entries[i].Sealed.After(out.Entries[j].Sealed) })
+	return out
+}
+
+func (d *Desk) outboxPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	data := d.outbox()
+	if id := r.URL.Query().Get("sealed"); draftID.MatchString(id) {
+		data.Sealed = id
+	}
+	d.render(w, r, http.StatusOK, "outbox", "Outbox", data)
+}
+
+// syncPost sends every sealed file that has no receipt yet.
+func (d *Desk) syncPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	if err := d.refreshRoster(r.Context(), u); err != nil {
+		d.fail(w, r, http.StatusBadGateway, "outbox", "Outbox", d.outbox(), "The server could not be reached, or its answer was refused. Everything stays in the outbox; try again later.", err)
+		return
+	}
+	var results []syncResult
+	for _, e := range d.outbox().Entries {
+		if e.Sent {
+			continue
+		}
+		rc, err := u.client.Push(r.Context(), d.path("outbox", e.ID+".age"), u.logKey, d.path("receipts"))
+		if err != nil {
+			results = append(results, syncResult{ID: e.ID, Error: err.Error()})
+			continue
+		}
+		results = append(results, syncResult{ID: e.ID, OK: true, Day: rc.Day})
+	}
+	data := d.outbox()
+	data.Results = results
+	failed := 0
+	for _, res := range results {
+		if !res.OK {
+			failed++
+		}
+	}
+	d.cfg.Log.Info("synced the outbox", "sent", len(results)-failed, "failed", failed)
+	if failed > 0 {
+		d.fail(w, r, http.StatusBadGateway, "outbox", "Outbox", data, "Some files were not accepted; they stay in the outbox. Syncing again is safe.", nil)
+		return
+	}
+	if len(results) == 0 {
+		d.render(w, r, http.StatusOK, "outbox", "Outbox", data, "Nothing to send: every sealed file has a receipt.")
+		return
+	}
+	d.render(w, r, http.StatusOK, "outbox", "Outbox", data, "Sent. The server's log holds every file (its receipts were checked).")
+}
+
+// exportPost copies the files waiting in the outbox (sealed files only) to
+// a folder, such as a USB drive, for another desk to send.
+func (d *Desk) exportPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	dir := strings.TrimSpace(r.FormValue("dir"))
+	if dir == "" || !filepath.IsAbs(dir) {
+		d.fail(w, r, http.StatusBadRequest, "outbox", "Outbox", d.outbox(), "Give the full path of a folder, such as the USB drive's.", nil)
+		return
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		d.fail(w, r, http.StatusBadRequest, "outbox", "Outbox", d.outbox(), "That folder does not exist.", err)
+		return
+	}
+	dst := filepath.Join(dir, "testimony-outbox-"+d.cfg.Now().Format("20060102-150405"))
+	if err := os.Mkdir(dst, 0o700); err != nil {
+		d.fail(w, r, http.StatusInternalServerError, "outbox", "Outbox", d.outbox(), "The export failed.", err)
+		return
+	}
+	n := 0
+	for _, e := range d.outbox().Entries {
+		if e.Sent {
+			continue
+		}
+		names := []string{e.ID + ".age"}
+		if e.Reid {
+			names = append(names, e.ID+".reid.age")
+		}
+		for _, name := range names {
+			b, err := os.ReadFile(d.path("outbox", name))
+			if err == nil {
+				err = durable.WriteNew(filepath.Join(dst, name), b, 0o600)
+			}
+			if err != nil {
+				d.fail(w, r, http.StatusInternalServerError, "outbox", "Outbox", d.outbox(), "The export failed.", err)
+				return
+			}
+		}
+		n++
+	}
+	data := d.outbox()
+	data.ExportedTo = dst
+	d.cfg.Log.Info("exported the outbox", "files", n)
+	d.render(w, r, http.StatusOK, "outbox", "Outbox", data, "Exported. The files are sealed: whoever finds the drive cannot read them. Import them on a desk that is online.")
+}
+
+// importPost copies sealed files from a folder (an export of another
+// desk's outbox) into this outbox. Only files named and shaped like sealed
+// files are taken; they are sent at the next sync.
+func (d *Desk) importPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	dir := strings.TrimSpace(r.FormValue("dir"))
+	if dir == "" || !filepath.IsAbs(dir) {
+		d.fail(w, r, http.StatusBadRequest, "outbox", "Outbox", d.outbox(), "Give the full path of a folder, such as the USB drive's.", nil)
+		return
+	}
+	files, err := os.ReadDir(dir)
+	if err != nil {
+		d.fail(w, r, http.StatusBadRequest, "outbox", "Outbox", d.outbox(), "That folder cannot be read.", err)
+		return
+	}
+	if err := os.MkdirAll(d.path("outbox"), 0o700); err != nil {
+		d.fail(w, r, http.StatusInternalServerError, "outbox", "Outbox", d.outbox(), "The import failed.", err)
+		return
+	}
+	n, skipped := 0, 0
+	var bad []string
+	for _, f := range files {
+		m := sealedFile.FindStringSubmatch(f.Name())
+		if m == nil || !f.Type().IsRegular() {
+			continue
+		}
+		if _, err := os.Stat(d.path("outbox", f.Name())); err == nil {
+			skipped++
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, f.Name()))
+		if err == nil {
+			err = checkAgeFile(b)
+		}
+		if err != nil {
+			bad = append(bad, f.Name())
+			continue
+		}
+		if err := durable.WriteNew(d.path("outbox", f.Name()), b, 0o600); err != nil {
+			d.fail(w, r, http.StatusInternalServerError, "outbox", "Outbox", d.outbox(), "The import failed.", err)
+			return
+		}
+		if m[2] == "" {
+			n++
+		}
+	}
+	data := d.outbox()
+	data.Imported = n
+	d.cfg.Log.Info("imported into the outbox", "files", n)
+	if len(bad) > 0 {
+		d.fail(w, r, http.StatusBadRequest, "outbox", "Outbox", data, "Some files are not sealed testimony files and were not imported.", errors.New(strings.Join(bad, ", ")))
+		return
+	}
+	if n == 0 && skipped == 0 {
+		d.fail(w, r, http.StatusBadRequest, "outbox", "Outbox", data, "That folder holds no sealed files.", nil)
+		return
+	}
+	d.render(w, r, http.StatusOK, "outbox", "Outbox", data, "Imported %d sealed file(s). Sync to send them.", n)
+}
+
+// checkAgeFile checks that b is a binary age file with a well-formed
+// header. The server checks it against the roster.
+func checkAgeFile(b []byte) error {
+	if len(b) > 2<<30 {
+		return errors.New("too large")
+	}
+	if _, err := age.ExtractHeader(bytes.NewReader(b)); err != nil {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,179 @@
+package desk
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"testimony/internal/durable"
+	"testimony/keys"
+)
+
+// ProfileFormat is the format of profile.json.
+const ProfileFormat = "testimony-desk-profile-v1"
+
+// Roles a desk serves: one person, one role.
+const (
+	Interviewer = "interviewer"
+	Reviewer    = "reviewer"
+	Custodian   = "custodian"
+)
+
+// Profile is the public part of a desk's home directory: who uses it and
+// which server it talks to. The secrets beside it are passphrase-protected
+// files:
+//
+//	profile.json    this
+//	admin.pub       the pinned admin key
+//	roster.txt      the newest verified roster (replaced only by a newer one)
+//	token.age       the server token (keys.WriteSecretFile)
+//	device.key      interviewer: the laptop's signing key
+//	pseudonym.key   interviewer: the organisation's pseudonym key
+//	drafts.key      interviewer: the key drafts are encrypted to
+//	identity.key    reviewer, custodian: the age identity
+type Profile struct {
+	Format string `json:"format"`
+	Role   string `json:"role"`
+	// Label names the person or laptop, like "reviewer 1".
+	Label  string `json:"label"`
+	Server string `json:"server"`
+	// Device is the interviewer laptop's device ID in the roster.
+	Device string `json:"device,omitempty"`
+	// Drafts is the age recipient drafts are encrypted to.
+	Drafts string `json:"drafts,omitempty"`
+}
+
+// Setup is what a new profile is made from.
+type Setup struct {
+	Role, Label, Server, Device string
+	// AdminPub is the admin's verifier key, pinned from now on.
+	AdminPub string
+	// Roster is a signed roster, verified against AdminPub.
+	Roster []byte
+	// Token is the person's server token.
+	Token string
+	// Passphrase protects every secret of the profile.
+	Passphrase keys.Passphrase
+	// Identity is a reviewer's or custodian's identity.
+	Identity *keys.Identity
+	// DeviceKey and PseudonymKey are an interviewer's.
+	DeviceKey    *keys.SigningKey
+	PseudonymKey *keys.PseudonymKey
+}
+
+// Create makes a new profile in the directory home, which must not hold
+// one. Every secret is written protected by s.Passphrase.
+func Create(home string, s Setup) error {
+	if _, err := os.Stat(filepath.Join(home, "profile.json")); err == nil {
+		return fmt.Errorf("%s already holds a desk profile", home)
+	}
+	admin, err := keys.ParseVerifier(s.AdminPub)
+	if err != nil {
+		return fmt.Errorf("the admin key: %w", err)
+	}
+	roster, err := keys.VerifyRoster(s.Roster, admin, nil)
+	if err != nil {
+		return err
+	}
+	p := Profile{Format: ProfileFormat, Role: s.Role, Label: s.Label, Server: s.Server}
+	switch s.Role {
+	case Interviewer:
+		if s.DeviceKey == nil || s.PseudonymKey == nil || s.Device == "" {
+			return errors.New("an interviewer's profile needs the device key, its ID and the pseudonym key")
+		}
+		if v, ok := roster.Device(s.Device); !ok || v.String() != s.DeviceKey.Verifier() {
+			return fmt.Errorf("the roster does not enroll device %q with this key: ask the admin to add it", s.Device)
+		}
+		p.Device = s.Device
+	case Reviewer, Custodian:
+		if s.Identity == nil {
+			return fmt.Errorf("a %s's profile needs their identity", s.Role)
+		}
+	default:
+		return fmt.Errorf("unknown role %q", s.Role)
+	}
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return fmt.Errorf("failed to create %s: %w", home, err)
+	}
+	path := func(n string) string { return filepath.Join(home, n) }
+	if err := keys.WriteSecretFile(path("token.age"), s.Token, s.Passphrase); err != nil {
+		return err
+	}
+	switch s.Role {
+	case Interviewer:
+		if err := keys.WriteSigningKeyFile(path("device.key"), s.DeviceKey, &s.Passphrase); err != nil {
+			return err
+		}
+		if err := keys.WritePseudonymKeyFile(path("pseudonym.key"), s.PseudonymKey, &s.Passphrase); err != nil {
+			return err
+		}
+		drafts, err := keys.GenerateIdentity(keys.Hybrid)
+		if err != nil {
+			return err
+		}
+		if err := keys.WriteIdentityFile(path("drafts.key"), drafts, &s.Passphrase); err != nil {
+			return err
+		}
+		p.Drafts = drafts.Recipient().String()
+	default:
+		if err := keys.WriteIdentityFile(path("identity.key"), s.Identity, &s.Passphrase); err != nil {
+			return err
+		}
+	}
+	if err := durable.WriteNew(path("admin.pub"), []byte(admin.String()+"\n"), 0o644); err != nil {
+		return err
+	}
+	if err := durable.WriteNew(path("roster.txt"), s.Roster, 0o644); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(p, "", "  ")
+	// profile.json comes last: a directory without it is not a profile,
+	// so a setup cut short can be removed and run again.
+	return durable.WriteNew(path("profile.json"), append(b, '\n'), 0o644)
+}
+
+// loadProfile reads the public part of a profile.
+func loadProfile(home string) (*Profile, keys.Verifier, *keys.Roster, error) {
+	b, err := os.ReadFile(filepath.Join(home, "profile.json"))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, keys.Verifier{}, nil, fmt.Errorf("%s holds no desk profile (profile.json); 'testimony quickstart' makes a demo one", home)
+		}
+		return nil, keys.Verifier{}, nil, err
+	}
+	var p Profile
+	if err := json.Unmarshal(b, &p); err != nil || p.Format != ProfileFormat {
+		return nil, keys.Verifier{}, nil, fmt.Errorf("%s/profile.json is not a desk profile", home)
+	}
+	switch p.Role {
+	case Interviewer, Reviewer, Custodian:
+	default:
+		return nil, keys.Verifier{}, nil, fmt.Errorf("%s/profile.json: unknown role %q", home, p.Role)
+	}
+	pub, err := os.ReadFile(filepath.Join(home, "admin.pub"))
+	if err != nil {
+		return nil, keys.Verifier{}, nil, err
+	}
+	admin, err := keys.ParseVerifier(string(trimSpace(pub)))
+	if err != nil {
+		return nil, keys.Verifier{}, nil, fmt.Errorf("%s/admin.pub: %w", home, err)
+	}
+	signed, err := os.ReadFile(filepath.Join(home, "roster.txt"))
+	if err != nil {
+		return nil, keys.Verifier{}, nil, err
+	}
+	roster, err := keys.VerifyRoster(signed, admin, nil)
+	if err != nil {
+		return nil, keys.Verifier{}, nil, fmt.Errorf("%s/roster.txt: %w", home, err)
+	}
+	return &p, admin, roster, nil
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == ' ') {
+		b = b[:len(b)-1]
+	}
+	return b
+}

@@ -1,0 +1,672 @@
+package desk
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"filippo.io/age"
+	"golang.org/x/text/unicode/norm"
+
+	"testimony/internal/client"
+	"testimony/internal/durable"
+	"testimony/internal/envelope"
+	"testimony/internal/intake"
+)
+
+// inbox holds a reviewer's decrypted testimony, in memory only.
+type inbox struct {
+	mu    sync.RWMutex
+	items map[string]*testimony
+	notes map[string][]annotationView // by submission ID
+	seen  map[string]bool             // annotation IDs read
+}
+
+type testimony struct {
+	ID       string
+	M        *envelope.Manifest
+	Note     string
+	Answers  []answer
+	Attached []attached
+	Err      string // why it could not be opened
+	Logged   bool   // pull checked that the server's log holds it
+	fold     string // folded text for search
+}
+
+type answer struct{ Key, Value string }
+
+type attached struct {
+	Name, Type string
+	Data       []byte
+}
+
+func (a attached) Kind() string {
+	switch {
+	case strings.HasPrefix(a.Type, "image/") && a.Type != "image/svg+xml":
+		return "image"
+	case strings.HasPrefix(a.Type, "audio/"), a.Type == "application/ogg":
+		return "audio"
+	}
+	return "file"
+}
+
+type annotationView struct {
+	ID, Author, Day, Text string
+	Tags                  []string
+}
+
+func newInbox() *inbox {
+	return &inbox{items: map[string]*testimony{}, notes: map[string][]annotationView{}, seen: map[string]bool{}}
+}
+
+// forget overwrites what was decrypted and drops it.
+func (in *inbox) forget() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, t := range in.items {
+		for _, a := range t.Attached {
+			clear(a.Data)
+		}
+	}
+	in.items, in.notes, in.seen = nil, nil, nil
+}
+
+// loadInbox opens every pulled file not yet open, and every annotation.
+func (d *Desk) loadInbox(u *unlocked) error {
+	files, err := filepath.Glob(d.path("inbox", "*.age"))
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	roster := d.roster
+	d.mu.Unlock()
+	for _, f := range files {
+		id := strings.TrimSuffix(filepath.Base(f), ".age")
+		if !draftID.MatchString(id) {
+			continue
+		}
+		u.inbox.mu.RLock()
+		_, done := u.inbox.items[id]
+		u.inbox.mu.RUnlock()
+		if done {
+			continue
+		}
+		t := d.openTestimony(f, id, u, roster)
+		u.inbox.mu.Lock()
+		u.inbox.items[id] = t
+		u.inbox.mu.Unlock()
+	}
+	return d.loadAnnotations(u)
+}
+
+func (d *Desk) openTestimony(path, id string, u *unlocked, roster any) *testimony {
+	t := &testimony{ID: id}
+	if _, err := os.Stat(d.path("inbox", "receipts", id+".json")); err == nil {
+		t.Logged = true
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Err = err.Error()
+		return t
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Err = err.Error()
+		return t
+	}
+	mem := &envelope.Memory{Limit: 1 << 30}
+	d.mu.Lock()
+	r := d.roster
+	d.mu.Unlock()
+	o, err := envelope.Open(f, fi.Size(), mem, envelope.OpenOptions{Identity: u.identity, Roster: r})
+	if err != nil {
+		t.Err = err.Error()
+		return t
+	}
+	t.M = o.Manifest
+	t.Note = string(mem.Entries[envelope.NoteName])
+	if b := mem.Entries[envelope.AnswersName]; b != nil {
+		t.Answers = flattenAnswers(b)
+	}
+	for _, e := range o.Manifest.Entries {
+		if strings.HasPrefix(e.Name, envelope.AttachmentDir) {
+			b := mem.Entries[e.Name]
+			t.Attached = append(t.Attached, attached{Name: strings.TrimPrefix(e.Name, envelope.AttachmentDir), Type: http.DetectContentType(b), Data: b})
+		}
+	}
+	var all strings.Builder
+	all.WriteString(t.Note)
+	for _, a := range t.Answers {
+		all.WriteString("\n" + a.Value)
+	}
+	all.WriteString("\n" + t.M.Subject + "\n" + t.M.Device)
+	t.fold = fold(all.String())
+	return t
+}
+
+// flattenAnswers lists a JSON document's values by their path.
+func flattenAnswers(b []byte) []answer {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return []answer{{Key: "answers.json", Value: string(b)}}
+	}
+	var out []answer
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			keys := make([]string, 0, len(t))
+			for k := range t {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				p := k
+				if prefix != "" {
+					p = prefix + "." + k
+				}
+				walk(p, t[k])
+			}
+		case []any:
+			for i, x := range t {
+				walk(fmt.Sprintf("%s[%d]", prefix, i), x)
+			}
+		case nil:
+			out = append(out, answer{prefix, ""})
+		default:
+			out = append(out, answer{prefix, fmt.Sprint(t)})
+		}
+	}
+	walk("", v)
+	return out
+}
+
+// fold makes text searchable: compatibility-normalized, lower case,
+// without marks (Sŏk → sok), spaces and hyphens (Seok-han → seokhan).
+func fold(s string) string {
+	s = norm.NFKD.String(s)
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Mn, r), unicode.IsSpace(r), r == '-', r == '\'', r == '’', r == '\u200b':
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return norm.NFC.String(b.String())
+}
+
+type inboxView struct {
+	Query    string
+	Items    []*testimony
+	Total    int
+	Tags     map[string][]string
+	Pulling  bool
+	Verified *client.Report
+	Problems []string
+}
+
+func (d *Desk) inboxData(u *unlocked, q string) *inboxView {
+	v := &inboxView{Query: q, Tags: map[string][]string{}}
+	fq := fold(q)
+	u.inbox.mu.RLock()
+	defer u.inbox.mu.RUnlock()
+	v.Total = len(u.inbox.items)
+	for _, t := range u.inbox.items {
+		tags := tagsOf(u.inbox.notes[t.ID])
+		v.Tags[t.ID] = tags
+		if fq != "" {
+			hit := strings.Contains(t.fold, fq)
+			for _, n := range u.inbox.notes[t.ID] {
+				hit = hit || strings.Contains(fold(n.Text), fq)
+			}
+			for _, tag := range tags {
+				hit = hit || strings.Contains(fold(tag), fq)
+			}
+			if !hit {
+				continue
+			}
+		}
+		v.Items = append(v.Items, t)
+	}
+	sort.Slice(v.Items, func(i, j int) bool {
+		a, b := v.Items[i], v.Items[j]
+		if a.M == nil || b.M == nil {
+			return a.M == nil && b.M != nil
+		}
+		if a.M.Day != b.M.Day {
+			return a.M.Day > b.M.Day
+		}
+		return a.ID < b.ID
+	})
+	return v
+}
+
+func tagsOf(notes []annotationView) []string {
+	var tags []string
+	for _, n := range notes {
+		for _, t := range n.Tags {
+			if !slices.Contains(tags, t) {
+				tags = append(tags, t)
+			}
+		}
+	}
+	return tags
+}
+
+func (d *Desk) inboxPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	q := r.URL.Query().Get("q")
+	if len(q) > 200 {
+		q = q[:200]
+	}
+	d.render(w, r, http.StatusOK, "inbox", "Inbox", d.inboxData(u, q))
+}
+
+// pullState is the progress of the pull running in the background.
+type pullState struct {
+	running  bool
+	progress client.Progress
+	done     bool
+	got      int
+	err      error
+}
+
+type pullView struct {
+	Running   bool
+	Done      bool
+	Files     int
+	Bytes     int64
+	Size      int64
+	Got       int
+	Error     string
+	Role      string
+	Percent   int
+	BackTo    string
+	Announced bool
+}
+
+func (d *Desk) pullPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	d.mu.Lock()
+	if !d.pull.running {
+		d.pull = pullState{running: true}
+		go d.runPull(u)
+	}
+	d.mu.Unlock()
+	http.Redirect(w, r, "/pull", http.StatusSeeOther)
+}
+
+// runPull pulls new files (and, for a reviewer, annotations) and opens them.
+func (d *Desk) runPull(u *unlocked) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	err := d.refreshRoster(ctx, u)
+	got := 0
+	if err == nil {
+		dir := d.path("inbox")
+		if d.profile.Role == Custodian {
+			dir = d.path("reid")
+		}
+		var res client.PullResult
+		res, err = u.client.Pull(ctx, dir, filepath.Join(dir, "receipts"), u.logKey, func(p client.Progress) {
+			d.mu.Lock()
+			d.pull.progress = p
+			d.mu.Unlock()
+		})
+		got = len(res.New)
+	}
+	if err == nil && d.profile.Role == Reviewer {
+		err = d.syncAnnotations(ctx, u)
+	}
+	if err == nil {
+		d.mu.Lock()
+		still := d.open == u
+		d.mu.Unlock()
+		if still {
+			if d.profile.Role == Reviewer {
+				err = d.loadInbox(u)
+			} else {
+				err = d.loadRecords(u)
+			}
+		}
+	}
+	d.mu.Lock()
+	d.pull.running, d.pull.done, d.pull.got, d.pull.err = false, true, got, err
+	d.mu.Unlock()
+	if err != nil {
+		d.cfg.Log.Warn("pull failed")
+	} else {
+		d.cfg.Log.Info("pulled", "new", got)
+	}
+}
+
+func (d *Desk) pullPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	d.mu.Lock()
+	p := d.pull
+	d.mu.Unlock()
+	v := &pullView{Running: p.running, Done: p.done, Files: p.progress.Files, Bytes: p.progress.Bytes, Size: p.progress.Size, Got: p.got, Role: d.profile.Role}
+	if p.progress.Size > 0 {
+		v.Percent = int(p.progress.Bytes * 100 / p.progress.Size)
+	}
+	if p.err != nil {
+		v.Error = p.err.Error()
+	}
+	if v.Running {
+		w.Header().Set("Refresh", "1")
+	}
+	d.render(w, r, http.StatusOK, "pull", "Pull", v)
+}
+
+// testimonyView is a testimony's page.
+type testimonyView struct {
+	T     *testimony
+	Notes []annotationView
+	Tags  []string
+}
+
+func (d *Desk) testimonyPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	u.inbox.mu.RLock()
+	t := u.inbox.items[r.PathValue("id")]
+	notes := slices.Clone(u.inbox.notes[r.PathValue("id")])
+	u.inbox.mu.RUnlock()
+	if t == nil {
+		d.refuse(w, r, http.StatusNotFound, "There is no such testimony in the inbox.")
+		return
+	}
+	d.render(w, r, http.StatusOK, "testimony", "Testimony", &testimonyView{T: t, Notes: notes, Tags: tagsOf(notes)}, flashOf(r)...)
+}
+
+func flashOf(r *http.Request) []any {
+	if r.URL.Query().Get("saved") == "1" {
+		return []any{"Saved and sealed to the reviewers."}
+	}
+	if r.URL.Query().Get("saved") == "later" {
+		return []any{"Saved and sealed, but not sent: the server could not be reached. It is sent at the next pull."}
+	}
+	return nil
+}
+
+// attachment serves a decrypted attachment from memory: images and audio
+// inline, anything else as a download.
+func (d *Desk) attachment(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	u.inbox.mu.RLock()
+	t := u.inbox.items[r.PathValue("id")]
+	u.inbox.mu.RUnlock()
+	if t == nil {
+		d.refuse(w, r, http.StatusNotFound, "There is no such testimony in the inbox.")
+		return
+	}
+	for _, a := range t.Attached {
+		if a.Name != r.PathValue("n") {
+			continue
+		}
+		switch a.Kind() {
+		case "image", "audio":
+			w.Header().Set("Content-Type", a.Type)
+			w.Header().Set("Content-Disposition", "inline")
+		default:
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Header().Set("Content-Disposition", `attachment; filename="`+t.ID[:8]+"-"+a.Name+`"`)
+		}
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.Data))
+		return
+	}
+	d.refuse(w, r, http.StatusNotFound, "There is no such attachment.")
+}
+
+// annotation is the plaintext of a reviewer's annotation, sealed to all
+// reviewers.
+type annotation struct {
+	Format     string   `json:"format"`
+	Submission string   `json:"submission"`
+	Tags       []string `json:"tags"`
+	Text       string   `json:"text"`
+	Day        string   `json:"day"`
+}
+
+const annotationFormat = "testimony-annotation-v1"
+
+// annotationMeta is what the server said about an annotation.
+type annotationMeta struct {
+	ID     string `json:"id"`
+	Seq    int64  `json:"seq"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+	Author string `json:"author"`
+	Day    string `json:"day"`
+}
+
+func (d *Desk) annotatePost(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	id := r.PathValue("id")
+	u.inbox.mu.RLock()
+	t := u.inbox.items[id]
+	u.inbox.mu.RUnlock()
+	if t == nil {
+		d.refuse(w, r, http.StatusNotFound, "There is no such testimony in the inbox.")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
+	var tags []string
+	for _, tag := range strings.Split(r.FormValue("tags"), ",") {
+		if tag = strings.TrimSpace(tag); tag != "" && len(tag) <= 64 && !slices.Contains(tags, tag) {
+			tags = append(tags, tag)
+		}
+	}
+	text := strings.TrimSpace(strings.ReplaceAll(r.FormValue("text"), "\r\n", "\n"))
+	if len(tags) == 0 && text == "" {
+		d.fail(w, r, http.StatusBadRequest, "testimony", "Testimony", &testimonyView{T: t}, "Write a tag or a note first.", nil)
+		return
+	}
+	if len(text) > 16<<10 {
+		d.fail(w, r, http.StatusBadRequest, "testimony", "Testimony", &testimonyView{T: t}, "A note can be at most 16 KiB.", nil)
+		return
+	}
+	a := annotation{Format: annotationFormat, Submission: id, Tags: tags, Text: text, Day: d.cfg.Now().UTC().Format(time.DateOnly)}
+	sealed, err := d.sealToReviewers(a)
+	if err != nil {
+		d.fail(w, r, http.StatusInternalServerError, "testimony", "Testimony", &testimonyView{T: t}, "The note could not be sealed.", err)
+		return
+	}
+	aid := envelope.NewID()
+	if err := os.MkdirAll(d.path("annotations", "pending"), 0o700); err != nil {
+		d.fail(w, r, http.StatusInternalServerError, "testimony", "Testimony", &testimonyView{T: t}, "The note could not be saved.", err)
+		return
+	}
+	if err := durable.WriteNew(d.path("annotations", "pending", aid+".age"), sealed, 0o600); err != nil {
+		d.fail(w, r, http.StatusInternalServerError, "testimony", "Testimony", &testimonyView{T: t}, "The note could not be saved.", err)
+		return
+	}
+	saved := "1"
+	if err := d.sendPending(r.Context(), u); err != nil {
+		saved = "later"
+	}
+	if err := d.loadAnnotations(u); err != nil {
+		d.cfg.Log.Warn("failed to load annotations")
+	}
+	http.Redirect(w, r, "/t/"+id+"?saved="+saved, http.StatusSeeOther)
+}
+
+// sealToReviewers encrypts v (JSON) to every reviewer of the roster.
+func (d *Desk) sealToReviewers(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	roster := d.roster
+	d.mu.Unlock()
+	var buf bytes.Buffer
+	if err := intake.SealTo(&buf, roster.Reviewers, b); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// sendPending uploads the annotations written here and not yet sent.
+func (d *Desk) sendPending(ctx context.Context, u *unlocked) error {
+	files, _ := filepath.Glob(d.path("annotations", "pending", "*.age"))
+	for _, f := range files {
+		aid := strings.TrimSuffix(filepath.Base(f), ".age")
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		ans, err := u.client.Put(ctx, "/annotations/"+aid, b, nil, http.StatusCreated, http.StatusOK)
+		if err != nil {
+			return err
+		}
+		var m annotationMeta
+		if err := json.Unmarshal(ans, &m); err != nil || m.ID != aid {
+			return errors.New("the server's answer for an annotation is not valid")
+		}
+		if err := d.keepAnnotation(m, b); err != nil {
+			return err
+		}
+		os.Remove(f)
+	}
+	return nil
+}
+
+func (d *Desk) keepAnnotation(m annotationMeta, sealed []byte) error {
+	mb, _ := json.Marshal(m)
+	if err := durable.Replace(d.path("annotations", m.ID+".json"), mb, 0o600); err != nil {
+		return err
+	}
+	return durable.Replace(d.path("annotations", m.ID+".age"), sealed, 0o600)
+}
+
+// syncAnnotations sends pending annotations and fetches colleagues' new
+// ones.
+func (d *Desk) syncAnnotations(ctx context.Context, u *unlocked) error {
+	if err := os.MkdirAll(d.path("annotations"), 0o700); err != nil {
+		return err
+	}
+	if err := d.sendPending(ctx, u); err != nil {
+		return err
+	}
+	cursorPath := d.path("annotations", ".cursor")
+	cursor := int64(0)
+	if b, err := os.ReadFile(cursorPath); err == nil {
+		cursor, _ = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	}
+	for range 10000 {
+		var page struct {
+			Annotations []annotationMeta `json:"annotations"`
+			Next        int64            `json:"next"`
+		}
+		if err := u.client.GetJSON(ctx, "/annotations?after="+strconv.FormatInt(cursor, 10), &page); err != nil {
+			return err
+		}
+		if len(page.Annotations) == 0 {
+			return nil
+		}
+		for _, m := range page.Annotations {
+			if !draftID.MatchString(m.ID) {
+				return errors.New("the server listed an invalid annotation ID")
+			}
+			if _, err := os.Stat(d.path("annotations", m.ID+".age")); err == nil {
+				continue
+			}
+			b, err := u.client.Get(ctx, "/annotations/"+m.ID, 2<<20)
+			if err != nil {
+				return err
+			}
+			sum := sha256.Sum256(b)
+			if hex.EncodeToString(sum[:]) != m.SHA256 {
+				return errors.New("an annotation does not match the digest the server listed")
+			}
+			if err := d.keepAnnotation(m, b); err != nil {
+				return err
+			}
+		}
+		cursor = page.Next
+		if err := durable.Replace(cursorPath, []byte(strconv.FormatInt(cursor, 10)+"\n"), 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadAnnotations decrypts the annotations kept on disk that are not yet
+// read.
+func (d *Desk) loadAnnotations(u *unlocked) error {
+	files, _ := filepath.Glob(d.path("annotations", "*.json"))
+	for _, f := range files {
+		var m annotationMeta
+		b, err := os.ReadFile(f)
+		if err != nil || json.Unmarshal(b, &m) != nil || !draftID.MatchString(m.ID) {
+			continue
+		}
+		u.inbox.mu.RLock()
+		seen := u.inbox.seen[m.ID]
+		u.inbox.mu.RUnlock()
+		if seen {
+			continue
+		}
+		sealed, err := os.ReadFile(d.path("annotations", m.ID+".age"))
+		if err != nil {
+			continue
+		}
+		a, err := openAnnotation(sealed, u)
+		if err != nil {
+			d.cfg.Log.Warn("an annotation could not be opened")
+			continue
+		}
+		u.inbox.mu.Lock()
+		u.inbox.seen[m.ID] = true
+		u.inbox.notes[a.Submission] = append(u.inbox.notes[a.Submission], annotationView{ID: m.ID, Author: m.Author, Day: m.Day, Text: a.Text, Tags: a.Tags})
+		sort.Slice(u.inbox.notes[a.Submission], func(i, j int) bool {
+			return u.inbox.notes[a.Submission][i].Day < u.inbox.notes[a.Submission][j].Day
+		})
+		u.inbox.mu.Unlock()
+	}
+	return nil
+}
+
+func openAnnotation(sealed []byte, u *unlocked) (*annotation, error) {
+	r, err := age.Decrypt(bytes.NewReader(sealed), u.identity)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(io.LimitReader(r, 2<<20))
+	if err != nil {
+		return nil, err
+	}
+	var a annotation
+	if err := json.Unmarshal(bytes.TrimRight(b, " "), &a); err != nil || a.Format != annotationFormat || !draftID.MatchString(a.Submission) {
+		return nil, errors.New("not an annotation")
+	}
+	return &a, nil
+}
+
+// verifyView is the outcome of checking the server's log.
+type verifyView struct {
+	Report *client.Report
+	Error  string
+}
+
+func (d *Desk) verifyPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	rep, err := u.client.Verify(r.Context(), d.path("inbox", "receipts"), u.logKey)
+	v := &verifyView{Report: &rep}
+	if err != nil {
+		v.Error = err.Error()
+	}
+	d.render(w, r, http.StatusOK, "verify", "Log check", v)
+}

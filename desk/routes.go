@@ -1,0 +1,45 @@
+package desk
+
+import (
+	"io/fs"
+	"net/http"
+)
+
+// Handler returns the desk's whole route table, behind the security checks.
+func (d *Desk) Handler() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /lang", d.setLang)
+	mux.HandleFunc("GET /unlock", d.unlockPage)
+	mux.HandleFunc("POST /unlock", d.unlockPost)
+	mux.HandleFunc("POST /lock", d.lockPost)
+	mux.HandleFunc("GET /{$}", d.needUnlocked(d.home))
+
+	switch d.profile.Role {
+	case Interviewer:
+		mux.HandleFunc("POST /interview/new", d.needUnlocked(d.newInterview))
+		mux.HandleFunc("GET /interview/{id}", d.needUnlocked(d.interviewPage))
+		mux.HandleFunc("POST /interview/{id}", d.needUnlocked(d.interviewPost))
+		mux.HandleFunc("POST /interview/{id}/preview", d.needUnlocked(d.previewFragment))
+		mux.HandleFunc("GET /outbox", d.needUnlocked(d.outboxPage))
+		mux.HandleFunc("POST /outbox/sync", d.needUnlocked(d.syncPost))
+		mux.HandleFunc("POST /outbox/export", d.needUnlocked(d.exportPost))
+		mux.HandleFunc("POST /outbox/import", d.needUnlocked(d.importPost))
+	case Reviewer:
+		mux.HandleFunc("POST /pull", d.needUnlocked(d.pullPost))
+		mux.HandleFunc("GET /pull", d.needUnlocked(d.pullPage))
+		mux.HandleFunc("GET /t/{id}", d.needUnlocked(d.testimonyPage))
+		mux.HandleFunc("GET /t/{id}/a/{n}", d.needUnlocked(d.attachment))
+		mux.HandleFunc("POST /t/{id}/annotate", d.needUnlocked(d.annotatePost))
+		mux.HandleFunc("POST /verify", d.needUnlocked(d.verifyPost))
+	case Custodian:
+		mux.HandleFunc("POST /pull", d.needUnlocked(d.pullPost))
+		mux.HandleFunc("GET /pull", d.needUnlocked(d.pullPage))
+		mux.HandleFunc("POST /lookup", d.needUnlocked(d.lookupPost))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		d.refuse(w, r, http.StatusNotFound, "There is no such page on this desk.")
+	})
+	return d.security(mux)
+}

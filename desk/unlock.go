@@ -1,0 +1,226 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"testimony/internal/client"
+	"testimony/internal/durable"
+	"testimony/internal/pseudonym"
+	"testimony/keys"
+)
+
+// unlocked is what the desk holds while it is unlocked: keys, the server
+// client, and what was decrypted. forget drops all of it.
+type unlocked struct {
+	client *client.Client
+	logKey note.Verifier
+
+	// An interviewer's.
+	device   *keys.SigningKey
+	pkey     *keys.PseudonymKey
+	drafts   *keys.Identity
+	registry *pseudonym.Registry
+
+	// A reviewer's or custodian's.
+	identity *keys.Identity
+	inbox    *inbox    // reviewer: decrypted testimony
+	records  *registry // custodian: decrypted re-identification records
+}
+
+func (u *unlocked) forget() {
+	if u.inbox != nil {
+		u.inbox.forget()
+	}
+	if u.records != nil {
+		u.records.forget()
+	}
+	*u = unlocked{}
+}
+
+func (d *Desk) path(name ...string) string {
+	return filepath.Join(append([]string{d.cfg.Home}, name...)...)
+}
+
+// needUnlocked runs h with the unlocked state, or sends the person to the
+// unlock page.
+func (d *Desk) needUnlocked(h func(http.ResponseWriter, *http.Request, *unlocked)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		if d.open != nil && d.cfg.Now().Sub(d.lastSeen) > d.cfg.IdleLock {
+			d.open.forget()
+			d.open = nil
+		}
+		u := d.open
+		if u != nil {
+			d.lastSeen = d.cfg.Now()
+		}
+		d.mu.Unlock()
+		if u == nil {
+			next := r.URL.Path
+			if r.Method != http.MethodGet {
+				next = "/"
+			}
+			http.Redirect(w, r, "/unlock?next="+url.QueryEscape(next), http.StatusSeeOther)
+			return
+		}
+		h(w, r, u)
+	}
+}
+
+func (d *Desk) unlockPage(w http.ResponseWriter, r *http.Request) {
+	d.render(w, r, http.StatusOK, "unlock", "Unlock", map[string]string{"Next": safeNext(r.URL.Query().Get("next"))})
+}
+
+func safeNext(next string) string {
+	if len(next) == 0 || next[0] != '/' || len(next) > 1 && (next[1] == '/' || next[1] == '\\') {
+		return "/"
+	}
+	return next
+}
+
+func (d *Desk) unlockPost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	next := safeNext(r.FormValue("next"))
+	data := map[string]string{"Next": next}
+	pass, err := keys.ExistingPassphrase(r.FormValue("passphrase"))
+	if err != nil {
+		d.fail(w, r, http.StatusBadRequest, "unlock", "Unlock", data, "Type your passphrase.", nil)
+		return
+	}
+	u, err := d.unlockWith(r.Context(), pass)
+	if err != nil {
+		d.mu.Lock()
+		d.failures++
+		wait := time.Duration(min(d.failures, 10)) * 200 * time.Millisecond
+		d.mu.Unlock()
+		time.Sleep(wait) // scrypt already slows guessing; this adds to it
+		if errors.Is(err, keys.ErrWrongPassphrase) {
+			d.fail(w, r, http.StatusForbidden, "unlock", "Unlock", data, "That passphrase does not unlock this desk. Check the keyboard language (한/영) and Caps Lock, and try again.", nil)
+			return
+		}
+		d.fail(w, r, http.StatusInternalServerError, "unlock", "Unlock", data, "The desk could not unlock its keys.", err)
+		return
+	}
+	d.mu.Lock()
+	if d.open != nil {
+		d.open.forget()
+	}
+	d.open, d.lastSeen, d.failures = u, d.cfg.Now(), 0
+	d.mu.Unlock()
+	d.cfg.Log.Info("unlocked")
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// unlockWith opens every secret file of the profile with pass, in
+// parallel (each costs a scrypt).
+func (d *Desk) unlockWith(ctx context.Context, pass keys.Passphrase) (*unlocked, error) {
+	u := &unlocked{}
+	unlock := keys.Unlock{Passphrase: func(string) (keys.Passphrase, error) { return pass, nil }}
+	var token keys.Secret
+	jobs := []func() error{func() (err error) { token, err = keys.LoadSecretFile(d.path("token.age"), unlock); return }}
+	switch d.profile.Role {
+	case Interviewer:
+		jobs = append(jobs,
+			func() (err error) { u.device, err = keys.LoadSigningKey(d.path("device.key"), unlock); return },
+			func() (err error) { u.pkey, err = keys.LoadPseudonymKey(d.path("pseudonym.key"), unlock); return },
+			func() (err error) { u.drafts, err = keys.LoadIdentity(d.path("drafts.key"), unlock); return },
+		)
+	default:
+		jobs = append(jobs, func() (err error) { u.identity, err = keys.LoadIdentity(d.path("identity.key"), unlock); return })
+	}
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Go(func() { errs[i] = j() })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, e := range errs {
+			if errors.Is(e, keys.ErrWrongPassphrase) {
+				return nil, e
+			}
+		}
+		return nil, err
+	}
+	c, err := client.New(d.profile.Server, token.Reveal(), func(msg string) { d.cfg.Log.Warn("server client", "msg", msg) })
+	if err != nil {
+		return nil, err
+	}
+	u.client = c
+	d.mu.Lock()
+	roster := d.roster
+	d.mu.Unlock()
+	if u.logKey, err = client.LogKey(roster); err != nil {
+		return nil, err
+	}
+	switch d.profile.Role {
+	case Interviewer:
+		if u.registry, err = pseudonym.LoadRegistry(d.path("registry.json")); err != nil {
+			return nil, err
+		}
+	case Reviewer:
+		u.inbox = newInbox()
+		if err := d.loadInbox(u); err != nil {
+			return nil, err
+		}
+	case Custodian:
+		u.records = newRegistry()
+		if err := d.loadRecords(u); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+func (d *Desk) lockPost(w http.ResponseWriter, r *http.Request) {
+	d.lock()
+	d.cfg.Log.Info("locked by its user")
+	http.Redirect(w, r, "/unlock", http.StatusSeeOther)
+}
+
+func (d *Desk) home(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	switch d.profile.Role {
+	case Interviewer:
+		d.interviewerHome(w, r, u)
+	case Reviewer:
+		d.inboxPage(w, r, u)
+	default:
+		d.custodianHome(w, r, u)
+	}
+}
+
+// refreshRoster fetches the server's roster and keeps it if the admin key
+// signed it and it is newer than the pinned one. A roster the server holds
+// that is older, or not signed, is an error: the server is not trusted.
+func (d *Desk) refreshRoster(ctx context.Context, u *unlocked) error {
+	signed, err := u.client.Roster(ctx)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	pinned := d.roster
+	d.mu.Unlock()
+	r, err := keys.VerifyRoster(signed, d.admin, pinned)
+	if err != nil {
+		return fmt.Errorf("the server's roster was refused: %w", err)
+	}
+	if r.Version == pinned.Version {
+		return nil
+	}
+	if err := durable.Replace(d.path("roster.txt"), signed, 0o644); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.roster = r
+	d.mu.Unlock()
+	return nil
+}
