@@ -298,8 +298,11 @@ type segment struct {
 
 type flagView struct {
 	ID, Reason, Suggestion, Text string
-	Line                         int
-	Accepted, InAnswers          bool
+	// Place is true for an undeclared place that was generalized: the
+	// text shown is the province, and declaring it would be wrong.
+	Place               bool
+	Line                int
+	Accepted, InAnswers bool
 }
 
 // redact pseudonymizes the draft's note.
@@ -338,7 +341,8 @@ func (d *Desk) preview(u *unlocked, dr *draft) *preview {
 	}
 	p := &preview{}
 	for _, f := range res.Flags {
-		fv := flagView{ID: f.ID, Reason: f.Reason, Suggestion: f.Suggestion, InAnswers: f.InAnswers, Accepted: slices.Contains(dr.Accepted, f.ID)}
+		fv := flagView{ID: f.ID, Reason: f.Reason, Suggestion: f.Suggestion, InAnswers: f.InAnswers, Accepted: slices.Contains(dr.Accepted, f.ID),
+			Place: strings.HasPrefix(f.Reason, "a place that nobody declared")}
 		if !f.InAnswers && 0 <= f.Start && f.Start <= f.End && f.End <= len(text) {
 			fv.Text = text[f.Start:f.End]
 			fv.Line = 1 + strings.Count(text[:f.Start], "\n")
@@ -423,7 +427,7 @@ func (d *Desk) interviewPost(w http.ResponseWriter, r *http.Request, u *unlocked
 		// The flagged word becomes a declared person.
 		if p := d.preview(u, dr); p.Err == "" {
 			for _, f := range p.Flags {
-				if f.ID == arg && f.Text != "" {
+				if f.ID == arg && f.Text != "" && !f.Place {
 					dr.People = append(dr.People, personRow{Names: f.Text})
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"testimony/internal/durable"
+	"testimony/internal/envelope"
 	"testimony/keys"
 )
 
@@ -176,4 +177,50 @@ func trimSpace(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// SetServer changes the server address of the profile in home.
+func SetServer(home, serverURL string) error {
+	p, _, _, err := loadProfile(home)
+	if err != nil {
+		return err
+	}
+	if p.Server == serverURL {
+		return nil
+	}
+	p.Server = serverURL
+	b, _ := json.MarshalIndent(p, "", "  ")
+	return durable.Replace(filepath.Join(home, "profile.json"), append(b, '\n'), 0o644)
+}
+
+// Sample is a draft to leave on an interviewer's desk, such as the demo's
+// sample interview.
+type Sample struct {
+	Day, Language, Note string
+	// People are rows of the people table: spellings separated by commas,
+	// sex ("m", "f" or ""), role ("interviewee", "relative", …).
+	People [][3]string
+	// Places are rows of the places table: spellings, province.
+	Places [][2]string
+}
+
+// AddDraft leaves s as a new draft on the interviewer's desk in home,
+// encrypted like every draft.
+func AddDraft(home string, s Sample) error {
+	p, _, _, err := loadProfile(home)
+	if err != nil {
+		return err
+	}
+	if p.Role != Interviewer {
+		return errors.New("only an interviewer's desk has drafts")
+	}
+	dr := &draft{ID: envelope.NewID(), Day: s.Day, Language: s.Language, Note: s.Note}
+	for _, r := range s.People {
+		dr.People = append(dr.People, personRow{Names: r[0], Sex: r[1], Role: r[2]})
+	}
+	for _, r := range s.Places {
+		dr.Places = append(dr.Places, placeRow{Names: r[0], Province: r[1]})
+	}
+	d := &Desk{cfg: Config{Home: home}, profile: p}
+	return d.saveDraft(dr)
 }

@@ -19,17 +19,20 @@ import (
 const quickstartHelp = `
 Usage: testimony quickstart [--dir DIR]
 
-Makes a demo organisation in DIR (default ./testimony-demo): an admin key, two
-reviewers, a custodian, one interviewer laptop and a signed roster. Then it
-seals a sample interview note (Korean and English) with a photo, as the
-laptop would, and opens it as reviewer 1, as a reviewer would. Every step is
-printed as the command that does it, so you can repeat it by hand.
+Makes a demo organisation in DIR (default ./testimony-demo): an admin key,
+two reviewers, a custodian, one interviewer laptop, the organisation's
+pseudonym key, a signed roster, a server, and a desk for each person, with
+a sample interview (Korean and English) waiting as a draft on the
+interviewer's desk. Then it runs the server and the four desks on this
+computer (loopback only) and prints the address of each desk and the
+passphrase that unlocks it. Stop it with Ctrl-C.
 
-Run again, it reuses DIR and seals and opens one more note.
+Run again, it reuses DIR: everything sealed, sent and annotated is still
+there. Delete DIR to start over.
 
 The demo keeps each person's passphrase in DIR/passphrases/. That is for the
-demo only: in real use a passphrase lives in its owner's head, and each key
-on its owner's machine.
+demo only: in real use a passphrase lives in its owner's head, each key on
+its owner's machine, and the server on another machine.
 `
 
 // demo is the layout of a quickstart directory.
@@ -37,7 +40,7 @@ type demo struct{ dir string }
 
 func (d demo) path(name string) string { return filepath.Join(d.dir, name) }
 
-var demoPeople = []string{"admin", "reviewer-1", "reviewer-2", "custodian-1", "laptop-1"}
+var demoPeople = []string{"admin", "reviewer-1", "reviewer-2", "custodian-1", "laptop-1", "pseudonym"}
 
 func runQuickstart(e *env, args []string) error {
 	fs := e.flagSet("quickstart", quickstartHelp)
@@ -59,7 +62,7 @@ func runQuickstart(e *env, args []string) error {
 	default:
 		return err
 	}
-	return d.sealAndOpen(e)
+	return d.serve(e)
 }
 
 // step runs one testimony command as a person would type it, printing it
@@ -103,11 +106,15 @@ func (d demo) create(e *env) error {
 		{"reviewer-2", "reviewer 2's identity"},
 		{"custodian-1", "the custodian's identity (opens re-identification records)"},
 		{"laptop-1", "the interviewer laptop's signing key"},
+		{"pseudonym", "the organisation's pseudonym key (on interviewers' desks, never on the server)"},
 	}
 	for _, k := range keygen {
 		args := []string{"keygen", "--out", d.path(k.who + ".key"), "--passphrase-file", d.path("passphrases/" + k.who + ".txt")}
-		if k.who == "admin" || k.who == "laptop-1" {
+		switch k.who {
+		case "admin", "laptop-1":
 			args = append(args, "--signing")
+		case "pseudonym":
+			args = append(args, "--pseudonym")
 		}
 		pub, err := d.step(e, k.why, args...)
 		if err != nil {
@@ -135,12 +142,23 @@ func (d demo) create(e *env) error {
 			return err
 		}
 	}
-	// The roster takes its final name only when it is complete, so that a
-	// run cut short is not mistaken for a finished demo.
-	if err := os.Rename(r+".new", r); err != nil {
-		return fmt.Errorf("failed to finish the roster: %w", err)
+	logKey, err := d.step(e, "the server's data directory; it prints the log key, which signs the server's log",
+		"server", "init", "--data", d.path("server"), "--admin-pub", d.path("admin.pub"), "--roster", r+".new")
+	if err != nil {
+		return err
 	}
-	for name, text := range map[string]string{"note.md": demoNote, "answers.json": demoAnswers} {
+	if _, err := d.step(e, "the admin adds the server's log key to the roster",
+		append([]string{"roster", "set-log-key", "--roster", r + ".new", "--key", strings.TrimSpace(logKey)}, admin...)...); err != nil {
+		return err
+	}
+	signed, err := os.ReadFile(r + ".new")
+	if err != nil {
+		return err
+	}
+	if err := d.setupServer(e, signed); err != nil {
+		return err
+	}
+	for name, text := range map[string]string{"note.md": demoNote, "entities.json": demoEntities} {
 		if err := durable.WriteNew(d.path(name), []byte(text), 0o644); err != nil {
 			return err
 		}
@@ -148,55 +166,12 @@ func (d demo) create(e *env) error {
 	if err := durable.WriteNew(d.path("photo.jpg"), demoPhoto(), 0o644); err != nil {
 		return err
 	}
+	// The roster takes its final name only when everything else is made,
+	// so that a run cut short is not mistaken for a finished demo.
+	if err := os.Rename(r+".new", r); err != nil {
+		return fmt.Errorf("failed to finish the roster: %w", err)
+	}
 	fmt.Fprintln(e.stdout)
-	return nil
-}
-
-func (d demo) sealAndOpen(e *env) error {
-	for _, dir := range []string{"outbox", "opened"} {
-		if err := os.MkdirAll(d.path(dir), 0o700); err != nil {
-			return err
-		}
-	}
-	var b [4]byte
-	rand.Read(b[:])
-	sealed := d.path(fmt.Sprintf("outbox/interview-%x.age", b))
-	fmt.Fprintln(e.stdout, "The interviewer's laptop seals a note with a photo (its GPS metadata is removed):")
-	id, err := d.step(e, "encrypt to the reviewers, signed by the laptop",
-		"seal", "--roster", d.path("roster.txt"), "--admin-pub", d.path("admin.pub"),
-		"--device-key", d.path("laptop-1.key"), "--device-id", "laptop-1",
-		"--passphrase-file", d.path("passphrases/laptop-1.txt"),
-		"--note", d.path("note.md"), "--answers", d.path("answers.json"), "--attach", d.path("photo.jpg"),
-		"--language", "ko", "--out", sealed)
-	if err != nil {
-		return err
-	}
-	id = strings.TrimSpace(id)
-	out := d.path("opened/" + id)
-	fmt.Fprintln(e.stdout, "\nReviewer 1 opens it; everything is authenticated before anything is written:")
-	summary, err := d.step(e, "decrypt, check the signature against the roster, write the files",
-		"open", "--identity", d.path("reviewer-1.key"), "--roster", d.path("roster.txt"), "--admin-pub", d.path("admin.pub"),
-		"--passphrase-file", d.path("passphrases/reviewer-1.txt"), sealed, "--out", out)
-	if err != nil {
-		return err
-	}
-	note, err := os.ReadFile(filepath.Join(out, "note.md"))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "\n%s\nThe note as reviewer 1 reads it:\n\n%s\n", summary, indent(string(note)))
-	fmt.Fprintf(e.stdout, `What is where (in %s):
-  roster.txt            the signed roster: who may read, which devices may seal
-  admin.pub             the admin's public key, which every client pins
-  *.key                 private keys, each protected by a passphrase
-  passphrases/          the passphrases (demo only: in real use, people remember them)
-  %s   the sealed file: a standard age file
-  opened/%s/   what reviewer 1 opened
-
-Try it with stock tools (age v1.3 or later reads post-quantum files):
-  age -d -i %s %s | tar -t
-Run 'testimony quickstart' again to seal one more note; delete %s to start over.
-`, d.dir, strings.TrimPrefix(sealed, d.dir+"/"), id, d.path("reviewer-1.key"), sealed, d.dir)
 	return nil
 }
 
@@ -215,9 +190,6 @@ Pak Yong-su says he left Hyesan in the winter of 2019 and crossed to
 Changbai. His sister, Pak Mi-gyong, is still in North Korea.
 
 (All names in this demo note are invented.)
-`
-
-const demoAnswers = `{"form": "demo/1", "year_left": 2019, "sex": "m", "occupation": "trader"}
 `
 
 // demoPhoto returns a small JPEG whose EXIF segment carries a GPS-like tag,

@@ -104,8 +104,11 @@ Server (the central store, which never reads testimony):
   pull           download new sealed files (reviewers) or records (custodians)
   verify         check that the server still holds, unchanged, all it gave receipts for
 
+Desk (the local web app for interviewers, reviewers and custodians):
+  desk           run a person's desk on this computer
+
 Demo:
-  quickstart     make a demo organisation and seal and open a sample note
+  quickstart     make a demo organisation and run its server and desks
 
 Run 'testimony <command> --help' for a command's flags and examples.
 Exit codes: 0 success, 1 error, 2 usage or bad input, 3 wrong identity (open)
@@ -146,6 +149,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		"seal":       runSeal,
 		"open":       runOpen,
 		"quickstart": runQuickstart,
+		"desk":       runDesk,
 		"server":     runServer,
 		"serve":      runServe,
 		"admin":      runAdmin,
