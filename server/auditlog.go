@@ -17,8 +17,9 @@ import (
 	"testimony/internal/store"
 )
 
-// LogProof is the log part of a receipt: where the submission's leaf is,
-// and the proof that it is in the tree of a signed checkpoint.
+// LogProof is the log part of a receipt: where the leaf of the submission
+// (or lookup) is, and the proof that it is in the tree of a signed
+// checkpoint.
 type LogProof struct {
 	// Index is the leaf's index in the log.
 	Index int64 `json:"index"`
@@ -54,18 +55,24 @@ func (rc *Receipt) Leaf() ([]byte, error) {
 // log key, and the leaf built from the receipt is in that checkpoint's tree
 // at the receipt's index. It returns the checkpoint.
 func (rc *Receipt) Verify(logKey note.Verifier) (auditlog.Checkpoint, error) {
-	if rc.Log == nil {
+	return verifyProof(rc.Log, rc.Leaf, logKey)
+}
+
+// verifyProof checks that p's checkpoint is signed by the log key and that
+// the leaf a receipt builds is in its tree at p's index.
+func verifyProof(p *LogProof, leafOf func() ([]byte, error), logKey note.Verifier) (auditlog.Checkpoint, error) {
+	if p == nil {
 		return auditlog.Checkpoint{}, errors.New("the receipt has no log proof")
 	}
-	cp, err := auditlog.Open([]byte(rc.Log.Checkpoint), logKey)
+	cp, err := auditlog.Open([]byte(p.Checkpoint), logKey)
 	if err != nil {
 		return auditlog.Checkpoint{}, err
 	}
-	leaf, err := rc.Leaf()
+	leaf, err := leafOf()
 	if err != nil {
 		return auditlog.Checkpoint{}, err
 	}
-	if err := auditlog.CheckInclusion(cp, rc.Log.Index, leaf, rc.Log.Proof); err != nil {
+	if err := auditlog.CheckInclusion(cp, p.Index, leaf, p.Proof); err != nil {
 		return auditlog.Checkpoint{}, err
 	}
 	return cp, nil

@@ -30,7 +30,8 @@ var (
 	errUnauthorized = apiErr(http.StatusUnauthorized, "unauthorized", "a valid bearer token is required")
 	errForbidden    = apiErr(http.StatusForbidden, "forbidden", "this token's role may not do this")
 	errNotFound     = apiErr(http.StatusNotFound, "not_found", "no such submission")
-	errBadID        = apiErr(http.StatusBadRequest, "bad_id", "a submission ID is 32 lowercase hex digits")
+	errBadID        = apiErr(http.StatusBadRequest, "bad_id", "an ID (of a submission, annotation or lookup) is 32 lowercase hex digits")
+	errNoReviewers  = apiErr(http.StatusUnprocessableEntity, "no_reviewers", "the roster has no reviewers, so nothing sealed to them can be accepted")
 )
 
 // toAPIError maps every error kind to its status and code, in one place.
@@ -47,7 +48,7 @@ func toAPIError(err error) *apiError {
 	case errors.Is(err, blob.ErrTooLarge):
 		return apiErr(http.StatusRequestEntityTooLarge, "too_large", "the file is larger than this server accepts")
 	case errors.Is(err, blob.ErrExists), errors.Is(err, store.ErrConflict):
-		return apiErr(http.StatusConflict, "conflict", "a different file was already submitted under this ID")
+		return apiErr(http.StatusConflict, "conflict", "a different file was already stored under this ID")
 	case errors.Is(err, blob.ErrNotFound), errors.Is(err, store.ErrNotFound):
 		return errNotFound
 	case errors.Is(err, blob.ErrInvalidKey):

@@ -29,6 +29,12 @@ func (s *Server) Handler() http.Handler {
 		r.With(s.require(store.Interviewer, store.Reviewer, store.Custodian, store.Admin)).Get("/log/inclusion", s.getInclusion)
 		r.With(s.require(store.Interviewer, store.Reviewer, store.Custodian, store.Admin)).Get("/log/consistency", s.getConsistency)
 		r.With(s.require(store.Reviewer, store.Custodian)).Get("/log/leaves/{index}", s.getLeaf)
+		r.With(s.require(store.Reviewer)).Put("/annotations/{id}", s.putAnnotation)
+		r.With(s.require(store.Reviewer)).Get("/annotations", s.listAnnotations)
+		r.With(s.require(store.Reviewer)).Get("/annotations/{id}", s.getAnnotation)
+		r.With(s.require(store.Custodian)).Put("/lookups/{id}", s.putLookup)
+		r.With(s.require(store.Custodian)).Get("/lookups", s.listLookups)
+		r.With(s.require(store.Custodian)).Get("/lookups/{id}", s.getLookup)
 	})
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		s.fail(w, apiErr(http.StatusNotFound, "no_route", "no such API endpoint"))

@@ -1,8 +1,11 @@
 // Package server is the central intake server. It accepts sealed testimony
 // from enrolled devices, checks every upload against the age header policy
 // and the roster without decrypting it, stores the ciphertext durably, and
-// hands it to reviewers. No code path here can decrypt: the server holds no
-// identity, only the public roster.
+// hands it to reviewers. It also keeps reviewers' annotations, sealed to the
+// reviewers, and records custodians' lookups of re-identification records
+// in the transparency log, with their reasons sealed to the custodians. No
+// code path here can decrypt: the server holds no identity, only the public
+// roster.
 //
 // The route table is in routes.go; errors map to HTTP statuses in one place,
 // errors.go. Logs carry only the attributes in logAttrs: no addresses, no

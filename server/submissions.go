@@ -53,9 +53,10 @@ type Listed struct {
 
 var idPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
-// submissionID returns the {id} of the request, validated before anything
-// touches storage: 32 lowercase hex digits, nothing else (no paths, no
-// look-alike characters, no other case).
+// submissionID returns the {id} of the request (of a submission, an
+// annotation or a lookup), validated before anything touches storage: 32
+// lowercase hex digits, nothing else (no paths, no look-alike characters, no
+// other case).
 func submissionID(r *http.Request) (string, error) {
 	id := chi.URLParam(r, "id")
 	if !idPattern.MatchString(id) {
@@ -133,9 +134,12 @@ func (s *Server) putSubmission(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	cur := s.roster.Load().r
-	pol := agepolicy.Policy{StanzaType: cur.Kind().StanzaType(), Recipients: len(cur.Reviewers)}
-	size, body, err := s.receive(w, r, id, digest, pol, sealedPayload, true)
+	pol, err := s.reviewersPolicy()
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	size, body, err := s.receive(w, r, upload{digest: digest, policy: pol, extra: sealedPayload, limit: s.cfg.MaxUpload, inline: true, key: id})
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -203,7 +207,7 @@ func (s *Server) putReid(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pol := agepolicy.Policy{StanzaType: cur.Kind().StanzaType(), Recipients: len(cur.Custodians)}
-	size, _, err := s.receive(w, r, id+".reid", digest, pol, nil, false)
+	size, _, err := s.receive(w, r, upload{digest: digest, policy: pol, limit: s.cfg.MaxUpload, key: id + ".reid"})
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -233,24 +237,56 @@ func (s *Server) stagedSize(r *http.Request, key string, digest [32]byte) (int64
 	return n, nil
 }
 
+// reviewersPolicy is the age header policy of a file sealed to the current
+// roster's reviewers.
+func (s *Server) reviewersPolicy() (agepolicy.Policy, error) {
+	cur := s.roster.Load().r
+	if len(cur.Reviewers) == 0 {
+		return agepolicy.Policy{}, errNoReviewers
+	}
+	return agepolicy.Policy{StanzaType: cur.Kind().StanzaType(), Recipients: len(cur.Reviewers)}, nil
+}
+
+// upload says what file an upload must be and where it goes.
+type upload struct {
+	// digest is the SHA-256 the client sent in Content-Digest.
+	digest [32]byte
+	// policy is the age header policy the file must pass.
+	policy agepolicy.Policy
+	// extra is a further check of the payload length, or nil.
+	extra func(int64) error
+	// limit is the largest file accepted, in bytes.
+	limit int64
+	// inline asks for a file of at most store.MaxInlineBody bytes whole,
+	// to be stored in the metadata transaction.
+	inline bool
+	// key is the blob key a larger file streams to; "" if the file must
+	// fit inline.
+	key string
+}
+
 // receive reads the request body, applying the age header policy before
 // anything is stored and the payload length checks before anything becomes
-// visible. With inline set, a file of at most store.MaxInlineBody bytes is
+// visible. With u.inline set, a file of at most store.MaxInlineBody bytes is
 // returned whole, to be stored in the metadata transaction (one shared fsync
-// makes a note durable); a larger one streams into the blob store under key.
-func (s *Server) receive(w http.ResponseWriter, r *http.Request, key string, digest [32]byte, pol agepolicy.Policy, extra func(int64) error, inline bool) (int64, []byte, error) {
-	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload)
+// makes a note durable); a larger one streams into the blob store under
+// u.key.
+func (s *Server) receive(w http.ResponseWriter, r *http.Request, u upload) (int64, []byte, error) {
+	if r.ContentLength > u.limit {
+		return 0, nil, blob.ErrTooLarge
+	}
+	body := http.MaxBytesReader(w, r.Body, u.limit)
 	body = &deadlineReader{r: body, rc: http.NewResponseController(w)}
 	hdr, rest, err := agepolicy.ReadHeader(body)
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := pol.CheckHeader(hdr); err != nil {
+	if err := u.policy.CheckHeader(hdr); err != nil {
 		return 0, nil, err
 	}
-	payload := &payloadReader{r: rest, pol: pol, extra: extra}
+	payload := &payloadReader{r: rest, pol: u.policy, extra: u.extra}
 	var head []byte
-	if inline && len(hdr) < store.MaxInlineBody {
+	if u.inline && len(hdr) < store.MaxInlineBody {
 		room := int64(store.MaxInlineBody - len(hdr))
 		head, err = io.ReadAll(io.LimitReader(payload, room+1))
 		if err != nil {
@@ -259,13 +295,16 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, key string, dig
 		if int64(len(head)) <= room {
 			// The whole file, its length already checked at its end.
 			file := append(hdr, head...)
-			if sha256.Sum256(file) != digest {
+			if sha256.Sum256(file) != u.digest {
 				return 0, nil, blob.ErrDigestMismatch
 			}
 			return int64(len(file)), file, nil
 		}
 	}
-	n, err := s.cfg.Blobs.Put(r.Context(), key, io.MultiReader(bytes.NewReader(hdr), bytes.NewReader(head), payload), digest, s.cfg.MaxUpload)
+	if u.key == "" {
+		return 0, nil, blob.ErrTooLarge
+	}
+	n, err := s.cfg.Blobs.Put(r.Context(), u.key, io.MultiReader(bytes.NewReader(hdr), bytes.NewReader(head), payload), u.digest, u.limit)
 	return n, nil, err
 }
 
@@ -323,23 +362,36 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 
 func (d *deadlineReader) Close() error { return d.r.Close() }
 
-func (s *Server) listSubmissions(w http.ResponseWriter, r *http.Request) {
-	after, limit := int64(0), 1000
+// MaxPage is the most entries one list request returns.
+const MaxPage = 1000
+
+// page reads the cursor and page size of a list request: after (a Seq from
+// a previous list's next, 0 by default) and limit (1 to MaxPage, MaxPage by
+// default).
+func page(r *http.Request) (after int64, limit int, err error) {
+	after, limit = 0, MaxPage
 	if v := r.URL.Query().Get("after"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			s.fail(w, apiErr(http.StatusBadRequest, "bad_request", "after must be a cursor from a previous list"))
-			return
+			return 0, 0, apiErr(http.StatusBadRequest, "bad_request", "after must be a cursor from a previous list")
 		}
 		after = n
 	}
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			s.fail(w, apiErr(http.StatusBadRequest, "bad_request", "limit must be between 1 and 1000"))
-			return
+		if err != nil || n < 1 || n > MaxPage {
+			return 0, 0, apiErr(http.StatusBadRequest, "bad_request", "limit must be between 1 and 1000")
 		}
 		limit = n
+	}
+	return after, limit, nil
+}
+
+func (s *Server) listSubmissions(w http.ResponseWriter, r *http.Request) {
+	after, limit, err := page(r)
+	if err != nil {
+		s.fail(w, err)
+		return
 	}
 	subs, err := s.cfg.Store.Submissions(r.Context(), after, limit)
 	if err != nil {
@@ -386,10 +438,7 @@ func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, reid bool) {
 			s.fail(w, err)
 			return
 		} else if ok {
-			w.Header().Set("Content-Type", "application/octet-stream")
-			w.Header().Set("Content-Digest", ContentDigest(digest))
-			w.Header().Set("Cache-Control", "no-store")
-			w.Write(body)
+			writeFile(w, body, digest)
 			return
 		}
 	}
@@ -400,16 +449,32 @@ func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, reid bool) {
 		}
 		key, digest = id+".reid", sub.ReidDigest
 	}
+	s.streamBlob(w, r, key, digest)
+}
+
+// writeFile answers with a stored file kept in the metadata store.
+func writeFile(w http.ResponseWriter, body []byte, digest [32]byte) {
+	fileHeaders(w, int64(len(body)), digest)
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+// streamBlob answers with the blob under key.
+func (s *Server) streamBlob(w http.ResponseWriter, r *http.Request, key string, digest [32]byte) {
 	rc, size, err := s.cfg.Blobs.Get(r.Context(), key)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
 	defer rc.Close()
+	fileHeaders(w, size, digest)
+	w.WriteHeader(http.StatusOK)
+	io.Copy(w, rc)
+}
+
+func fileHeaders(w http.ResponseWriter, size int64, digest [32]byte) {
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 	w.Header().Set("Content-Digest", ContentDigest(digest))
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	io.Copy(w, rc)
 }
