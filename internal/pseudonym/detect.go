@@ -376,7 +376,9 @@ func (d *doc) checkHangul(i int) int {
 	// A name, then a title as the next word: 영철 동무가, 김영철 씨.
 	if next != "" && titleAt(next, 0) {
 		first, ok := firstEnding(next)
-		name := (n == 2 && l.givenPair.has(hs)) || (n == 3 && l.surnameSyl.has(hs) && l.givenPair.has(hs[3:]))
+		// Three syllables from a surname on, before a title, are a name
+		// even when the given name is not in the list (김철수 씨).
+		name := (n == 2 && l.givenPair.has(hs)) || (n == 3 && l.surnameSyl.has(hs))
 		if ok && hangulTitles[first] && name {
 			start, end := d.v.span(t.s, t.e)
 			d.addFlag(start, end, "title-name", "a name with a title that nobody declared",
