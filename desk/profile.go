@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"testimony/internal/durable"
 	"testimony/internal/envelope"
@@ -91,6 +92,13 @@ func Create(home string, s Setup) error {
 	case Reviewer, Custodian:
 		if s.Identity == nil {
 			return fmt.Errorf("a %s's profile needs their identity", s.Role)
+		}
+		members := roster.Reviewers
+		if s.Role == Custodian {
+			members = roster.Custodians
+		}
+		if !slices.ContainsFunc(members, func(m keys.Member) bool { return m.Recipient.String() == s.Identity.Recipient().String() }) {
+			return fmt.Errorf("this identity is not in the roster (version %d) as a %s: ask the admin to add its public key", roster.Version, s.Role)
 		}
 	default:
 		return fmt.Errorf("unknown role %q", s.Role)

@@ -3,13 +3,21 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"testimony/desk"
+	"testimony/internal/client"
+	"testimony/keys"
 )
 
 const deskHelp = `
-Usage: testimony desk --home DIR [--listen 127.0.0.1:PORT] [--idle-lock 10m]
+Usage:
+  testimony desk --home DIR [--listen 127.0.0.1:PORT] [--idle-lock 10m]
+  testimony desk init --home DIR --server URL --admin-pub PUB --token-file F
+      (--identity KEY | --device-key KEY --device-id ID --pseudonym-key KEY)
 
 Runs the desk: the local web app in which an interviewer writes and seals
 interviews, a reviewer reads and searches them, and a custodian
@@ -22,11 +30,25 @@ web pages.
 The desk unlocks the profile's keys with the person's passphrase, and locks
 itself after --idle-lock without use. Stop it with Ctrl-C.
 
-Example:
+desk init makes a person's desk profile in DIR (which must not hold one):
+it asks the server who the token belongs to, fetches the server's roster and
+checks it against the pinned admin key, and copies the person's keys and
+token into the profile, all protected by one passphrase (asked, or read with
+--passphrase-file). Reviewers and custodians give their identity; an
+interviewer's laptop gives its signing key, its device ID in the roster and
+the organisation's pseudonym key. The original key files are left as they
+are: delete them once the desk works, if they have no other use.
+
+Examples:
+  testimony desk init --home ~/testimony-desk --server https://intake.example.org \
+      --admin-pub admin.pub --token-file token.txt --identity reviewer.key
   testimony desk --home ~/testimony-desk
 `
 
 func runDesk(e *env, args []string) error {
+	if len(args) > 0 && args[0] == "init" {
+		return deskInit(e, args[1:])
+	}
 	fs := e.flagSet("desk", deskHelp)
 	home := fs.String("home", "", "the desk profile `DIR`")
 	listen := fs.String("listen", "127.0.0.1:0", "loopback `ADDR` to listen on (port 0: any free port)")
@@ -53,4 +75,77 @@ func runDesk(e *env, args []string) error {
 // deskLog writes a desk's operational messages on stderr.
 func deskLog(e *env) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func deskInit(e *env, args []string) error {
+	fs := e.flagSet("desk init", deskHelp)
+	home := fs.String("home", "", "the desk profile `DIR` to make")
+	srv := fs.String("server", "", "the server's `URL`")
+	adminPub := fs.String("admin-pub", "", "the admin verifier key `PUB` to pin (or a file holding it)")
+	tokenFile := fs.String("token-file", "", "your token `FILE` (from 'testimony enroll' or the admin)")
+	identity := fs.String("identity", "", "a reviewer's or custodian's identity `KEY` file")
+	deviceKey := fs.String("device-key", "", "an interviewer laptop's signing `KEY` file")
+	deviceID := fs.String("device-id", "", "the laptop's device `ID` in the roster")
+	pseudonymKey := fs.String("pseudonym-key", "", "the organisation's pseudonym `KEY` file (interviewers)")
+	keyPass := fs.String("key-passphrase-file", "", "read the passphrase of the key files given from `F`")
+	passFile := fs.String("passphrase-file", "", "read the new profile's passphrase from `F`")
+	if err := parseFlags(fs, args, "home", "server", "admin-pub", "token-file"); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(*home, "profile.json")); err == nil {
+		return fmt.Errorf("%s already holds a desk profile", *home)
+	}
+	tokenBytes, err := os.ReadFile(*tokenFile)
+	if err != nil {
+		return fmt.Errorf("failed to read the token file: %w", err)
+	}
+	token := strings.TrimSpace(string(tokenBytes))
+	c, err := client.New(*srv, token, e.warn)
+	if err != nil {
+		return usagef("desk init: %v", err)
+	}
+	who, err := c.WhoAmI(e.ctx)
+	if err != nil {
+		return err
+	}
+	signed, err := c.Roster(e.ctx)
+	if err != nil {
+		return err
+	}
+	s := desk.Setup{Role: who.Role, Label: who.Label, Server: *srv, AdminPub: valueOrFile(*adminPub), Roster: signed, Token: token}
+	switch who.Role {
+	case desk.Interviewer:
+		if *deviceKey == "" || *pseudonymKey == "" || *identity != "" {
+			return usagef("desk init: the token is an interviewer's: give --device-key, --device-id and --pseudonym-key")
+		}
+		if *deviceID == "" {
+			*deviceID = who.Device
+		}
+		if s.DeviceKey, err = keys.LoadSigningKey(*deviceKey, e.unlock(*keyPass)); err != nil {
+			return err
+		}
+		if s.PseudonymKey, err = keys.LoadPseudonymKey(*pseudonymKey, e.unlock(*keyPass)); err != nil {
+			return err
+		}
+		s.Device = *deviceID
+	case desk.Reviewer, desk.Custodian:
+		if *identity == "" || *deviceKey != "" || *pseudonymKey != "" {
+			return usagef("desk init: the token is a %s's: give --identity", who.Role)
+		}
+		if s.Identity, err = keys.LoadIdentity(*identity, e.unlock(*keyPass)); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("the token is for a %s; desks are for interviewers, reviewers and custodians", who.Role)
+	}
+	pass, err := e.newPassphrase(*passFile, false)
+	if err != nil {
+		return err
+	}
+	s.Passphrase = *pass
+	if err := desk.Create(*home, s); err != nil {
+		return err
+	}
+	e.info("made the desk profile of %s %q in %s; run it with: testimony desk --home %s", who.Role, who.Label, *home, *home)
+	return nil
 }
