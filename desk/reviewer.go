@@ -55,6 +55,24 @@ type attached struct {
 	Data       []byte
 }
 
+// contentType sniffs an attachment's type; recordings in MP4 containers
+// (m4a) and AAC, which sniffing calls video or does not know, go by their
+// extension.
+func contentType(name string, b []byte) string {
+	t := http.DetectContentType(b)
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".m4a":
+		if t == "video/mp4" || t == "application/octet-stream" {
+			return "audio/mp4"
+		}
+	case ".aac":
+		if t == "application/octet-stream" {
+			return "audio/aac"
+		}
+	}
+	return t
+}
+
 func (a attached) Kind() string {
 	switch {
 	case strings.HasPrefix(a.Type, "image/") && a.Type != "image/svg+xml":
@@ -147,7 +165,8 @@ func (d *Desk) openTestimony(path, id string, u *unlocked, roster any) *testimon
 	for _, e := range o.Manifest.Entries {
 		if strings.HasPrefix(e.Name, envelope.AttachmentDir) {
 			b := mem.Entries[e.Name]
-			t.Attached = append(t.Attached, attached{Name: strings.TrimPrefix(e.Name, envelope.AttachmentDir), Type: http.DetectContentType(b), Data: b})
+			name := strings.TrimPrefix(e.Name, envelope.AttachmentDir)
+			t.Attached = append(t.Attached, attached{Name: name, Type: contentType(name, b), Data: b})
 		}
 	}
 	var all strings.Builder
