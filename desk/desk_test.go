@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"testimony/desk"
 	"testimony/internal/blob/disk"
 	"testimony/internal/store"
@@ -360,6 +362,28 @@ func TestInterviewReviewReidentify(t *testing.T) {
 	if after := must(o.store.LogSize(context.Background())); after != before+1 {
 		t.Errorf("a lookup that found nothing was recorded")
 	}
+
+	// Nothing the people typed reached the server's files in the clear:
+	// not the names, not the note, not the tag, not the lookup's reason.
+	canaries := []string{"박영수", "Pak Yong-su", "김영철", "도와주었다", "Follow up.", "detention", "withdraw consent"}
+	filepath.WalkDir(o.dir, func(path string, de os.DirEntry, err error) error {
+		if err != nil || de.IsDir() {
+			if de != nil && de.IsDir() && de.Name() == "desks" {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, c := range canaries {
+			if bytes.Contains(b, []byte(c)) || bytes.Contains(b, []byte(norm.NFD.String(c))) {
+				t.Errorf("the server's %s holds %q", path, c)
+			}
+		}
+		return nil
+	})
 
 	// Every page and message seen in Korean has its Korean.
 	for _, tb := range []*tab{lap, r1, cu} {
