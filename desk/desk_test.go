@@ -21,6 +21,7 @@ import (
 
 	"testimony/desk"
 	"testimony/internal/blob/disk"
+	"testimony/internal/pseudonym"
 	"testimony/internal/store"
 	"testimony/internal/store/sqlite"
 	"testimony/keys"
@@ -305,6 +306,21 @@ func TestInterviewReviewReidentify(t *testing.T) {
 		}
 	}
 	_, _, read := r1.get("/t/" + tid[1])
+	// The interviewee's pseudonym, searched in Hangul, finds the romanized
+	// mention too; searched in Latin letters, the Hangul one.
+	subj := regexp.MustCompile(`<dt>Subject</dt><dd>([^<]+)</dd>`).FindStringSubmatch(read)
+	if subj == nil {
+		t.Fatalf("the testimony page shows no subject pseudonym")
+	}
+	_, roman, ok := pseudonym.PseudonymSpellings(subj[1])
+	if !ok || !strings.Contains(read, roman) {
+		t.Fatalf("the note does not hold the romanized pseudonym %q of %q", roman, subj[1])
+	}
+	for _, q := range []string{subj[1], roman, strings.ToLower(strings.ReplaceAll(roman, "-", ""))} {
+		if _, _, res := r1.get("/?q=" + url.QueryEscape(q)); !strings.Contains(res, "/t/"+tid[1]) {
+			t.Errorf("searching the pseudonym as %q finds nothing", q)
+		}
+	}
 	for _, real := range []string{"박영수", "Pak Yong-su", "혜산", "Hyesan", "김영철"} {
 		if strings.Contains(read, real) {
 			t.Errorf("the reviewer reads the real name %q", real)

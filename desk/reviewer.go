@@ -27,6 +27,7 @@ import (
 	"testimony/internal/durable"
 	"testimony/internal/envelope"
 	"testimony/internal/intake"
+	"testimony/internal/pseudonym"
 )
 
 // inbox holds a reviewer's decrypted testimony, in memory only.
@@ -245,7 +246,20 @@ type inboxView struct {
 
 func (d *Desk) inboxData(u *unlocked, q string) *inboxView {
 	v := &inboxView{Query: q, Tags: map[string][]string{}}
-	fq := fold(q)
+	// A pseudonym is found in both scripts: 김영석 also finds Kim Young-seok.
+	queries := []string{fold(q)}
+	if h, r, ok := pseudonym.PseudonymSpellings(q); ok {
+		queries = []string{fold(h), fold(r)}
+	}
+	contains := func(s string) bool {
+		for _, fq := range queries {
+			if strings.Contains(s, fq) {
+				return true
+			}
+		}
+		return false
+	}
+	fq := queries[0]
 	u.inbox.mu.RLock()
 	defer u.inbox.mu.RUnlock()
 	v.Total = len(u.inbox.items)
@@ -253,12 +267,12 @@ func (d *Desk) inboxData(u *unlocked, q string) *inboxView {
 		tags := tagsOf(u.inbox.notes[t.ID])
 		v.Tags[t.ID] = tags
 		if fq != "" {
-			hit := strings.Contains(t.fold, fq)
+			hit := contains(t.fold)
 			for _, n := range u.inbox.notes[t.ID] {
-				hit = hit || strings.Contains(fold(n.Text), fq)
+				hit = hit || contains(fold(n.Text))
 			}
 			for _, tag := range tags {
-				hit = hit || strings.Contains(fold(tag), fq)
+				hit = hit || contains(fold(tag))
 			}
 			if !hit {
 				continue
