@@ -36,6 +36,9 @@ type lexicon struct {
 // "snacks", 운전 "driving", 구성 "composition"…): they are recognized only
 // with their administrative suffix (안주시, 운전군).
 var placeStoplist = map[string]bool{
+	// Chinese places whose stem is a common word: 관전 (watching), 백산,
+	// 삼합 (and 안도, 통화, 집안 below).
+	"관전": true, "백산": true, "삼합": true,
 	"안주": true, "개천": true, "구성": true, "순천": true, "문천": true, "송림": true, "영광": true,
 	"연사": true, "온천": true, "운전": true, "과일": true, "중화": true, "신흥": true, "장연": true,
 	"은산": true, "고원": true, "금야": true, "정주": true, "대흥": true, "신천": true, "강동": true,
@@ -78,15 +81,25 @@ var lex = sync.OnceValue(func() *lexicon {
 		}
 	}
 	for _, p := range gazetteer() {
-		for _, h := range []string{p.Hangul, p.HangulNK} {
+		// The bare stem (회령 for 회령시) is a place too where it is rarely
+		// anything else: North Korean cities and provinces, and the
+		// Chinese cities and counties of the border crossings (장백 for
+		// 장백현, 창바이 for 창바이현), unless the stem is a common word.
+		bare := (p.Country == "KP" && (p.Kind == "city" || p.Kind == "special-city" || p.Kind == "province")) ||
+			(p.Country == "CN" && (p.Kind == "city" || p.Kind == "county"))
+		for _, h := range slices.Concat([]string{p.Hangul, p.HangulNK}, p.Other) {
 			if h == "" {
 				continue
 			}
 			stem, suffix := placeStem(h)
 			for _, sv := range hangulVariants(stem) {
-				l.placeHangul[sv+suffix] = p
-				if len([]rune(sv)) >= 2 && !placeStoplist[canonicalHangul(sv)] && p.Country == "KP" && (p.Kind == "city" || p.Kind == "special-city" || p.Kind == "province") {
-					l.placeHangul[sv] = p
+				if _, taken := l.placeHangul[sv+suffix]; !taken || h == p.Hangul || h == p.HangulNK {
+					l.placeHangul[sv+suffix] = p
+				}
+				if len([]rune(sv)) >= 2 && !placeStoplist[canonicalHangul(sv)] && bare {
+					if _, taken := l.placeHangul[sv]; !taken {
+						l.placeHangul[sv] = p
+					}
 				}
 			}
 		}
