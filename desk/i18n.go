@@ -49,7 +49,9 @@ var (
 // tr translates an English text, formatting args into it.
 func tr(l, en string, args ...any) string {
 	s := en
-	if l == "ko" {
+	if k, ok := enKeyed[en]; ok && l != "ko" {
+		s = k
+	} else if l == "ko" {
 		if k, ok := ko[en]; ok {
 			s = k
 		} else {
@@ -62,4 +64,20 @@ func tr(l, en string, args ...any) string {
 		return fmt.Sprintf(s, args...)
 	}
 	return s
+}
+
+// enKeyed is the English of texts the templates name by a key made from
+// data (role:…, kind:…, lang:…), not by their English.
+var enKeyed = map[string]string{
+	"role:":            "–",
+	"role:interviewee": "interviewee",
+	"role:relative":    "relative",
+	"role:broker":      "broker",
+	"role:official":    "official",
+	"role:other":       "other",
+	"kind:person":      "person",
+	"kind:place":       "place",
+	"lang:ko":          "Korean",
+	"lang:en":          "English",
+	"lang:und":         "other",
 }

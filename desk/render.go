@@ -31,6 +31,12 @@ var funcs = template.FuncMap{
 	},
 	"sizeOf": func(b []byte) string { return formatSize(int64(len(b))) },
 	"reason": flagReason,
+	"langName": func(l, tag string) string {
+		if _, ok := enKeyed["lang:"+tag]; ok {
+			return tr(l, "lang:"+tag)
+		}
+		return tag // a language the desk has no name for: its BCP 47 tag
+	},
 }
 
 func loadPages() (*pages, error) {
