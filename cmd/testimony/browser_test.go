@@ -578,7 +578,7 @@ func (b *tab) unlock() {
 func (b *tab) pull(shot string) {
 	b.t.Helper()
 	b.follow("start a pull", chromedp.Click(chromedp.ID("pull")))
-	b.waitFor("the pull to finish", `!!document.getElementById("back")`)
+	b.waitFor("the pull to finish", `document.readyState === "complete" && !!document.getElementById("back")`)
 	if shot != "" {
 		b.shot(shot)
 	}
@@ -622,6 +622,7 @@ func (b *tab) waitFor(what, cond string) {
 // shot writes a full-page PNG screenshot, scrolled to the top.
 func (b *tab) shot(name string) {
 	b.t.Helper()
+	b.waitFor("the page to be laid out", `document.readyState === "complete" && document.documentElement.clientWidth > 0`)
 	b.do("scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	png := runIn(b, "take a screenshot", chromedp.FullScreenshot(100))
 	if err := os.WriteFile(filepath.Join(b.shots, name+".png"), png, 0o644); err != nil {
