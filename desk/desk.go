@@ -219,6 +219,12 @@ func (d *Desk) security(h http.Handler) http.Handler {
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 			return
 		}
+		// The stylesheet, script and icons hold nothing secret (they are in
+		// the binary); a refusal page needs them before there is a cookie.
+		if strings.HasPrefix(r.URL.Path, "/static/") && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			h.ServeHTTP(w, r)
+			return
+		}
 		c, err := r.Cookie(d.cookie)
 		if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(d.session)) != 1 {
 			d.refuse(w, r, http.StatusForbidden, "Open the desk with the address it printed when it started (it carries a secret).")

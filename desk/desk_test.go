@@ -305,6 +305,13 @@ func TestInterviewReviewReidentify(t *testing.T) {
 			t.Errorf("search %q found it: %v, want %v", q, got, want)
 		}
 	}
+	// Switching language keeps the search.
+	if _, _, res := r1.get("/?q=LEFT"); !strings.Contains(res, "back=%2f%3fq%3dLEFT") {
+		t.Errorf("the language switch on a search result loses the search")
+	}
+	if code, loc, _ := r1.get("/lang?to=en&back=" + url.QueryEscape("/?q=LEFT")); code != http.StatusSeeOther || loc != "/?q=LEFT" {
+		t.Errorf("switching language: %d to %q, want the search again", code, loc)
+	}
 	_, _, read := r1.get("/t/" + tid[1])
 	// The interviewee's pseudonym, searched in Hangul, finds the romanized
 	// mention too; searched in Latin letters, the Hangul one.
@@ -334,6 +341,10 @@ func TestInterviewReviewReidentify(t *testing.T) {
 	}
 	if _, _, read = r1.get("/t/" + tid[1]); !strings.Contains(read, "detention") || !strings.Contains(read, "Follow up.") {
 		t.Errorf("the tag is not shown after saving")
+	}
+	// A mistake in the form shows the error with the notes still there.
+	if code, _, page := r1.post("/t/"+tid[1]+"/annotate", url.Values{"tags": {" "}, "text": {""}}); code != http.StatusBadRequest || !strings.Contains(page, "Follow up.") {
+		t.Errorf("an empty annotation: %d, and the page lost the notes", code)
 	}
 	if code, _, v := r1.post("/verify", nil); code != http.StatusOK || !strings.Contains(v, "All is well") {
 		t.Errorf("log check: %d\n%s", code, v)
@@ -463,7 +474,7 @@ func TestRefusals(t *testing.T) {
 		h      map[string]string
 	}{
 		{"no secret, no cookie", plain, "GET", "/", nil},
-		{"no cookie, static file", plain, "GET", "/static/desk.css", nil},
+		{"a static file from another site", plain, "GET", "/static/desk.css", map[string]string{"Sec-Fetch-Site": "cross-site"}},
 		{"a wrong secret", plain, "GET", "/?k=wrong", nil},
 		{"another host name (DNS rebinding)", tb.c, "GET", "/", map[string]string{"Host": "evil.example:80"}},
 		{"a cross-site navigation", tb.c, "GET", "/", map[string]string{"Sec-Fetch-Site": "cross-site"}},
@@ -487,6 +498,14 @@ func TestRefusals(t *testing.T) {
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("%s: %d, want 403", tc.name, resp.StatusCode)
 		}
+	}
+	// The stylesheet is served without the cookie (a refusal page needs
+	// it; it holds nothing secret), but nothing else is.
+	if s := status(plain, "GET", tb.base+"/static/desk.css", nil); s != http.StatusOK {
+		t.Errorf("the stylesheet without a cookie: %d, want 200", s)
+	}
+	if s := status(plain, "POST", tb.base+"/static/desk.css", nil); s != http.StatusForbidden {
+		t.Errorf("a POST under /static/ without a cookie: %d, want 403", s)
 	}
 	// The refused POST /lock did not lock the desk.
 	if code, _, _ := tb.get("/"); code != http.StatusOK {

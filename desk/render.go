@@ -65,6 +65,7 @@ type view struct {
 	Label  string
 	Org    string
 	Path   string
+	Back   string // the page with its query, to come back to after switching language
 	Title  string
 	Locked bool
 	Flash  string // a translated message of success
@@ -105,7 +106,11 @@ func (d *Desk) view(r *http.Request, title string, data any) *view {
 	org := d.roster.Org
 	d.mu.Unlock()
 	l := lang(r)
-	return &view{L: l, Role: d.profile.Role, Label: d.profile.Label, Org: org, Path: r.URL.Path,
+	back := r.URL.Path
+	if r.Method == http.MethodGet && r.URL.RawQuery != "" {
+		back = r.URL.RequestURI()
+	}
+	return &view{L: l, Role: d.profile.Role, Label: d.profile.Label, Org: org, Path: r.URL.Path, Back: back,
 		Title: tr(l, title), Locked: locked, Data: data}
 }
 

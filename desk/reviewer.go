@@ -414,16 +414,25 @@ type testimonyView struct {
 	Tags  []string
 }
 
-func (d *Desk) testimonyPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
+// testimonyData is the page of testimony id, or nil if the inbox has none.
+func testimonyData(u *unlocked, id string) *testimonyView {
 	u.inbox.mu.RLock()
-	t := u.inbox.items[r.PathValue("id")]
-	notes := slices.Clone(u.inbox.notes[r.PathValue("id")])
-	u.inbox.mu.RUnlock()
+	defer u.inbox.mu.RUnlock()
+	t := u.inbox.items[id]
 	if t == nil {
+		return nil
+	}
+	notes := slices.Clone(u.inbox.notes[id])
+	return &testimonyView{T: t, Notes: notes, Tags: tagsOf(notes)}
+}
+
+func (d *Desk) testimonyPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	v := testimonyData(u, r.PathValue("id"))
+	if v == nil {
 		d.refuse(w, r, http.StatusNotFound, "There is no such testimony in the inbox.")
 		return
 	}
-	d.render(w, r, http.StatusOK, "testimony", "Testimony", &testimonyView{T: t, Notes: notes, Tags: tagsOf(notes)}, flashOf(r)...)
+	d.render(w, r, http.StatusOK, "testimony", "Testimony", v, flashOf(r)...)
 }
 
 func flashOf(r *http.Request) []any {
@@ -488,10 +497,8 @@ type annotationMeta struct {
 
 func (d *Desk) annotatePost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	id := r.PathValue("id")
-	u.inbox.mu.RLock()
-	t := u.inbox.items[id]
-	u.inbox.mu.RUnlock()
-	if t == nil {
+	view := testimonyData(u, id)
+	if view == nil {
 		d.refuse(w, r, http.StatusNotFound, "There is no such testimony in the inbox.")
 		return
 	}
@@ -504,26 +511,26 @@ func (d *Desk) annotatePost(w http.ResponseWriter, r *http.Request, u *unlocked)
 	}
 	text := strings.TrimSpace(strings.ReplaceAll(r.FormValue("text"), "\r\n", "\n"))
 	if len(tags) == 0 && text == "" {
-		d.fail(w, r, http.StatusBadRequest, "testimony", "Testimony", &testimonyView{T: t}, "Write a tag or a note first.", nil)
+		d.fail(w, r, http.StatusBadRequest, "testimony", "Testimony", view, "Write a tag or a note first.", nil)
 		return
 	}
 	if len(text) > 16<<10 {
-		d.fail(w, r, http.StatusBadRequest, "testimony", "Testimony", &testimonyView{T: t}, "A note can be at most 16 KiB.", nil)
+		d.fail(w, r, http.StatusBadRequest, "testimony", "Testimony", view, "A note can be at most 16 KiB.", nil)
 		return
 	}
 	a := annotation{Format: annotationFormat, Submission: id, Tags: tags, Text: text, Day: d.cfg.Now().UTC().Format(time.DateOnly)}
 	sealed, err := d.sealToReviewers(a)
 	if err != nil {
-		d.fail(w, r, http.StatusInternalServerError, "testimony", "Testimony", &testimonyView{T: t}, "The note could not be sealed.", err)
+		d.fail(w, r, http.StatusInternalServerError, "testimony", "Testimony", view, "The note could not be sealed.", err)
 		return
 	}
 	aid := envelope.NewID()
 	if err := os.MkdirAll(d.path("annotations", "pending"), 0o700); err != nil {
-		d.fail(w, r, http.StatusInternalServerError, "testimony", "Testimony", &testimonyView{T: t}, "The note could not be saved.", err)
+		d.fail(w, r, http.StatusInternalServerError, "testimony", "Testimony", view, "The note could not be saved.", err)
 		return
 	}
 	if err := durable.WriteNew(d.path("annotations", "pending", aid+".age"), sealed, 0o600); err != nil {
-		d.fail(w, r, http.StatusInternalServerError, "testimony", "Testimony", &testimonyView{T: t}, "The note could not be saved.", err)
+		d.fail(w, r, http.StatusInternalServerError, "testimony", "Testimony", view, "The note could not be saved.", err)
 		return
 	}
 	saved := "1"

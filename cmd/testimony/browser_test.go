@@ -465,7 +465,7 @@ func startChromium(t *testing.T) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
-		if requireTools {
+		if requireTools() {
 			t.Fatal("chromium is not installed, and TESTIMONY_REQUIRE_TOOLS=1 requires it (apt-get install chromium)")
 		}
 		t.Skip("chromium is not installed (apt-get install chromium); skipping the browser test")

@@ -22,9 +22,11 @@ import (
 	"testimony/keys"
 )
 
-// requireTools makes tests that need an external tool (Debian's age, tar,
-// script) fail instead of skip when it is missing. CI sets it.
-var requireTools = os.Getenv("TESTIMONY_REQUIRE_TOOLS") == "1"
+// requireTools reports whether tests that need an external tool (Debian's
+// age, tar, script, chromium) fail instead of skip when it is missing. CI
+// sets it. It is read while tests run, so that go test's cache knows the
+// result depends on it.
+func requireTools() bool { return os.Getenv("TESTIMONY_REQUIRE_TOOLS") == "1" }
 
 func TestMain(m *testing.M) {
 	// Key files in tests unlock in milliseconds; real ones use 18.
@@ -108,7 +110,7 @@ func toolCondition(path, cond string) (bool, error) {
 			return true, nil
 		}
 	}
-	if requireTools {
+	if requireTools() {
 		return false, fmt.Errorf("%s is not installed, and TESTIMONY_REQUIRE_TOOLS=1 requires it", name)
 	}
 	return false, nil
