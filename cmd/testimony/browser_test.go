@@ -336,10 +336,15 @@ func TestBrowserDesks(t *testing.T) {
 	if resp := stranger.navigate(lap.base + "/outbox"); resp.Status != http.StatusForbidden {
 		t.Errorf("a browser without the secret opened the outbox: %d", resp.Status)
 	}
-	for _, path := range []string{"/", "/outbox", "/static/desk.js"} {
+	for _, path := range []string{"/", "/outbox", "/t/00000000000000000000000000000000"} {
 		if code := httpStatus(t, http.DefaultClient, http.MethodGet, lap.base+path, ""); code != http.StatusForbidden {
 			t.Errorf("GET %s without the cookie: %d, want 403", path, code)
 		}
+	}
+	// The refusal page is styled: its stylesheet needs no cookie (it is
+	// in the binary, and holds nothing secret).
+	if n := evalIn[int](stranger, "count the stylesheet's rules", `[...document.styleSheets].reduce((n, s) => n + s.cssRules.length, 0)`); n == 0 {
+		t.Errorf("the refusal page has no stylesheet")
 	}
 	if code := httpStatus(t, http.DefaultClient, http.MethodPost, lap.base+"/lock", ""); code != http.StatusForbidden {
 		t.Errorf("POST /lock without the cookie: %d, want 403", code)
