@@ -577,3 +577,57 @@ func TestNoProfile(t *testing.T) {
 	}
 	var _ net.Listener // keep net for Listen's type in docs
 }
+
+// An interview sealed where there is no network goes out on a USB drive:
+// export, import on a desk that is online, sync.
+func TestExportImport(t *testing.T) {
+	o := newOrg(t)
+	lap := start(t, o.homes["laptop 1"], desk.Config{})
+	lap.unlock()
+	_, loc, _ := lap.post("/interview/new", nil)
+	form := url.Values{"day": {"2026-03-14"}, "language": {"ko"}, "note": {"박영수는 떠났다."},
+		"pnames": {"박영수"}, "psex": {"m"}, "prole": {"interviewee"}, "action": {"seal"}}
+	if code, loc, _ := lap.post(loc, form); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/outbox?sealed=") {
+		t.Fatalf("seal: %d to %q", code, loc)
+	}
+	usb := t.TempDir()
+	if code, _, page := lap.post("/outbox/export", url.Values{"dir": {usb}}); code != http.StatusOK || !strings.Contains(page, "Exported") {
+		t.Fatalf("export: %d", code)
+	}
+	exported, _ := filepath.Glob(filepath.Join(usb, "testimony-outbox-*", "*"))
+	if len(exported) != 2 {
+		t.Fatalf("exported %v, want the sealed file and its record", exported)
+	}
+	for _, f := range exported {
+		if b, _ := os.ReadFile(f); bytes.Contains(b, []byte("박영수")) || !bytes.HasPrefix(b, []byte("age-encryption.org/v1\n")) {
+			t.Errorf("%s is not a sealed age file", f)
+		}
+	}
+	// Another desk would import it; here the outbox forgets the files, as
+	// a desk that never had them.
+	outbox := filepath.Join(o.homes["laptop 1"], "outbox")
+	os.RemoveAll(outbox)
+	junk := filepath.Join(usb, "junk")
+	os.Mkdir(junk, 0o700)
+	os.WriteFile(filepath.Join(junk, "0123456789abcdef0123456789abcdef.age"), []byte("not age"), 0o600)
+	if code, _, page := lap.post("/outbox/import", url.Values{"dir": {junk}}); code != http.StatusBadRequest || !strings.Contains(page, "not sealed testimony files") {
+		t.Errorf("importing a file that is not sealed: %d", code)
+	}
+	if files, _ := os.ReadDir(outbox); len(files) != 0 {
+		t.Errorf("a refused import left %d file(s) in the outbox", len(files))
+	}
+	dir := filepath.Dir(exported[0])
+	if code, _, page := lap.post("/outbox/import", url.Values{"dir": {dir}}); code != http.StatusOK || !strings.Contains(page, "Imported 1 sealed file") {
+		t.Fatalf("import: %d", code)
+	}
+	if code, _, page := lap.post("/outbox/sync", nil); code != http.StatusOK || !strings.Contains(page, "sent, in the log") {
+		t.Fatalf("sync after import: %d\n%s", code, page)
+	}
+	if n := must(o.store.LogSize(context.Background())); n != 1 {
+		t.Errorf("the log holds %d entries after the imported file was sent, want 1", n)
+	}
+	// Importing again changes nothing.
+	if code, _, _ := lap.post("/outbox/import", url.Values{"dir": {dir}}); code != http.StatusOK {
+		t.Errorf("importing the same files again: %d", code)
+	}
+}
