@@ -27,6 +27,7 @@ type registry struct {
 	mu      sync.RWMutex
 	bundles map[string]*intake.Bundle // by submission ID
 	failed  int
+	closed  bool // set when the desk locks
 }
 
 func newRegistry() *registry { return &registry{bundles: map[string]*intake.Bundle{}} }
@@ -34,7 +35,7 @@ func newRegistry() *registry { return &registry{bundles: map[string]*intake.Bund
 func (g *registry) forget() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.bundles = nil
+	g.bundles, g.closed = nil, true
 }
 
 func (d *Desk) loadRecords(u *unlocked) error {
@@ -56,6 +57,10 @@ func (d *Desk) loadRecords(u *unlocked) error {
 		}
 		bd, err := intake.OpenReid(b, u.identity)
 		u.records.mu.Lock()
+		if u.records.closed { // locked meanwhile
+			u.records.mu.Unlock()
+			return nil
+		}
 		if err != nil {
 			u.records.failed++
 		} else {

@@ -631,3 +631,34 @@ func TestExportImport(t *testing.T) {
 		t.Errorf("importing the same files again: %d", code)
 	}
 }
+
+// Locking while a pull runs loses nothing and crashes nothing: what the
+// pull took is opened at the next unlock.
+func TestLockDuringPull(t *testing.T) {
+	o := newOrg(t)
+	lap := start(t, o.homes["laptop 1"], desk.Config{})
+	lap.unlock()
+	for range 3 {
+		_, loc, _ := lap.post("/interview/new", nil)
+		form := url.Values{"day": {"2026-03-14"}, "note": {"박영수는 떠났다."}, "pnames": {"박영수"}, "psex": {"m"}, "prole": {"interviewee"}, "action": {"seal"}}
+		if code, _, _ := lap.post(loc, form); code != http.StatusSeeOther {
+			t.Fatalf("seal: %d", code)
+		}
+	}
+	if code, _, page := lap.post("/outbox/sync", nil); code != http.StatusOK {
+		t.Fatalf("sync: %d\n%s", code, page)
+	}
+	for _, who := range []string{"reviewer 1", "custodian 1"} {
+		tb := start(t, o.homes[who], desk.Config{})
+		tb.unlock()
+		tb.post("/pull", nil)
+		tb.post("/lock", nil)
+		tb.unlock()
+		tb.waitPull()
+		_, _, page := tb.get("/")
+		want := map[string]string{"reviewer 1": "/t/", "custodian 1": "3 re-identification record(s)"}[who]
+		if who == "reviewer 1" && strings.Count(page, want) != 3 || who == "custodian 1" && !strings.Contains(page, want) {
+			t.Errorf("%s: after locking during a pull and unlocking, the desk does not show the three testimonies:\n%s", who, page)
+		}
+	}
+}

@@ -36,6 +36,9 @@ type inbox struct {
 	items map[string]*testimony
 	notes map[string][]annotationView // by submission ID
 	seen  map[string]bool             // annotation IDs read
+	// closed is set when the desk locks: what a pull still running
+	// decrypts afterwards is dropped.
+	closed bool
 }
 
 type testimony struct {
@@ -102,7 +105,7 @@ func (in *inbox) forget() {
 			clear(a.Data)
 		}
 	}
-	in.items, in.notes, in.seen = nil, nil, nil
+	in.items, in.notes, in.seen, in.closed = nil, nil, nil, true
 }
 
 // loadInbox opens every pulled file not yet open, and every annotation.
@@ -127,6 +130,10 @@ func (d *Desk) loadInbox(u *unlocked) error {
 		}
 		t := d.openTestimony(f, id, u, roster)
 		u.inbox.mu.Lock()
+		if u.inbox.closed { // locked meanwhile
+			u.inbox.mu.Unlock()
+			return nil
+		}
 		u.inbox.items[id] = t
 		u.inbox.mu.Unlock()
 	}
@@ -369,14 +376,16 @@ func (d *Desk) runPull(u *unlocked) {
 		err = d.syncAnnotations(ctx, u)
 	}
 	if err == nil {
+		// Open what came into the desk as it is unlocked now: the person
+		// may have locked and unlocked it while the pull ran.
 		d.mu.Lock()
-		still := d.open == u
+		cur := d.open
 		d.mu.Unlock()
-		if still {
+		if cur != nil {
 			if d.profile.Role == Reviewer {
-				err = d.loadInbox(u)
+				err = d.loadInbox(cur)
 			} else {
-				err = d.loadRecords(u)
+				err = d.loadRecords(cur)
 			}
 		}
 	}
@@ -670,6 +679,10 @@ func (d *Desk) loadAnnotations(u *unlocked) error {
 			continue
 		}
 		u.inbox.mu.Lock()
+		if u.inbox.closed { // locked meanwhile
+			u.inbox.mu.Unlock()
+			return nil
+		}
 		u.inbox.seen[m.ID] = true
 		u.inbox.notes[a.Submission] = append(u.inbox.notes[a.Submission], annotationView{ID: m.ID, Author: m.Author, Day: m.Day, Text: a.Text, Tags: a.Tags})
 		sort.Slice(u.inbox.notes[a.Submission], func(i, j int) bool {

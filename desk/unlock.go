@@ -36,6 +36,10 @@ type unlocked struct {
 	records  *registry // custodian: decrypted re-identification records
 }
 
+// forget drops what was decrypted. The desk drops its reference to u
+// when it locks; a request or a pull still running with u finishes with
+// the keys it holds (Go cannot wipe them), and what it decrypts after this
+// is dropped.
 func (u *unlocked) forget() {
 	if u.inbox != nil {
 		u.inbox.forget()
@@ -43,7 +47,6 @@ func (u *unlocked) forget() {
 	if u.records != nil {
 		u.records.forget()
 	}
-	*u = unlocked{}
 }
 
 func (d *Desk) path(name ...string) string {
