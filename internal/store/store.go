@@ -13,9 +13,9 @@
 // transaction (group commit) but answer each caller only once its batch is
 // durable.
 //
-// Errors: [ErrNotFound], [ErrConflict], [ErrNotInitialized] and
-// [ErrAlreadyInitialized] are returned (wrapped) where documented; anything
-// else is a storage failure.
+// Errors: [ErrNotFound], [ErrConflict], [ErrWrongDevice],
+// [ErrNotInitialized] and [ErrAlreadyInitialized] are returned (wrapped)
+// where documented; anything else is a storage failure.
 //
 // Days are "YYYY-MM-DD" strings: the store keeps no times of day.
 //
@@ -51,6 +51,9 @@ var (
 	// under a submission, annotation or lookup ID, a roster version not
 	// above the current one, a used or expired enrollment code).
 	ErrConflict = errors.New("conflict")
+	// ErrWrongDevice: an enrollment names a device other than the one its
+	// code was made for.
+	ErrWrongDevice = errors.New("the enrollment code was made for another device")
 	// ErrNotInitialized: Init has not been called.
 	ErrNotInitialized = errors.New("store not initialized")
 	// ErrAlreadyInitialized: Init was already called.
@@ -91,6 +94,20 @@ type Token struct {
 	// Created is the day the token was made.
 	Created string
 	Revoked bool
+}
+
+// Enrollment is a single-use enrollment code as the store knows it (the
+// code itself exists only as a hash): the token it will make.
+type Enrollment struct {
+	Role  Role
+	Label string
+	// Device is the device ID the admin chose for an interviewer's
+	// laptop: the token the code makes is bound to it. "" for a code that
+	// makes no device token.
+	Device string
+	// Expires is when the code stops working; the store keeps it to the
+	// second.
+	Expires time.Time
 }
 
 // Submission is an accepted sealed file.
@@ -199,12 +216,20 @@ type Store interface {
 	Tokens(ctx context.Context) ([]Token, error)
 
 	// AddEnrollment stores a single-use enrollment code (by hash) that will
-	// make a token with role and label until expires.
-	AddEnrollment(ctx context.Context, codeHash [32]byte, role Role, label string, expires time.Time) error
+	// make a token as e says until e.Expires. A code stored already is
+	// ErrConflict.
+	AddEnrollment(ctx context.Context, codeHash [32]byte, e Enrollment) error
+	// Enrollment returns the unused, unexpired enrollment code with this
+	// hash, so that the caller can check an enrollment against it before
+	// redeeming it. A missing code is ErrNotFound; a used or expired one
+	// is ErrConflict.
+	Enrollment(ctx context.Context, codeHash [32]byte, now time.Time) (Enrollment, error)
 	// Enroll redeems an enrollment code, atomically: the code becomes used
 	// and t (whose Role and Label are taken from the code) is stored with
-	// secretHash. A missing code is ErrNotFound; a used or expired one is
-	// ErrConflict. It returns the stored token.
+	// secretHash. t.Device must be the code's Device ("" for a code without
+	// one): another is ErrWrongDevice, and the code stays unused. A
+	// missing code is ErrNotFound; a used or expired one is ErrConflict.
+	// It returns the stored token.
 	Enroll(ctx context.Context, codeHash [32]byte, now time.Time, t Token, secretHash [32]byte) (Token, error)
 
 	// AddSubmission records an accepted submission whose blobs are already

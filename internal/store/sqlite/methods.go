@@ -192,9 +192,9 @@ func (s *Store) Tokens(ctx context.Context) ([]store.Token, error) {
 
 // AddEnrollment stores a single-use enrollment code by its hash. The expiry
 // is kept to the second, rounded down.
-func (s *Store) AddEnrollment(ctx context.Context, codeHash [32]byte, role store.Role, label string, expires time.Time) error {
-	if !role.Valid() {
-		return fmt.Errorf("failed to add enrollment code: invalid role %q", role)
+func (s *Store) AddEnrollment(ctx context.Context, codeHash [32]byte, e store.Enrollment) error {
+	if !e.Role.Valid() {
+		return fmt.Errorf("failed to add enrollment code: invalid role %q", e.Role)
 	}
 	err := s.write(ctx, func(tx *wtx) error {
 		var n int
@@ -205,14 +205,51 @@ func (s *Store) AddEnrollment(ctx context.Context, codeHash [32]byte, role store
 			return fmt.Errorf("the code exists: %w", store.ErrConflict)
 		}
 		_, err := tx.exec(
-			"INSERT INTO enrollments (code_hash, role, label, expires) VALUES (?, ?, ?, ?)",
-			codeHash[:], string(role), label, expires.Unix())
+			"INSERT INTO enrollments (code_hash, role, label, device, expires) VALUES (?, ?, ?, ?, ?)",
+			codeHash[:], string(e.Role), e.Label, e.Device, e.Expires.Unix())
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("failed to add enrollment code: %w", err)
 	}
 	return nil
+}
+
+// enrollmentQuery reads a code's row: the same for Enrollment (a reader)
+// and Enroll (the writer).
+const enrollmentQuery = "SELECT role, label, device, expires, token_id FROM enrollments WHERE code_hash = ?"
+
+// scanEnrollment reads an enrollment code and checks that it can still be
+// used at now.
+func scanEnrollment(row scanner, now time.Time) (store.Enrollment, error) {
+	var e store.Enrollment
+	var role string
+	var expires int64
+	var used sql.NullString
+	err := row.Scan(&role, &e.Label, &e.Device, &expires, &used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, fmt.Errorf("unknown enrollment code: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return e, err
+	}
+	if used.Valid {
+		return e, fmt.Errorf("the enrollment code was used: %w", store.ErrConflict)
+	}
+	if now.Unix() >= expires {
+		return e, fmt.Errorf("the enrollment code expired: %w", store.ErrConflict)
+	}
+	e.Role, e.Expires = store.Role(role), time.Unix(expires, 0).UTC()
+	return e, nil
+}
+
+// Enrollment returns an unused, unexpired enrollment code.
+func (s *Store) Enrollment(ctx context.Context, codeHash [32]byte, now time.Time) (store.Enrollment, error) {
+	e, err := scanEnrollment(s.rdb.QueryRowContext(ctx, enrollmentQuery, codeHash[:]), now)
+	if err != nil {
+		return store.Enrollment{}, fmt.Errorf("failed to read enrollment code: %w", err)
+	}
+	return e, nil
 }
 
 // Enroll redeems an enrollment code. The code is valid while now is before
@@ -223,26 +260,15 @@ func (s *Store) Enroll(ctx context.Context, codeHash [32]byte, now time.Time, t 
 	}
 	var stored store.Token
 	err := s.write(ctx, func(tx *wtx) error {
-		var role, label string
-		var expires int64
-		var used sql.NullString
-		err := tx.queryRow(
-			"SELECT role, label, expires, token_id FROM enrollments WHERE code_hash = ?",
-			codeHash[:]).Scan(&role, &label, &expires, &used)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("unknown enrollment code: %w", store.ErrNotFound)
-		}
+		e, err := scanEnrollment(tx.queryRow(enrollmentQuery, codeHash[:]), now)
 		if err != nil {
 			return err
 		}
-		if used.Valid {
-			return fmt.Errorf("the enrollment code was used: %w", store.ErrConflict)
-		}
-		if now.Unix() >= expires {
-			return fmt.Errorf("the enrollment code expired: %w", store.ErrConflict)
+		if t.Device != e.Device {
+			return fmt.Errorf("the token names device %q, the code %q: %w", t.Device, e.Device, store.ErrWrongDevice)
 		}
 		nt := t
-		nt.Role, nt.Label, nt.Revoked = store.Role(role), label, false
+		nt.Role, nt.Label, nt.Revoked = e.Role, e.Label, false
 		if err := insertToken(tx, nt, secretHash); err != nil {
 			return err
 		}

@@ -87,8 +87,9 @@ var ErrClosed = errors.New("store is closed")
 
 const (
 	// schemaVersion is the PRAGMA user_version this package writes.
-	// Version 2 added the log; version 3 annotations and lookups.
-	schemaVersion = 3
+	// Version 2 added the log; version 3 annotations and lookups; version
+	// 4 the device an enrollment code is for.
+	schemaVersion = 4
 	// applicationID marks the file as a testimony metadata store ("Tmy1").
 	applicationID = 0x546d7931
 	// busyTimeout is how long a connection waits for a lock, in
@@ -187,6 +188,12 @@ CREATE TABLE lookups (
 	body       BLOB    NOT NULL CHECK (length(body) = size),
 	leaf       INTEGER NOT NULL UNIQUE REFERENCES log_leaves (idx)
 ) STRICT;
+`
+
+// schemaV4 is migration 3 → 4: an enrollment code names the device ID the
+// admin chose for it. Codes made before have none (”).
+const schemaV4 = `
+ALTER TABLE enrollments ADD COLUMN device TEXT NOT NULL DEFAULT '';
 `
 
 // Store is a [store.Store] in one SQLite file. Make it with [Open].
@@ -353,6 +360,11 @@ func setUp(ctx context.Context, db *sql.DB) error {
 	if version < 3 {
 		if _, err := tx.ExecContext(ctx, schemaV3); err != nil {
 			return fmt.Errorf("failed to add annotations and lookups to the schema: %w", err)
+		}
+	}
+	if version < 4 {
+		if _, err := tx.ExecContext(ctx, schemaV4); err != nil {
+			return fmt.Errorf("failed to add enrollment devices to the schema: %w", err)
 		}
 	}
 	// PRAGMA takes no bound parameters; both values are constants.

@@ -165,7 +165,7 @@ func TestInvalidInput(t *testing.T) {
 			t.Errorf("AddToken(%+v) succeeded", tok)
 		}
 	}
-	if err := s.AddEnrollment(ctx, [32]byte{1}, "root", "x", time.Now().Add(time.Hour)); err == nil {
+	if err := s.AddEnrollment(ctx, [32]byte{1}, store.Enrollment{Role: "root", Label: "x", Expires: time.Now().Add(time.Hour)}); err == nil {
 		t.Error("AddEnrollment with an unknown role succeeded")
 	}
 	good2 := testSubmission(1)
@@ -700,6 +700,43 @@ func TestMigrateV2(t *testing.T) {
 	s = openTest(t, path)
 	if ls, err := s.Lookups(ctx, 0, 10); err != nil || len(ls) != 1 || !reflect.DeepEqual(ls[0], l) {
 		t.Errorf("after reopening, Lookups = %+v, %v; want %+v", ls, err, l)
+	}
+}
+
+// TestMigrateV3 opens a database of schema version 3 (before enrollment
+// codes named a device) that holds an unused interviewer code: the code
+// keeps working for what it was made for, a token without a device, and
+// makes no device token, which would be bound to a device the admin never
+// chose.
+func TestMigrateV3(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "meta.db")
+	now := time.Now()
+	code := sha256.Sum256([]byte("old code"))
+	execRaw(t, path, schema+schemaLog+schemaV3+fmt.Sprintf(`PRAGMA user_version = 3; PRAGMA application_id = %d;
+		INSERT INTO enrollments (code_hash, role, label, expires) VALUES (x'%x', 'interviewer', 'laptop 1', %d);`,
+		applicationID, code, now.Add(time.Hour).Unix()))
+	s := openTest(t, path)
+	var version int
+	if err := s.rdb.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != schemaVersion {
+		t.Errorf("user_version = %d, %v; want %d", version, err, schemaVersion)
+	}
+	e, err := s.Enrollment(ctx, code, now)
+	if err != nil || e.Role != store.Interviewer || e.Label != "laptop 1" || e.Device != "" {
+		t.Errorf("after migration, Enrollment = %+v, %v; want an interviewer code without a device", e, err)
+	}
+	tok := store.Token{ID: "0123456789abcdef", Device: "laptop-1", DevicePub: "laptop-1+00000000+AAAA", Created: "2031-05-06"}
+	if _, err := s.Enroll(ctx, code, now, tok, sha256.Sum256([]byte("secret"))); !errors.Is(err, store.ErrWrongDevice) {
+		t.Errorf("after migration, Enroll of a device with an old code: %v; want ErrWrongDevice", err)
+	}
+	// New codes keep their device.
+	fresh := sha256.Sum256([]byte("new code"))
+	if err := s.AddEnrollment(ctx, fresh, store.Enrollment{Role: store.Interviewer, Label: "laptop 2", Device: "laptop-2", Expires: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	tok.Device = "laptop-2"
+	if got, err := s.Enroll(ctx, fresh, now, tok, sha256.Sum256([]byte("secret"))); err != nil || got.Device != "laptop-2" {
+		t.Errorf("after migration, Enroll with a new code = %+v, %v", got, err)
 	}
 }
 

@@ -84,10 +84,11 @@ func RunDurability(t *testing.T, open, reopen Open) {
 		t.Fatal(err)
 	}
 	now := time.Date(2031, 5, 6, 12, 0, 0, 0, time.UTC)
-	if err := s.AddEnrollment(ctx, hash("used code"), store.Interviewer, "laptop 7", now.Add(time.Hour)); err != nil {
+	if err := s.AddEnrollment(ctx, hash("used code"), enrollment(store.Interviewer, "laptop 7", "device-2", now.Add(time.Hour))); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddEnrollment(ctx, hash("fresh code"), store.Interviewer, "laptop 8", now.Add(time.Hour)); err != nil {
+	fresh := enrollment(store.Interviewer, "laptop 8", "device-4", now.Add(time.Hour))
+	if err := s.AddEnrollment(ctx, hash("fresh code"), fresh); err != nil {
 		t.Fatal(err)
 	}
 	enrolled, err := s.Enroll(ctx, hash("used code"), now, token(2, store.Admin), hash("secret 2"))
@@ -134,6 +135,9 @@ func RunDurability(t *testing.T, open, reopen Open) {
 	checkToken(t, s, enrolled, hash("secret 2"))
 	if _, err := s.Enroll(ctx, hash("used code"), now, token(3, store.Admin), hash("secret 3")); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("after reopening, Enroll with a used code: %v; want ErrConflict", err)
+	}
+	if e, err := s.Enrollment(ctx, hash("fresh code"), now); err != nil || !sameEnrollment(e, fresh) {
+		t.Errorf("after reopening, Enrollment = %+v, %v; want %+v", e, err, fresh)
 	}
 	if _, err := s.Enroll(ctx, hash("fresh code"), now, token(4, store.Admin), hash("secret 4")); err != nil {
 		t.Errorf("after reopening, Enroll with an unused code: %v", err)
@@ -369,15 +373,33 @@ func testTokens(t *testing.T, s store.Store) {
 	}
 }
 
+// enrollment returns an enrollment code's fields.
+func enrollment(role store.Role, label, device string, expires time.Time) store.Enrollment {
+	return store.Enrollment{Role: role, Label: label, Device: device, Expires: expires}
+}
+
+// sameEnrollment compares enrollment codes, their expiries to the second.
+func sameEnrollment(a, b store.Enrollment) bool {
+	return a.Role == b.Role && a.Label == b.Label && a.Device == b.Device && a.Expires.Unix() == b.Expires.Unix()
+}
+
 func testEnroll(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	now := time.Date(2031, 5, 6, 12, 0, 0, 0, time.UTC)
 	code, expired := hash("code"), hash("expired code")
-	if err := s.AddEnrollment(ctx, code, store.Interviewer, "laptop 7", now.Add(15*time.Minute)); err != nil {
+	if err := s.AddEnrollment(ctx, code, enrollment(store.Interviewer, "laptop 7", "device-1", now.Add(15*time.Minute))); err != nil {
 		t.Fatalf("AddEnrollment: %v", err)
 	}
-	if err := s.AddEnrollment(ctx, expired, store.Interviewer, "laptop 8", now.Add(15*time.Minute)); err != nil {
+	if err := s.AddEnrollment(ctx, expired, enrollment(store.Interviewer, "laptop 8", "device-5", now.Add(15*time.Minute))); err != nil {
 		t.Fatalf("AddEnrollment: %v", err)
+	}
+	if err := s.AddEnrollment(ctx, code, enrollment(store.Reviewer, "desk 1", "", now.Add(15*time.Minute))); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("AddEnrollment of a stored code: %v; want ErrConflict", err)
+	}
+
+	// Enrollment reads the code back, the expiry to the second.
+	if e, err := s.Enrollment(ctx, code, now); err != nil || !sameEnrollment(e, enrollment(store.Interviewer, "laptop 7", "device-1", now.Add(15*time.Minute))) {
+		t.Errorf("Enrollment = %+v, %v; want laptop 7 for device-1, expiring %v", e, err, now.Add(15*time.Minute))
 	}
 
 	// Role and label come from the code, not from the token passed in.
@@ -394,14 +416,32 @@ func testEnroll(t *testing.T, s store.Store) {
 	}
 	checkToken(t, s, want, hash("secret"))
 
+	if _, err := s.Enrollment(ctx, code, now); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("Enrollment of a used code: %v; want ErrConflict", err)
+	}
 	if _, err := s.Enroll(ctx, code, now, token(2, store.Admin), hash("secret 2")); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("second Enroll with a code: %v; want ErrConflict", err)
+	}
+	if _, err := s.Enrollment(ctx, expired, now.Add(15*time.Minute)); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("Enrollment of an expired code: %v; want ErrConflict", err)
 	}
 	if _, err := s.Enroll(ctx, expired, now.Add(15*time.Minute+time.Second), token(3, store.Admin), hash("secret 3")); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("Enroll with an expired code: %v; want ErrConflict", err)
 	}
+	if _, err := s.Enrollment(ctx, hash("unknown"), now); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Enrollment of an unknown code: %v; want ErrNotFound", err)
+	}
 	if _, err := s.Enroll(ctx, hash("unknown"), now, token(4, store.Admin), hash("secret 4")); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Enroll with an unknown code: %v; want ErrNotFound", err)
+	}
+	// A code made for device-5 makes no token for another device, nor
+	// one without a device.
+	for _, device := range []string{"device-1", ""} {
+		other := token(6, store.Interviewer)
+		other.Device = device
+		if _, err := s.Enroll(ctx, expired, now, other, hash("secret 6")); !errors.Is(err, store.ErrWrongDevice) {
+			t.Errorf("Enroll of device %q with a code for device-5: %v; want ErrWrongDevice", device, err)
+		}
 	}
 	// The failed attempts stored no token.
 	ts, err := s.Tokens(ctx)
@@ -409,9 +449,23 @@ func testEnroll(t *testing.T, s store.Store) {
 		t.Errorf("Tokens after enrolling = %+v, %v; want only %+v", ts, err, want)
 	}
 	// The expired code is still there, unused: it fails as expired, not
-	// as unknown, and it works before its expiry.
+	// as unknown, and it works before its expiry, for its own device.
 	if _, err := s.Enroll(ctx, expired, now, token(5, store.Admin), hash("secret 5")); err != nil {
-		t.Errorf("Enroll before expiry, after a failed attempt: %v", err)
+		t.Errorf("Enroll before expiry, after failed attempts: %v", err)
+	}
+
+	// A code without a device makes no device token.
+	plain := hash("reviewer code")
+	if err := s.AddEnrollment(ctx, plain, enrollment(store.Reviewer, "desk 1", "", now.Add(time.Hour))); err != nil {
+		t.Fatalf("AddEnrollment: %v", err)
+	}
+	if _, err := s.Enroll(ctx, plain, now, token(7, store.Reviewer), hash("secret 7")); !errors.Is(err, store.ErrWrongDevice) {
+		t.Errorf("Enroll of a device with a code for none: %v; want ErrWrongDevice", err)
+	}
+	r := token(8, store.Admin)
+	r.Device, r.DevicePub = "", ""
+	if got, err := s.Enroll(ctx, plain, now, r, hash("secret 8")); err != nil || got.Role != store.Reviewer || got.Device != "" {
+		t.Errorf("Enroll with a code for no device = %+v, %v; want a reviewer token without a device", got, err)
 	}
 }
 
@@ -419,7 +473,7 @@ func testEnrollConcurrent(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	now := time.Date(2031, 5, 6, 12, 0, 0, 0, time.UTC)
 	code := hash("code")
-	if err := s.AddEnrollment(ctx, code, store.Reviewer, "desk 1", now.Add(time.Hour)); err != nil {
+	if err := s.AddEnrollment(ctx, code, enrollment(store.Interviewer, "laptop 1", "laptop-1", now.Add(time.Hour))); err != nil {
 		t.Fatalf("AddEnrollment: %v", err)
 	}
 	const n = 20
@@ -427,7 +481,9 @@ func testEnrollConcurrent(t *testing.T, s store.Store) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			_, errs[i] = s.Enroll(ctx, code, now, token(i, store.Admin), hash(fmt.Sprint("secret ", i)))
+			tok := token(i, store.Admin)
+			tok.Device = "laptop-1"
+			_, errs[i] = s.Enroll(ctx, code, now, tok, hash(fmt.Sprint("secret ", i)))
 		})
 	}
 	wg.Wait()
