@@ -42,7 +42,9 @@ func (s *Server) Handler() http.Handler {
 	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
 		s.fail(w, apiErr(http.StatusMethodNotAllowed, "method", "method not allowed here"))
 	})
-	return http.NewCrossOriginProtection().Handler(r)
+	// Deadlines and caps come first, before even the origin check: a
+	// request refused there must not wait for its body either.
+	return s.limits(http.NewCrossOriginProtection().Handler(r))
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

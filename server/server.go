@@ -48,6 +48,27 @@ type Config struct {
 	// origin. 'testimony server init' keeps it in the data directory; the
 	// admin names its verifier key in the roster.
 	LogKey *keys.SigningKey
+
+	// Deadlines (limits.go). None bounds a whole transfer, only each wait
+	// for the next bytes, so that a 2 GiB upload or download over a slow
+	// link goes through while a client that stalls is cut. The defaults
+	// (Default…) if 0; negative is an error.
+	//
+	// HeaderTimeout bounds the TLS handshake and reading a request's
+	// headers. BodyIdleTimeout bounds a request body: from the start of
+	// the request until it is authenticated (all of an unauthenticated
+	// request's body must arrive within it), then each wait for more.
+	// WriteIdleTimeout bounds each wait for the client to take more of a
+	// response. IdleTimeout bounds how long a kept-alive connection waits
+	// for its next request.
+	HeaderTimeout, BodyIdleTimeout, WriteIdleTimeout, IdleTimeout time.Duration
+	// MaxConns caps the connections open at once (enforced by
+	// [Server.Listener]; further ones wait for a free slot).
+	// MaxUnauthenticated caps the requests not yet authenticated: every
+	// request until its token checks, and enrollment throughout; one more
+	// is answered 503 with Retry-After at once. The defaults if 0, no cap
+	// if negative.
+	MaxConns, MaxUnauthenticated int
 }
 
 // Server is the intake server. Its Handler is safe for concurrent use.
@@ -57,7 +78,9 @@ type Server struct {
 	admin  keys.Verifier
 	roster atomic.Pointer[currentRoster]
 	heads  headCache
-	// tokenLimit is the one per-token limiter all routes share.
+	// tokenLimit wraps what runs once a request is authenticated: the
+	// request leaves the unauthenticated cap (limits.go), then meets the
+	// one per-token limiter all routes share.
 	tokenLimit func(http.Handler) http.Handler
 }
 
@@ -90,8 +113,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if err := setLimitDefaults(&cfg); err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
-	s.tokenLimit = s.limitByToken(cfg.RatePerToken)
+	byToken := s.limitByToken(cfg.RatePerToken)
+	s.tokenLimit = func(h http.Handler) http.Handler { return s.authenticated(byToken(h)) }
 	pub, err := cfg.Store.AdminPub(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("failed to read the pinned admin key: %w", err)
@@ -136,16 +163,3 @@ var errNoLogKey = errors.New("the roster names no log key")
 
 // day returns today's date, which is all the server records of time.
 func (s *Server) day() string { return s.cfg.Now().UTC().Format(time.DateOnly) }
-
-// NewHTTPServer returns an http.Server for h with the timeouts and limits
-// the intake server needs, and an error log that never records client
-// addresses.
-func NewHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          newErrorLog(log),
-	}
-}

@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -275,8 +274,8 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, u upload) (int6
 	if r.ContentLength > u.limit {
 		return 0, nil, blob.ErrTooLarge
 	}
+	// The body is already under its deadline (limits.go).
 	body := http.MaxBytesReader(w, r.Body, u.limit)
-	body = &deadlineReader{r: body, rc: http.NewResponseController(w)}
 	hdr, rest, err := agepolicy.ReadHeader(body)
 	if err != nil {
 		return 0, nil, err
@@ -343,24 +342,6 @@ func sealedPayload(n int64) error {
 	}
 	return nil
 }
-
-// bodyIdle is how long an upload may send nothing before it is cut.
-const bodyIdle = 60 * time.Second
-
-// deadlineReader extends the connection's read deadline while the client
-// keeps sending, so that a slow but live upload of 2 GiB goes through and a
-// stalled one is cut.
-type deadlineReader struct {
-	r  io.ReadCloser
-	rc *http.ResponseController
-}
-
-func (d *deadlineReader) Read(p []byte) (int, error) {
-	d.rc.SetReadDeadline(time.Now().Add(bodyIdle))
-	return d.r.Read(p)
-}
-
-func (d *deadlineReader) Close() error { return d.r.Close() }
 
 // MaxPage is the most entries one list request returns.
 const MaxPage = 1000
