@@ -26,27 +26,40 @@ import (
 type registry struct {
 	mu      sync.RWMutex
 	bundles map[string]*intake.Bundle // by submission ID
-	failed  int
+	// refused holds, by submission ID, why a record was refused: not
+	// signed by an enrolled device for that submission, or damaged.
+	refused map[string]string
 	closed  bool // set when the desk locks
 }
 
-func newRegistry() *registry { return &registry{bundles: map[string]*intake.Bundle{}} }
+func newRegistry() *registry {
+	return &registry{bundles: map[string]*intake.Bundle{}, refused: map[string]string{}}
+}
 
 func (g *registry) forget() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.bundles, g.closed = nil, true
+	g.bundles, g.refused, g.closed = nil, nil, true
 }
 
+// loadRecords opens every pulled re-identification record not yet open. A
+// record is taken only if it is bound to the submission it is filed under
+// (signed for it by an enrolled device) or, in the old unsigned format,
+// kept apart as unverified; any other is refused and never searched.
 func (d *Desk) loadRecords(u *unlocked) error {
 	files, err := filepath.Glob(d.path("reid", "*.reid.age"))
 	if err != nil {
 		return err
 	}
+	d.mu.Lock()
+	roster := d.roster
+	d.mu.Unlock()
 	for _, f := range files {
 		id := strings.TrimSuffix(filepath.Base(f), ".reid.age")
 		u.records.mu.RLock()
 		_, done := u.records.bundles[id]
+		_, refused := u.records.refused[id]
+		done = done || refused
 		u.records.mu.RUnlock()
 		if done || !draftID.MatchString(id) {
 			continue
@@ -55,14 +68,14 @@ func (d *Desk) loadRecords(u *unlocked) error {
 		if err != nil {
 			return err
 		}
-		bd, err := intake.OpenReid(b, u.identity)
+		bd, err := intake.OpenReid(b, u.identity, roster, id)
 		u.records.mu.Lock()
 		if u.records.closed { // locked meanwhile
 			u.records.mu.Unlock()
 			return nil
 		}
 		if err != nil {
-			u.records.failed++
+			u.records.refused[id] = err.Error()
 		} else {
 			u.records.bundles[id] = bd
 		}
@@ -81,8 +94,12 @@ type lookupRecord struct {
 }
 
 type custodianView struct {
-	Records   int
-	Failed    int
+	Records int
+	// Unsigned counts the records in the old format, which nothing binds
+	// to their submission.
+	Unsigned int
+	// Refused lists the records that were refused, and why.
+	Refused   []refusedRecord
 	Pseudonym string
 	Reason    string
 	Matches   []match
@@ -90,8 +107,15 @@ type custodianView struct {
 	NoMatch   bool
 }
 
+// refusedRecord is a re-identification record the desk would not take.
+type refusedRecord struct{ Submission, Why string }
+
 type match struct {
 	Submission string
+	// Signed is true when the record was signed for this submission by
+	// the enrolled device Device; false for an old, unsigned record.
+	Signed     bool
+	Device     string
 	Kind       string // person or place
 	Entry      pseudonym.ReidEntry
 	Logged     lookupRecord
@@ -100,8 +124,17 @@ type match struct {
 func (d *Desk) custodianData(u *unlocked) *custodianView {
 	v := &custodianView{}
 	u.records.mu.RLock()
-	v.Records, v.Failed = len(u.records.bundles), u.records.failed
+	v.Records = len(u.records.bundles)
+	for _, bd := range u.records.bundles {
+		if !bd.Signed {
+			v.Unsigned++
+		}
+	}
+	for id, why := range u.records.refused {
+		v.Refused = append(v.Refused, refusedRecord{id, why})
+	}
 	u.records.mu.RUnlock()
+	sort.Slice(v.Refused, func(i, j int) bool { return v.Refused[i].Submission < v.Refused[j].Submission })
 	files, _ := filepath.Glob(d.path("lookups", "*.json"))
 	for _, f := range files {
 		var l lookupRecord
@@ -120,14 +153,18 @@ func (d *Desk) custodianHome(w http.ResponseWriter, r *http.Request, u *unlocked
 // lookupReason is the plaintext of a lookup's reason, sealed to the
 // custodians and recorded by the server.
 type lookupReason struct {
-	Format     string `json:"format"`
+	Format string `json:"format"`
+	// ID is the lookup ID the reason is filed under on the server.
+	ID         string `json:"id"`
 	Submission string `json:"submission"`
 	Pseudonym  string `json:"pseudonym"`
 	Reason     string `json:"reason"`
 	Day        string `json:"day"`
 }
 
-const lookupFormat = "testimony-lookup-v1"
+// lookupFormat 2 names the lookup ID inside the sealed reason, so that a
+// reason cannot be re-filed under another lookup (format 1 did not).
+const lookupFormat = "testimony-lookup-v2"
 
 // lookupPost finds whom a pseudonym stands for. It records the lookup, with
 // the reason sealed to the custodians, in the server's log first, and
@@ -155,7 +192,7 @@ func (d *Desk) lookupPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 				for _, e := range entries {
 					if fold(e.Pseudonym) == want || (e.Romanized != "" && fold(e.Romanized) == want) {
 						if !slices.ContainsFunc(found, func(m match) bool { return m.Submission == id && m.Entry.Entity == e.Entity }) {
-							found = append(found, match{Submission: id, Kind: kind, Entry: e})
+							found = append(found, match{Submission: id, Signed: bd.Signed, Device: bd.Device, Kind: kind, Entry: e})
 						}
 					}
 				}
@@ -195,13 +232,13 @@ func (d *Desk) recordLookup(r *http.Request, u *unlocked, submission, pseudo, re
 	d.mu.Lock()
 	roster := d.roster
 	d.mu.Unlock()
-	plain := lookupReason{Format: lookupFormat, Submission: submission, Pseudonym: pseudo, Reason: reason, Day: d.cfg.Now().UTC().Format(time.DateOnly)}
+	id := envelope.NewID()
+	plain := lookupReason{Format: lookupFormat, ID: id, Submission: submission, Pseudonym: pseudo, Reason: reason, Day: d.cfg.Now().UTC().Format(time.DateOnly)}
 	b, _ := json.Marshal(plain)
 	var sealed bytes.Buffer
 	if err := intake.SealTo(&sealed, roster.Custodians, b); err != nil {
 		return lookupRecord{}, err
 	}
-	id := envelope.NewID()
 	hdr := http.Header{}
 	hdr.Set("Testimony-Submission", submission)
 	ans, err := u.client.Put(r.Context(), "/lookups/"+id, sealed.Bytes(), hdr, http.StatusCreated, http.StatusOK)

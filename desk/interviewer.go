@@ -525,7 +525,8 @@ func (d *Desk) seal(u *unlocked, dr *draft) (string, error) {
 		return "", err
 	}
 	defer reid.Abort()
-	if err := intake.SealReid(reid, roster, res.Reids); err != nil {
+	reidDigest, err := intake.SealReid(reid, roster, res.Reids, intake.ReidBinding{ID: id, DeviceID: d.profile.Device, Device: u.device})
+	if err != nil {
 		return "", err
 	}
 	f, err := durable.Create(d.path("outbox", id+".age"), 0o600)
@@ -534,7 +535,7 @@ func (d *Desk) seal(u *unlocked, dr *draft) (string, error) {
 	}
 	defer f.Abort()
 	if _, err := envelope.Seal(f, *c, envelope.Options{Roster: roster, Device: u.device, DeviceID: d.profile.Device,
-		Day: dr.Day, Language: dr.Language, Subject: subject, ID: id}); err != nil {
+		Day: dr.Day, Language: dr.Language, Subject: subject, ID: id, Reid: reidDigest}); err != nil {
 		return "", err
 	}
 	// The record first: a record without its sealed file is harmless, a

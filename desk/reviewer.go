@@ -28,6 +28,7 @@ import (
 	"testimony/internal/envelope"
 	"testimony/internal/intake"
 	"testimony/internal/pseudonym"
+	"testimony/server"
 )
 
 // inbox holds a reviewer's decrypted testimony, in memory only.
@@ -48,8 +49,15 @@ type testimony struct {
 	Answers  []answer
 	Attached []attached
 	Err      string // why it could not be opened
-	Logged   bool   // pull checked that the server's log holds it
-	fold     string // folded text for search
+	// CopyOf is set when the file is authentic but signed under another
+	// submission ID: a copy of that testimony, never one of its own.
+	CopyOf string
+	Logged bool // pull checked that the server's log holds it
+	// ReidProblem says (as a message key) how the re-identification
+	// record the server's log holds for it differs from the one the
+	// device sealed with it, or is "".
+	ReidProblem string
+	fold        string // folded text for search
 }
 
 type answer struct{ Key, Value string }
@@ -142,8 +150,13 @@ func (d *Desk) loadInbox(u *unlocked) error {
 
 func (d *Desk) openTestimony(path, id string, u *unlocked, roster any) *testimony {
 	t := &testimony{ID: id}
-	if _, err := os.Stat(d.path("inbox", "receipts", id+".json")); err == nil {
-		t.Logged = true
+	var rc *server.Receipt
+	if b, err := os.ReadFile(d.path("inbox", "receipts", id+".json")); err == nil {
+		if json.Unmarshal(b, &rc) == nil && rc.ID == id {
+			t.Logged = true
+		} else {
+			rc = nil
+		}
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -160,12 +173,17 @@ func (d *Desk) openTestimony(path, id string, u *unlocked, roster any) *testimon
 	d.mu.Lock()
 	r := d.roster
 	d.mu.Unlock()
-	o, err := envelope.Open(f, fi.Size(), mem, envelope.OpenOptions{Identity: u.identity, Roster: r})
+	o, err := envelope.Open(f, fi.Size(), mem, envelope.OpenOptions{Identity: u.identity, Roster: r, ID: id})
 	if err != nil {
+		var wrong *envelope.WrongIDError
+		if errors.As(err, &wrong) {
+			t.CopyOf = wrong.Signed
+		}
 		t.Err = err.Error()
 		return t
 	}
 	t.M = o.Manifest
+	t.ReidProblem = reidProblem(o.Manifest, rc)
 	t.Note = string(mem.Entries[envelope.NoteName])
 	if b := mem.Entries[envelope.AnswersName]; b != nil {
 		t.Answers = flattenAnswers(b)
@@ -185,6 +203,24 @@ func (d *Desk) openTestimony(path, id string, u *unlocked, roster any) *testimon
 	all.WriteString("\n" + t.M.Subject + "\n" + t.M.Device)
 	t.fold = fold(all.String())
 	return t
+}
+
+// reidProblem compares the re-identification record the device sealed with
+// a testimony (its signed digest, format 2) with the one the server's log
+// holds for it, as the receipt pull checked says.
+func reidProblem(m *envelope.Manifest, rc *server.Receipt) string {
+	if m.Format == envelope.FormatV1 || rc == nil {
+		return "" // nothing signed to compare, or no receipt to compare with
+	}
+	switch {
+	case m.Reid == "" && rc.Reid != nil:
+		return "The server holds a re-identification record for this testimony that its device did not seal with it."
+	case m.Reid != "" && rc.Reid == nil:
+		return "The device sealed a re-identification record with this testimony, but the server's log holds none: the custodians cannot re-identify its people."
+	case m.Reid != "" && m.Reid != rc.Reid.SHA256:
+		return "The re-identification record the server holds for this testimony is not the one its device sealed with it."
+	}
+	return ""
 }
 
 // flattenAnswers lists a JSON document's values by their path.

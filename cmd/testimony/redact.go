@@ -198,8 +198,3 @@ func pseudonymizeContents(e *env, r *pseudonym.Redactor, c *envelope.Contents, a
 	}
 	return res.Reids, nil
 }
-
-// sealReid encrypts a re-identification record to the roster's custodians.
-func sealReid(w io.Writer, roster *keys.Roster, records []pseudonym.Reid) error {
-	return intake.SealReid(w, roster, records)
-}

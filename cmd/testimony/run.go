@@ -16,16 +16,17 @@ import (
 // docs/cli.md lists them.
 const (
 	exitOK            = 0
-	exitError         = 1 // anything else: bad input file, I/O, wrong passphrase
-	exitUsage         = 2 // bad command line
-	exitWrongIdentity = 3 // open: the file is not sealed to this identity
-	exitTampered      = 4 // open: damaged, tampered, not a sealed file
-	exitTruncated     = 5 // open: cut short or extended
-	exitUnknownDevice = 6 // open, seal: the device is not in the roster
-	exitBadSignature  = 7 // open: the device signature does not verify
-	exitRoster        = 8 // any command: the roster was rejected
-	exitVerify        = 9 // verify: the server lost, changed or rewrote what it accepted
-	exitFlags         = 3 // redact, seal --entities: flags need a decision
+	exitError         = 1  // anything else: bad input file, I/O, wrong passphrase
+	exitUsage         = 2  // bad command line
+	exitWrongIdentity = 3  // open: the file is not sealed to this identity
+	exitTampered      = 4  // open: damaged, tampered, not a sealed file
+	exitTruncated     = 5  // open: cut short or extended
+	exitUnknownDevice = 6  // open, seal: the device is not in the roster
+	exitBadSignature  = 7  // open: the device signature does not verify
+	exitRoster        = 8  // any command: the roster was rejected
+	exitVerify        = 9  // verify: the server lost, changed or rewrote what it accepted
+	exitWrongID       = 10 // open: sealed under another submission ID than it is filed under
+	exitFlags         = 3  // redact, seal --entities: flags need a decision
 )
 
 // usageError is a mistake on the command line.
@@ -53,6 +54,8 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitUsage
 	case errors.Is(err, envelope.ErrWrongIdentity):
 		return exitWrongIdentity
+	case errors.Is(err, envelope.ErrWrongID):
+		return exitWrongID
 	case errors.Is(err, envelope.ErrTruncated):
 		return exitTruncated
 	case errors.Is(err, envelope.ErrTampered), errors.Is(err, envelope.ErrNotSealed), errors.Is(err, envelope.ErrUnsupported):

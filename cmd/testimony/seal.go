@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"testimony/internal/durable"
 	"testimony/internal/envelope"
+	"testimony/internal/intake"
 	"testimony/internal/pseudonym"
 	"testimony/keys"
 )
@@ -121,17 +123,18 @@ func runSeal(e *env, args []string) error {
 		}
 		c.Attachments = append(c.Attachments, a)
 	}
-	device, err := keys.LoadSigningKey(*deviceKey, e.unlock(*passFile))
-	if err != nil {
-		return err
-	}
 	// --out may name a directory (an outbox): the file is then <id>.age,
 	// which is the name push expects.
 	id := envelope.NewID()
 	if fi, err := os.Stat(*out); (err == nil && fi.IsDir()) || strings.HasSuffix(*out, string(os.PathSeparator)) {
 		*out = filepath.Join(*out, id+".age")
 	}
+	device, err := keys.LoadSigningKey(*deviceKey, e.unlock(*passFile))
+	if err != nil {
+		return err
+	}
 	var reid *durable.File
+	reidDigest := ""
 	if *entities != "" {
 		if *reidOut == "" {
 			*reidOut = strings.TrimSuffix(*out, ".age") + ".reid.age"
@@ -140,7 +143,7 @@ func runSeal(e *env, args []string) error {
 			return err
 		}
 		defer reid.Abort()
-		if err := sealReid(reid, roster, reids); err != nil {
+		if reidDigest, err = intake.SealReid(reid, roster, reids, intake.ReidBinding{ID: id, DeviceID: *deviceID, Device: device}); err != nil {
 			return err
 		}
 	}
@@ -151,7 +154,7 @@ func runSeal(e *env, args []string) error {
 	defer f.Abort()
 	s, err := envelope.Seal(ctxWriter{e.ctx, f}, c, envelope.Options{
 		Roster: roster, Device: device, DeviceID: *deviceID,
-		Form: *form, Day: *day, Language: *language, Subject: *subject, ID: id,
+		Form: *form, Day: *day, Language: *language, Subject: *subject, ID: id, Reid: reidDigest,
 	})
 	if err != nil {
 		return err
@@ -175,7 +178,7 @@ func runSeal(e *env, args []string) error {
 			e.warn(fmt.Sprintf("%s is not a JPEG or PNG image: any metadata inside it (author, place, device) was sealed as it is", attach[i]))
 		}
 	}
-	e.info("sealed %s to %d reviewer(s) of %q (roster version %d): %d entries, %d bytes", *out, len(roster.Reviewers), roster.Org, roster.Version, len(s.Manifest.Entries), s.Size)
+	e.info("sealed %s to %d reviewer(s) of %q (roster version %d): %d entries, %d bytes, submission ID %s", *out, len(roster.Reviewers), roster.Org, roster.Version, len(s.Manifest.Entries), s.Size, s.Manifest.ID)
 	fmt.Fprintln(e.stdout, s.Manifest.ID)
 	return nil
 }
@@ -205,21 +208,34 @@ func readInput(e *env, path string, limit int64, what string) ([]byte, error) {
 
 const openHelp = `
 Usage: testimony open --identity FILE --roster R --admin-pub PUB [--previous R0]
-                      IN.age --out DIR
+                      [--id ID] IN.age --out DIR
 
 Decrypts a sealed file and authenticates all of it before anything appears in
 DIR: every encrypted chunk, the device's signature against the roster, every
-entry against the signed manifest. DIR must not exist or be empty; it receives
-note.md, answers.json, attachments/, testimony.json (the manifest) and
-signature, readable only by you. The identity's passphrase is asked on the
-terminal, or read from --passphrase-file.
+entry against the signed manifest, and the submission ID. DIR must not exist
+or be empty; it receives note.md, answers.json, attachments/, testimony.json
+(the manifest) and signature, readable only by you. The identity's passphrase
+is asked on the terminal, or read from --passphrase-file.
+
+A sealed file is bound to the submission ID it was sealed under: open takes
+the ID it expects from the file name (<id>.age, as seal, push and pull name
+files) or from --id, and refuses a file whose signed manifest names another
+(exit 10): it is a copy of another testimony, not a testimony of its own.
+
+A custodian opens a re-identification record (<id>.reid.age) the same way,
+with the custodian's identity: DIR receives reid.json. The record must be
+signed by an enrolled device for this submission ID; a record from before
+records were signed opens with a warning that nothing binds it.
 
 Exit codes: 3 not sealed to this identity, 4 damaged or tampered, 5 truncated,
-6 sealed by a device not in the roster, 7 bad signature, 8 roster rejected.
+6 sealed by a device not in the roster, 7 bad signature, 8 roster rejected,
+10 sealed under another submission ID.
 
 Example:
   testimony open --identity reviewer-1.key --roster roster.txt \
-      --admin-pub "$(cat admin.pub)" interview.age --out interview
+      --admin-pub "$(cat admin.pub)" inbox/5c0ffee5….age --out interview
+  testimony open --identity custodian.key --roster roster.txt \
+      --admin-pub admin.pub inbox/5c0ffee5….reid.age --out record
 `
 
 func runOpen(e *env, args []string) error {
@@ -230,6 +246,7 @@ func runOpen(e *env, args []string) error {
 	previous := fs.String("previous", "", "a roster `R0` trusted earlier: the roster must be it or newer")
 	out := fs.String("out", "", "`DIR` to write the opened testimony to (must not exist, or be empty)")
 	passFile := fs.String("passphrase-file", "", "read the identity's passphrase from `F`")
+	subID := fs.String("id", "", "the submission `ID` the file is filed under (default: from its name, <id>.age)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -239,6 +256,19 @@ func runOpen(e *env, args []string) error {
 	}
 	if len(rest) != 1 {
 		return usagef("open: give exactly one sealed file to open")
+	}
+	base := filepath.Base(rest[0])
+	isReid := strings.HasSuffix(base, ".reid.age")
+	named := strings.TrimSuffix(strings.TrimSuffix(base, ".age"), ".reid")
+	switch {
+	case *subID != "" && !envelope.ValidID(*subID):
+		return usagef("open: --id must be a submission ID, 32 lowercase hex digits")
+	case *subID != "" && envelope.ValidID(named) && named != *subID:
+		return usagef("open: the file is named for submission %s, but --id says %s", named, *subID)
+	case *subID == "" && !envelope.ValidID(named):
+		return usagef("open: %s is not named <id>.age: give the submission ID it is filed under with --id (seal prints it; push and pull name files by it)", base)
+	case *subID == "":
+		*subID = named
 	}
 	roster, err := loadRoster(*rosterPath, *adminPub, *previous, false)
 	if err != nil {
@@ -265,7 +295,10 @@ func runOpen(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opened, err := envelope.Open(ctxReaderAt{e.ctx, in}, fi.Size(), dir, envelope.OpenOptions{Identity: id, Roster: roster})
+	if isReid {
+		return openReid(e, in, fi.Size(), dir, id, roster, *subID, rest[0], *out)
+	}
+	opened, err := envelope.Open(ctxReaderAt{e.ctx, in}, fi.Size(), dir, envelope.OpenOptions{Identity: id, Roster: roster, ID: *subID})
 	if err != nil {
 		return fmt.Errorf("%s: %w", rest[0], err)
 	}
@@ -296,6 +329,38 @@ func runOpen(e *env, args []string) error {
 		names[i] = en.Name
 	}
 	fmt.Fprintf(w, "  entries: %s\n", strings.Join(names, ", "))
+	return nil
+}
+
+// openReid opens a re-identification record into dir as reid.json.
+func openReid(e *env, in *os.File, size int64, dir *envelope.Dir, id *keys.Identity, roster *keys.Roster, sub, name, out string) error {
+	if size > intake.MaxBundleSize+(1<<20) {
+		return fmt.Errorf("%s: %w: larger than any re-identification record", name, envelope.ErrNotSealed)
+	}
+	b, err := io.ReadAll(io.NewSectionReader(ctxReaderAt{e.ctx, in}, 0, size))
+	if err != nil {
+		return fmt.Errorf("failed to read %s: %w", name, err)
+	}
+	bd, err := intake.OpenReid(b, id, roster, sub)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	text, err := json.MarshalIndent(bd, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := dir.WriteFile("reid.json", append(text, '\n')); err != nil {
+		return err
+	}
+	if err := dir.Commit(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "opened the re-identification record %s into %s\n", name, out)
+	if bd.Signed {
+		fmt.Fprintf(e.stdout, "  submission %s, signed by device %q (signature verified)\n", bd.ID, bd.Device)
+	} else {
+		e.warn(fmt.Sprintf("%s is in the old, unsigned format: nothing shows that the device that sealed submission %s made it; anyone holding the custodians' public keys could have. Confirm it with the interviewer before acting on it", name, sub))
+	}
 	return nil
 }
 

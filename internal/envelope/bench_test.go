@@ -86,7 +86,7 @@ func BenchmarkOpen(b *testing.B) {
 	b.Run("open", func(b *testing.B) {
 		b.SetBytes(benchSize)
 		for b.Loop() {
-			if _, err := Open(bytes.NewReader(sealed), int64(len(sealed)), Discard{}, OpenOptions{Identity: o.reviewers[0], Roster: o.roster}); err != nil {
+			if _, err := Open(bytes.NewReader(sealed), int64(len(sealed)), Discard{}, OpenOptions{Identity: o.reviewers[0], Roster: o.roster, ID: testID}); err != nil {
 				b.Fatal(err)
 			}
 		}

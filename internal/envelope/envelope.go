@@ -2,7 +2,7 @@
 // padded to the PADMÉ length, inside a standard age file encrypted to every
 // reviewer in the roster.
 //
-// # Format (version 1)
+// # Format (version 2)
 //
 // The age payload is a POSIX tar stream followed by zero bytes. Its entries,
 // all regular files, come in this order:
@@ -17,7 +17,11 @@
 // once: it records the name, size and SHA-256 of each entry before it. The
 // manifest followed by a blank line and the signature entry is a
 // golang.org/x/mod/sumdb/note signed note by the device key enrolled in the
-// roster. After the tar end-of-archive marker come zero bytes up to the PADMÉ
+// roster. The manifest names the submission ID and, since version 2, the
+// SHA-256 of the re-identification record sealed with the file, so the
+// signature binds the file to both: [Open] refuses a file filed under another
+// ID ([ErrWrongID]). Version 1 files (no record digest) still open. After the
+// tar end-of-archive marker come zero bytes up to the PADMÉ
 // length of the tar stream ([Padme]), so the ciphertext size reveals only
 // O(log log n) bits of the content size.
 //
@@ -64,6 +68,11 @@ var (
 	// ErrBadSignature: the manifest's signature does not verify with the
 	// enrolled device's key.
 	ErrBadSignature = errors.New("the device signature is not valid")
+	// ErrWrongID: the file is authentic, but its signed manifest names
+	// another submission ID than the one it is filed under: it is a copy
+	// of another testimony (re-uploaded under a new ID, or renamed), and
+	// must not be counted as a testimony of its own.
+	ErrWrongID = errors.New("the file was sealed under another submission ID than the one it is filed under: it is a copy of another testimony, not a testimony of its own")
 	// ErrUnsupported: the file uses a format version this program does not
 	// know.
 	ErrUnsupported = errors.New("the file was sealed in a newer format; upgrade testimony")
@@ -75,6 +84,26 @@ var (
 	// same version. It matches keys.ErrRoster.
 	ErrRosterMismatch = fmt.Errorf("the file was sealed to a different roster than yours under the same version: %w", keys.ErrRoster)
 )
+
+// WrongIDError is [ErrWrongID] with the two IDs: the one the file is filed
+// under and the one its signed contents name (the testimony it is a copy
+// of).
+type WrongIDError struct {
+	Filed, Signed string
+	// What is "the file" or "the re-identification record".
+	What string
+}
+
+func (e *WrongIDError) Error() string {
+	what := e.What
+	if what == "" {
+		what = "the file"
+	}
+	return fmt.Sprintf("%s was sealed under another submission ID than the one it is filed under (filed under %s, signed as %s): it is a copy of another testimony's, not one of its own", what, e.Filed, e.Signed)
+}
+
+// Is makes errors.Is(err, ErrWrongID) true.
+func (e *WrongIDError) Is(target error) bool { return target == ErrWrongID }
 
 // validText reports whether s is non-empty printable UTF-8 without leading or
 // trailing space, control or format characters.

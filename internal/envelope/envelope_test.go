@@ -4,9 +4,11 @@ import (
 	"archive/tar"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"filippo.io/age"
@@ -84,7 +86,7 @@ func verifier(t testing.TB, k *keys.SigningKey) keys.Verifier {
 }
 
 func (o *org) options() Options {
-	return Options{Roster: o.roster, Device: o.device, DeviceID: "laptop-1", Day: "2026-03-14", Language: "ko", Subject: "Pak Yong-su"}
+	return Options{Roster: o.roster, Device: o.device, DeviceID: "laptop-1", Day: "2026-03-14", Language: "ko", Subject: "Pak Yong-su", ID: testID}
 }
 
 func bytesAttachment(ext string, b []byte) Attachment {
@@ -117,9 +119,17 @@ func seal(t testing.TB, c Contents, o Options) ([]byte, *Sealed) {
 	return buf.Bytes(), s
 }
 
+// testID is the submission ID of the files the tests seal.
+const testID = "0123456789abcdef0123456789abcdef"
+
+// open opens sealed as filed under testID.
 func open(sealed []byte, id age.Identity, r *keys.Roster) (*Memory, *Opened, error) {
+	return openAs(sealed, id, r, testID)
+}
+
+func openAs(sealed []byte, id age.Identity, r *keys.Roster, sub string) (*Memory, *Opened, error) {
 	m := &Memory{}
-	op, err := Open(bytes.NewReader(sealed), int64(len(sealed)), m, OpenOptions{Identity: id, Roster: r})
+	op, err := Open(bytes.NewReader(sealed), int64(len(sealed)), m, OpenOptions{Identity: id, Roster: r, ID: sub})
 	return m, op, err
 }
 
@@ -155,7 +165,9 @@ func TestSealOpenRoundTrip(t *testing.T) {
 				}
 			}
 			// A second seal of the same contents gets a fresh ID.
-			again, s2 := seal(t, c, o.options())
+			fresh := o.options()
+			fresh.ID = ""
+			again, s2 := seal(t, c, fresh)
 			if s2.Manifest.ID == s.Manifest.ID {
 				t.Error("two seals share a submission ID")
 			}
@@ -238,7 +250,7 @@ func TestStockReadable(t *testing.T) {
 		t.Errorf("entries %q, want %q", names, want)
 	}
 	var m map[string]any
-	if err := json.Unmarshal(manifest, &m); err != nil || m["format"] != FormatV1 {
+	if err := json.Unmarshal(manifest, &m); err != nil || m["format"] != FormatV2 {
 		t.Errorf("manifest %s: %v", manifest, err)
 	}
 }
@@ -259,5 +271,47 @@ func TestPadme(t *testing.T) {
 		if p < n || float64(p-n) > 0.12*float64(n) || Padme(p) != p {
 			t.Fatalf("Padme(%d) = %d: not within 12%% or not idempotent", n, p)
 		}
+	}
+}
+
+// TestWrongID: a sealed file copied (or re-uploaded) under another submission
+// ID is refused with ErrWrongID, not reported as damage and never opened as
+// a testimony of its own. The attack: the same bytes PUT under a new ID
+// would otherwise show as a second, independent, verified testimony.
+func TestWrongID(t *testing.T) {
+	o := newOrg(t, keys.Hybrid)
+	sealed, _ := seal(t, sampleContents(), o.options())
+	other := "fedcba9876543210fedcba9876543210"
+	_, op, err := openAs(sealed, o.reviewers[0], o.roster, other)
+	if !errors.Is(err, ErrWrongID) {
+		t.Fatalf("opened under another ID: %v, want ErrWrongID", err)
+	}
+	if errors.Is(err, ErrTampered) || errors.Is(err, ErrBadSignature) {
+		t.Errorf("a copy is reported as tampering: %v", err)
+	}
+	if op != nil || !strings.Contains(err.Error(), other) || !strings.Contains(err.Error(), testID) {
+		t.Errorf("error %q should name both IDs", err)
+	}
+
+	// No ID at all is a programming error, refused before anything is read.
+	for _, bad := range []string{"", "../" + testID, strings.ToUpper(testID)} {
+		if _, _, err := openAs(sealed, o.reviewers[0], o.roster, bad); err == nil || errors.Is(err, ErrWrongID) {
+			t.Errorf("ID %q: %v", bad, err)
+		}
+	}
+	// A reid digest is signed with the ID it belongs to.
+	opts := o.options()
+	opts.Reid = strings.Repeat("ab", 32)
+	sealed, s := seal(t, sampleContents(), opts)
+	if _, op, err := open(sealed, o.reviewers[0], o.roster); err != nil || op.Manifest.Reid != opts.Reid || s.Manifest.Format != FormatV2 {
+		t.Fatalf("reid digest not carried: %v", err)
+	}
+	opts.ID = ""
+	if _, err := Seal(io.Discard, sampleContents(), opts); err == nil {
+		t.Error("a reid digest without a submission ID was accepted")
+	}
+	opts.ID, opts.Reid = testID, "not a digest"
+	if _, err := Seal(io.Discard, sampleContents(), opts); err == nil {
+		t.Error("an invalid reid digest was accepted")
 	}
 }

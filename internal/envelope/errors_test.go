@@ -213,7 +213,7 @@ func TestOpenDirReleasesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = Open(bytes.NewReader(file), int64(len(file)), d, OpenOptions{Identity: o.reviewers[0], Roster: o.roster})
+		_, err = Open(bytes.NewReader(file), int64(len(file)), d, OpenOptions{Identity: o.reviewers[0], Roster: o.roster, ID: testID})
 		if err == nil {
 			t.Fatalf("%s: Open succeeded", name)
 		}
@@ -229,7 +229,7 @@ func TestOpenDirReleasesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(bytes.NewReader(sealed), int64(len(sealed)), d, OpenOptions{Identity: o.reviewers[0], Roster: o.roster}); err != nil {
+	if _, err := Open(bytes.NewReader(sealed), int64(len(sealed)), d, OpenOptions{Identity: o.reviewers[0], Roster: o.roster, ID: testID}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(out); err == nil {

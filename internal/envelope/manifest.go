@@ -11,8 +11,14 @@ import (
 	"testimony/keys"
 )
 
-// FormatV1 is the value of [Manifest.Format] for this version of the format.
-const FormatV1 = "testimony-sealed-v1"
+// Values of [Manifest.Format]. [Seal] writes version 2; [Open] reads both.
+const (
+	// FormatV1 is the first format. Its manifest has no Reid field.
+	FormatV1 = "testimony-sealed-v1"
+	// FormatV2 adds Reid: the digest of the re-identification record
+	// sealed with the file, so that the device's signature binds the two.
+	FormatV2 = "testimony-sealed-v2"
+)
 
 // Names of the fixed entries in the archive.
 const (
@@ -33,9 +39,11 @@ const (
 
 // Manifest describes a sealed testimony. It is signed by the device.
 type Manifest struct {
-	// Format is [FormatV1].
+	// Format is [FormatV2], or [FormatV1] for files sealed before it.
 	Format string `json:"format"`
 	// ID is the submission ID: 128 random bits as 32 lowercase hex digits.
+	// It is signed: a file is opened only under the ID it was sealed
+	// with (see [OpenOptions.ID]).
 	ID string `json:"id"`
 	// Form is the form ID and version, like "note/1".
 	Form string `json:"form"`
@@ -55,6 +63,12 @@ type Manifest struct {
 	Device string `json:"device"`
 	// Entries lists every content entry of the archive, in archive order.
 	Entries []Entry `json:"entries"`
+	// Reid is the hex SHA-256 of the sealed re-identification record
+	// (<id>.reid.age) sealed with this file, or empty if there is none.
+	// The server's log commits to the same digest, so a reviewer can
+	// check that the record the custodians hold is the one the device
+	// sealed. Version 2 only.
+	Reid string `json:"reid,omitempty"`
 }
 
 // Entry is a content entry of the archive.
@@ -71,6 +85,9 @@ var (
 	languagePattern   = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$`)
 	attachmentPattern = regexp.MustCompile(`^attachments/[0-9]{2,5}(\.[a-z0-9]{1,10})?$`)
 )
+
+// ValidID reports whether s is a submission ID: 32 lowercase hex digits.
+func ValidID(s string) bool { return idPattern.MatchString(s) }
 
 // ValidForm reports whether s is a form ID and version like "note/1".
 func ValidForm(s string) bool { return formPattern.MatchString(s) }
@@ -113,7 +130,7 @@ func ParseManifest(b []byte) (*Manifest, error) {
 	if err := json.Unmarshal(b, &probe); err != nil {
 		return nil, fmt.Errorf("%w: manifest is not JSON: %v", ErrNotSealed, err)
 	}
-	if probe.Format != FormatV1 {
+	if probe.Format != FormatV1 && probe.Format != FormatV2 {
 		return nil, fmt.Errorf("%w (format %q)", ErrUnsupported, probe.Format)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -140,8 +157,12 @@ func (m *Manifest) check() error {
 		return fmt.Errorf("%w: manifest: %s", ErrNotSealed, fmt.Sprintf(format, args...))
 	}
 	switch {
-	case m.Format != FormatV1:
+	case m.Format != FormatV1 && m.Format != FormatV2:
 		return fmt.Errorf("%w (format %q)", ErrUnsupported, m.Format)
+	case m.Format == FormatV1 && m.Reid != "":
+		return bad("a version 1 manifest has no reid field")
+	case m.Reid != "" && !hashPattern.MatchString(m.Reid):
+		return bad("reid must be a hex SHA-256")
 	case !idPattern.MatchString(m.ID):
 		return bad("submission ID must be 32 lowercase hex digits")
 	case !ValidForm(m.Form):

@@ -35,6 +35,10 @@ type OpenOptions struct {
 	Identity age.Identity
 	// Roster is the verified roster the device must be enrolled in.
 	Roster *keys.Roster
+	// ID is the submission ID the file is filed under (its name
+	// <id>.age, the server's listing). It is required: a file whose
+	// signed manifest names another ID is refused with [ErrWrongID].
+	ID string
 }
 
 // Opened describes a file that [Open] authenticated.
@@ -64,6 +68,9 @@ func Open(src io.ReaderAt, size int64, sink Sink, o OpenOptions) (*Opened, error
 	if o.Identity == nil || o.Roster == nil {
 		return nil, errors.New("open needs an identity and a verified roster")
 	}
+	if !ValidID(o.ID) {
+		return nil, fmt.Errorf("open needs the submission ID the file is filed under (32 lowercase hex digits), not %q", o.ID)
+	}
 	plainSize, err := checkHeader(src, size)
 	if err != nil {
 		return nil, err
@@ -91,7 +98,7 @@ func Open(src io.ReaderAt, size int64, sink Sink, o OpenOptions) (*Opened, error
 	if uint64(pr.n) != Padme(uint64(got.tarSize)) {
 		return nil, fmt.Errorf("%w: padding has the wrong length", ErrNotSealed)
 	}
-	m, err := verify(got, o.Roster)
+	m, err := verify(got, o.Roster, o.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -306,9 +313,9 @@ func readSmall(tr *tar.Reader, h *tar.Header, limit int64) ([]byte, error) {
 	return io.ReadAll(tr)
 }
 
-// verify checks the manifest's signature, the entries against it and the
-// roster binding.
-func verify(a *archive, roster *keys.Roster) (*Manifest, error) {
+// verify checks the manifest's signature, the entries against it, the
+// submission ID and the roster binding.
+func verify(a *archive, roster *keys.Roster, id string) (*Manifest, error) {
 	m, err := ParseManifest(a.manifest)
 	if err != nil {
 		return nil, err
@@ -330,6 +337,9 @@ func verify(a *archive, roster *keys.Roster) (*Manifest, error) {
 	}
 	if !slices.Equal(a.entries, m.Entries) {
 		return nil, fmt.Errorf("%w: the contents do not match the signed manifest", ErrTampered)
+	}
+	if m.ID != id {
+		return nil, &WrongIDError{Filed: id, Signed: m.ID}
 	}
 	switch {
 	case m.Org != roster.Org:

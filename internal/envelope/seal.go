@@ -97,6 +97,10 @@ type Options struct {
 	// ID is the submission ID, 32 lowercase hex digits from a random
 	// source; Seal draws one if it is empty.
 	ID string
+	// Reid is the hex SHA-256 of the sealed re-identification record of
+	// this testimony (sealed first, under the same ID), or empty if there
+	// is none. The signed manifest carries it.
+	Reid string
 }
 
 // Sealed reports what [Seal] did.
@@ -292,7 +296,7 @@ func (o *Options) manifest() (*Manifest, error) {
 		return nil, fmt.Errorf("%w: the roster enrolls device %q with another key than the one given", ErrUnknownDevice, o.DeviceID)
 	}
 	m := &Manifest{
-		Format:        FormatV1,
+		Format:        FormatV2,
 		Form:          o.Form,
 		Day:           o.Day,
 		Language:      o.Language,
@@ -301,6 +305,7 @@ func (o *Options) manifest() (*Manifest, error) {
 		RosterVersion: r.Version,
 		Recipients:    recipientFingerprints(r),
 		Device:        o.DeviceID,
+		Reid:          o.Reid,
 	}
 	if m.Form == "" {
 		m.Form = "note/1"
@@ -320,6 +325,10 @@ func (o *Options) manifest() (*Manifest, error) {
 		return nil, fmt.Errorf("invalid language %q: use a language tag like ko or en", m.Language)
 	case !ValidSubject(m.Subject):
 		return nil, errors.New("invalid subject: use a pseudonym of at most 256 bytes of printable text")
+	case m.Reid != "" && !hashPattern.MatchString(m.Reid):
+		return nil, errors.New("invalid re-identification record digest: use the hex SHA-256 of the sealed record")
+	case m.Reid != "" && o.ID == "":
+		return nil, errors.New("a re-identification record is sealed under a submission ID: give the same ID to both")
 	}
 	if o.ID != "" {
 		if !idPattern.MatchString(o.ID) {

@@ -10,6 +10,8 @@ package intake
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"filippo.io/age"
+	"golang.org/x/mod/sumdb/note"
 
 	"testimony/internal/envelope"
 	"testimony/internal/pseudonym"
@@ -126,30 +129,92 @@ func walkStrings(v any, f func(string) string) any {
 	return v
 }
 
-// BundleFormat is the format of a sealed re-identification record.
-const BundleFormat = "testimony-reid-bundle-v1"
+// Formats of a sealed re-identification record. SealReid writes version 2;
+// OpenReid reads both.
+const (
+	// BundleFormat is the first format: JSON, not signed, bound to
+	// nothing but the file name it travels under. OpenReid returns such
+	// a record with Signed false: show it as unverified.
+	BundleFormat = "testimony-reid-bundle-v1"
+	// BundleFormatV2 is a signed note (golang.org/x/mod/sumdb/note) by
+	// the sealing device: its text is the canonical JSON of a [Bundle]
+	// naming the submission ID, the device and the organisation.
+	BundleFormatV2 = "testimony-reid-bundle-v2"
+)
 
 // Bundle is the plaintext of a sealed re-identification record.
 type Bundle struct {
-	Format string           `json:"format"`
+	Format string `json:"format"`
+	// ID is the submission the record belongs to, Device the enrolled
+	// device that sealed and signed both, Org the roster's organisation.
+	// Version 2 only.
+	ID     string           `json:"id,omitempty"`
+	Device string           `json:"device,omitempty"`
+	Org    string           `json:"org,omitempty"`
 	Parts  []pseudonym.Reid `json:"parts"`
+
+	// Signed is set by OpenReid when the device's signature verified
+	// against the roster and the record names the submission ID it was
+	// opened under. A record without it (version 1) is unverified: anyone
+	// holding the custodians' public keys could have made it.
+	Signed bool `json:"-"`
+}
+
+// ReidBinding says which submission a re-identification record belongs to
+// and which device signs it: the same ID and device key as the sealed file.
+type ReidBinding struct {
+	ID       string
+	DeviceID string
+	Device   *keys.SigningKey
 }
 
 // MaxBundleSize bounds a re-identification record when it is opened.
 const MaxBundleSize = 16 << 20
 
-// SealReid encrypts a re-identification record to the roster's custodians
-// only, padded (PADMÉ) so that its size says little about how many names it
-// holds.
-func SealReid(w io.Writer, roster *keys.Roster, records []pseudonym.Reid) error {
+// SealReid signs a re-identification record with the device key in b and
+// encrypts it to the roster's custodians only, padded (PADMÉ) so that its
+// size says little about how many names it holds. It returns the hex
+// SHA-256 of what it wrote: give it to envelope.Options.Reid, so that the
+// sealed file's signed manifest names this record.
+func SealReid(w io.Writer, roster *keys.Roster, records []pseudonym.Reid, b ReidBinding) (string, error) {
 	if len(roster.Custodians) == 0 {
-		return ErrNoCustodians
+		return "", ErrNoCustodians
 	}
-	b, err := json.MarshalIndent(Bundle{BundleFormat, records}, "", "  ")
+	if !envelope.ValidID(b.ID) || b.Device == nil {
+		return "", errors.New("a re-identification record needs the submission ID and the device key that seal the testimony")
+	}
+	if key, ok := roster.Device(b.DeviceID); !ok || key.String() != b.Device.Verifier() {
+		return "", fmt.Errorf("%w: device %q is not enrolled in roster version %d with this key", envelope.ErrUnknownDevice, b.DeviceID, roster.Version)
+	}
+	if records == nil {
+		records = []pseudonym.Reid{}
+	}
+	text, err := marshalBundle(&Bundle{Format: BundleFormatV2, ID: b.ID, Device: b.DeviceID, Org: roster.Org, Parts: records})
 	if err != nil {
-		return err
+		return "", err
 	}
-	return SealTo(w, roster.Custodians, append(b, '\n'))
+	signed, err := note.Sign(&note.Note{Text: string(text)}, b.Device)
+	if err != nil {
+		return "", fmt.Errorf("failed to sign the re-identification record: %w", err)
+	}
+	h := sha256.New()
+	if err := SealTo(io.MultiWriter(w, h), roster.Custodians, signed); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// marshalBundle is the canonical text of a bundle: indented JSON ending in
+// a newline, HTML characters not escaped.
+func marshalBundle(bd *Bundle) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(bd); err != nil {
+		return nil, fmt.Errorf("failed to encode the re-identification record: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // SealTo encrypts plain to the members' recipients, padded with spaces
@@ -177,31 +242,92 @@ func SealTo(w io.Writer, members []keys.Member, plain []byte) error {
 	return aw.Close()
 }
 
-// OpenReid decrypts a re-identification record with a custodian's
-// identity. Nothing is returned unless the whole file authenticates.
-func OpenReid(sealed []byte, id age.Identity) (*Bundle, error) {
-	r, err := age.Decrypt(bytes.NewReader(sealed), id)
+// OpenReid decrypts a re-identification record with a custodian's identity
+// and checks what binds it: for version 2, the signature of the device
+// enrolled in roster and the submission ID it names, which must be id (the
+// ID it is filed under). A record signed for another submission is
+// envelope.ErrWrongID; by a device not in the roster, envelope.ErrUnknownDevice;
+// with a signature that does not verify, envelope.ErrBadSignature. A version
+// 1 record is returned with Signed false. Nothing is returned unless the
+// whole file authenticates.
+func OpenReid(sealed []byte, identity age.Identity, roster *keys.Roster, id string) (*Bundle, error) {
+	if roster == nil || !envelope.ValidID(id) {
+		return nil, errors.New("opening a re-identification record needs the verified roster and the submission ID it is filed under")
+	}
+	r, err := age.Decrypt(bytes.NewReader(sealed), identity)
 	if err != nil {
 		if errors.Is(err, age.ErrIncorrectIdentity) {
 			return nil, envelope.ErrWrongIdentity
 		}
-		return nil, fmt.Errorf("failed to open the re-identification record: %w", err)
+		return nil, fmt.Errorf("%w: the re-identification record: %v", envelope.ErrTampered, err)
 	}
 	// age releases chunks before the end is checked: read all, and use it
 	// only after a clean end.
 	b, err := io.ReadAll(io.LimitReader(r, MaxBundleSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("the re-identification record is damaged: %w", err)
+		return nil, fmt.Errorf("%w: the re-identification record: %v", envelope.ErrTampered, err)
 	}
 	if len(b) > MaxBundleSize {
-		return nil, errors.New("the re-identification record is too large")
+		return nil, fmt.Errorf("%w: the re-identification record is larger than %d MiB", envelope.ErrNotSealed, MaxBundleSize>>20)
 	}
+	return parseReid(bytes.TrimRight(b, " "), roster, id)
+}
+
+// parseReid parses and checks the plaintext of a re-identification record.
+func parseReid(b []byte, roster *keys.Roster, id string) (*Bundle, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: re-identification record: %s", envelope.ErrNotSealed, fmt.Sprintf(format, args...))
+	}
+	var v1 Bundle
+	if json.Unmarshal(b, &v1) == nil {
+		// A whole JSON document: the unsigned first format.
+		if v1.Format != BundleFormat || v1.ID != "" || v1.Device != "" || v1.Org != "" {
+			return nil, bad("unknown format %q", v1.Format)
+		}
+		return &v1, nil
+	}
+	// A signed note: the text, a blank line, the signatures.
+	i := bytes.LastIndex(b, []byte("\n\n"))
+	if i < 0 {
+		return nil, bad("neither JSON nor a signed record")
+	}
+	text := b[:i+1]
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.DisallowUnknownFields()
 	var bd Bundle
-	if err := json.Unmarshal(bytes.TrimRight(b, " "), &bd); err != nil {
-		return nil, fmt.Errorf("the re-identification record is not valid: %w", err)
+	if err := dec.Decode(&bd); err != nil {
+		return nil, bad("%v", err)
 	}
-	if bd.Format != BundleFormat {
-		return nil, fmt.Errorf("unknown re-identification record format %q", bd.Format)
+	switch {
+	case bd.Format != BundleFormatV2:
+		return nil, bad("unknown format %q", bd.Format)
+	case !envelope.ValidID(bd.ID):
+		return nil, bad("invalid submission ID")
+	case !keys.ValidDeviceID(bd.Device):
+		return nil, bad("invalid device ID")
+	case bd.Parts == nil:
+		return nil, bad("no parts")
 	}
+	if canonical, err := marshalBundle(&bd); err != nil || !bytes.Equal(canonical, text) {
+		return nil, bad("not in canonical form")
+	}
+	key, ok := roster.Device(bd.Device)
+	if !ok {
+		return nil, fmt.Errorf("%w: the re-identification record is signed as device %q, which is not in roster version %d", envelope.ErrUnknownDevice, bd.Device, roster.Version)
+	}
+	n, err := note.Open(b, note.VerifierList(key.Note()))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%w: the re-identification record is not signed by the key enrolled for device %q", envelope.ErrBadSignature, bd.Device)
+	case len(n.Sigs) != 1 || len(n.UnverifiedSigs) != 0 || n.Text != string(text):
+		return nil, fmt.Errorf("%w: the re-identification record must carry exactly one signature, by device %q", envelope.ErrBadSignature, bd.Device)
+	}
+	if bd.ID != id {
+		return nil, &envelope.WrongIDError{Filed: id, Signed: bd.ID, What: "the re-identification record"}
+	}
+	if bd.Org != roster.Org {
+		return nil, fmt.Errorf("%w (the re-identification record was sealed for %q, your roster is for %q)", envelope.ErrRosterMismatch, bd.Org, roster.Org)
+	}
+	bd.Signed = true
 	return &bd, nil
 }
