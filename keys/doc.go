@@ -21,4 +21,25 @@
 // version, the reviewer and custodian age recipients and the enrolled devices.
 // It is signed by the admin key, which lives offline. [VerifyRoster] is the
 // only way to obtain a Roster from bytes that are meant to be trusted.
+//
+// # Backwards compatibility
+//
+// Roster format 2 ("testimony roster v2", [RosterV2]) adds each reviewer's
+// signing key, or "-" while the admin does not have it yet:
+//
+//	reviewer RECIPIENT SIGNER LABEL
+//
+// Every other line is as in format 1. A format 1 roster is still read, and
+// keeps its format and its exact text, so its signature keeps verifying;
+// [Roster.Upgrade] turns it into format 2. The files in testdata/v1 and
+// testdata/v2/roster are frozen: tests read them on every run.
+//
+// # Reviewer signing keys
+//
+// A reviewer signs their annotations with a key derived from their age
+// identity ([Identity.ReviewerSigner]), so they keep no second key file. The
+// roster lists its verifier key, named "reviewer-" and the first 16 hex
+// digits of the reviewer recipient's fingerprint; a signer under another name
+// (another reviewer's key pasted by mistake), or equal to a device's, the
+// log's or another reviewer's key, is refused.
 package keys

@@ -70,6 +70,20 @@ func addRosterSeeds(f *testing.F, admin *keys.SigningKey) {
 	f.Add(mustSign(f, small, admin))
 
 	f.Add(signText(f, rosterText("o", "1", rf.reviewer(1, keys.Classic, "b"), rf.reviewer(0, keys.Classic, "a")), admin))
+
+	// Version 2: signing keys, "-", and the frozen roster.
+	f.Add(mustSign(f, rf.roster2(f, keys.Classic), admin))
+	small2, _ := keys.NewRoster("o")
+	small2.AddReviewer("r", rf.classic[0].Recipient(), rf.signer(f, keys.Classic, 0))
+	small2.AddReviewer("s", rf.classic[1].Recipient(), keys.Verifier{})
+	small2.AddDevice("d", mustVerifier(f, rf.devices[0]))
+	f.Add(mustSign(f, small2, admin))
+	f.Add([]byte(small2.Text()))
+	f.Add(signText(f, rosterText2("o", "1", rf.reviewer2(0, keys.Classic, "-", "a")), admin))
+	f.Add(signText(f, rosterText2("o", "1", rf.reviewer2(0, keys.Classic, rf.signer(f, keys.Classic, 1).String(), "a")), admin))
+	if b, err := os.ReadFile(filepath.Join(v2Dir, "roster.txt")); err == nil {
+		f.Add(b)
+	}
 	f.Add(signText(f, rosterText("o", "0"), admin))
 	f.Add([]byte{})
 }

@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -159,6 +160,37 @@ func (i *Identity) secret() string {
 		return id.String()
 	}
 	panic("keys: unexpected identity type")
+}
+
+// reviewerSignerInfo is the HKDF info string of [Identity.ReviewerSigner].
+// Changing it changes every reviewer's signing key: it is frozen.
+const reviewerSignerInfo = "testimony reviewer signing key v1"
+
+// ReviewerSigner returns the reviewer's ed25519 signing key, derived from the
+// identity: HKDF-SHA256 with the identity's secret key encoding
+// (AGE-SECRET-KEY-…) as input keying material, no salt, and the info string
+// "testimony reviewer signing key v1" gives the 32-byte ed25519 seed. The
+// key is named [ReviewerSignerName] of the identity's recipient.
+//
+// The same identity always gives the same key, so a reviewer keeps no second
+// key file; whoever holds the identity can sign as the reviewer, and nobody
+// else can. HKDF keeps the two uses apart: the signing key reveals nothing
+// about the age key.
+func (i *Identity) ReviewerSigner() (*SigningKey, error) {
+	seed, err := hkdf.Key(sha256.New, []byte(i.secret()), nil, reviewerSignerInfo, 32)
+	if err != nil {
+		return nil, fmt.Errorf("failed to derive the reviewer signing key: %w", err)
+	}
+	defer clear(seed)
+	return signingKeyFromSeed(ReviewerSignerName(i.recipient), seed)
+}
+
+// ReviewerSignerName is the key name of the reviewer signing key that belongs
+// to recipient: "reviewer-" and the first 16 hex digits of the recipient's
+// fingerprint. A version 2 roster lists a reviewer's signer only under this
+// name, so a signer pasted next to the wrong reviewer is refused.
+func ReviewerSignerName(recipient Recipient) string {
+	return "reviewer-" + recipient.Fingerprint()[:16]
 }
 
 // WriteIdentityFile writes id to a new file at path, mode 0600, protected by

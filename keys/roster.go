@@ -14,8 +14,31 @@ import (
 	"golang.org/x/mod/sumdb/note"
 )
 
-// RosterHeader is the first line of every version 1 roster.
-const RosterHeader = "testimony roster v1"
+// RosterFormat is the version of the roster format: of the text that is
+// signed, not the roster's own Version.
+type RosterFormat int
+
+const (
+	// RosterV1 rosters list reviewers as "reviewer RECIPIENT LABEL". The
+	// zero RosterFormat means RosterV1, so that a Roster built field by field
+	// keeps the text it always had.
+	RosterV1 RosterFormat = 1
+	// RosterV2 rosters list reviewers as "reviewer RECIPIENT SIGNER LABEL",
+	// SIGNER being the reviewer's signing key (see
+	// [Identity.ReviewerSigner]) or "-". [NewRoster] makes version 2
+	// rosters; [Roster.Upgrade] turns a version 1 roster into one.
+	RosterV2 RosterFormat = 2
+)
+
+// The first line of a roster names its format.
+const (
+	RosterHeaderV1 = "testimony roster v1"
+	RosterHeaderV2 = "testimony roster v2"
+)
+
+// noSigner stands for a reviewer without a signing key in a version 2
+// roster.
+const noSigner = "-"
 
 // MaxRosterSize bounds the size of a signed roster, in bytes.
 const MaxRosterSize = 1 << 20
@@ -55,6 +78,10 @@ type Member struct {
 	// staff names are sensitive.
 	Label     string
 	Recipient Recipient
+	// Signer is a reviewer's signing key, which signs their annotations;
+	// zero if the roster does not list one (always zero for custodians and
+	// in a version 1 roster). It is named ReviewerSignerName(Recipient).
+	Signer Verifier
 }
 
 // Device is an enrolled device: the ID it signs under and its verifier key.
@@ -66,6 +93,10 @@ type Device struct {
 // Roster is the organisation's list of keys. Obtain one from bytes only with
 // [VerifyRoster]; build a new one with [NewRoster].
 type Roster struct {
+	// Format is the roster's text format; zero means RosterV1. A roster
+	// keeps the format it was read in, so that its text, and so its
+	// signature, stays the same.
+	Format  RosterFormat
 	Org     string
 	Version uint64
 	// Log is the server's log key, which signs the checkpoints of the
@@ -77,9 +108,10 @@ type Roster struct {
 	Devices    []Device
 }
 
-// NewRoster returns an empty roster for org at version 1.
+// NewRoster returns an empty roster for org at version 1, in the current
+// format (RosterV2).
 func NewRoster(org string) (*Roster, error) {
-	r := &Roster{Org: strings.TrimSpace(org), Version: 1}
+	r := &Roster{Format: RosterV2, Org: strings.TrimSpace(org), Version: 1}
 	if err := r.check(); err != nil {
 		return nil, err
 	}
@@ -123,8 +155,26 @@ func (r *Roster) Device(id string) (Verifier, bool) {
 	return Verifier{}, false
 }
 
+// format returns r's format, reading zero as RosterV1.
+func (r *Roster) format() RosterFormat {
+	if r.Format == 0 {
+		return RosterV1
+	}
+	return r.Format
+}
+
+func (f RosterFormat) header() string {
+	if f == RosterV2 {
+		return RosterHeaderV2
+	}
+	return RosterHeaderV1
+}
+
 // check enforces the roster rules: valid names, one key kind, no duplicates.
 func (r *Roster) check() error {
+	if f := r.format(); f != RosterV1 && f != RosterV2 {
+		return fmt.Errorf("%w: unknown roster format %d", ErrRosterInvalid, r.Format)
+	}
 	if !validText(r.Org, 128) {
 		return fmt.Errorf("%w: organisation name must be 1 to 128 printable characters", ErrRosterInvalid)
 	}
@@ -182,6 +232,35 @@ func (r *Roster) check() error {
 	if !r.Log.IsZero() && seenKey[r.Log.publicKey()] {
 		return fmt.Errorf("%w: the log key is also a device's key; the server's log key must be its own", ErrRosterInvalid)
 	}
+	for _, m := range r.Custodians {
+		if !m.Signer.IsZero() {
+			return fmt.Errorf("%w: custodian %q has a signing key; only reviewers have one", ErrRosterInvalid, m.Label)
+		}
+	}
+	// A reviewer's signer is a key of its own: a device, the log or another
+	// reviewer holding the same key could sign annotations in their name.
+	seenSigner := map[string]string{}
+	for _, m := range r.Reviewers {
+		if m.Signer.IsZero() {
+			continue
+		}
+		if r.format() == RosterV1 {
+			return fmt.Errorf("%w: a version 1 roster cannot list signing keys (reviewer %q); upgrade it to version 2 first", ErrRosterInvalid, m.Label)
+		}
+		if want := ReviewerSignerName(m.Recipient); m.Signer.Note().Name() != want {
+			return fmt.Errorf("%w: the signing key of reviewer %q is named %q, but the signing key of that reviewer's age key is named %q: is it another reviewer's?", ErrRosterInvalid, m.Label, m.Signer.Note().Name(), want)
+		}
+		pk := m.Signer.publicKey()
+		switch {
+		case seenKey[pk]:
+			return fmt.Errorf("%w: the signing key of reviewer %q is also a device's key", ErrRosterInvalid, m.Label)
+		case !r.Log.IsZero() && pk == r.Log.publicKey():
+			return fmt.Errorf("%w: the signing key of reviewer %q is also the log key", ErrRosterInvalid, m.Label)
+		case seenSigner[pk] != "":
+			return fmt.Errorf("%w: reviewers %q and %q have the same signing key", ErrRosterInvalid, seenSigner[pk], m.Label)
+		}
+		seenSigner[pk] = m.Label
+	}
 	return nil
 }
 
@@ -189,7 +268,7 @@ func (r *Roster) check() error {
 // signs. Members are sorted by label and devices by ID.
 func (r *Roster) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\norg %s\nversion %d\n", RosterHeader, r.Org, r.Version)
+	fmt.Fprintf(&b, "%s\norg %s\nversion %d\n", r.format().header(), r.Org, r.Version)
 	if !r.Log.IsZero() {
 		fmt.Fprintf(&b, "log %s\n", r.Log)
 	}
@@ -200,6 +279,14 @@ func (r *Roster) Text() string {
 		ms := slices.Clone(role.members)
 		slices.SortFunc(ms, func(a, b Member) int { return strings.Compare(a.Label, b.Label) })
 		for _, m := range ms {
+			if role.name == "reviewer" && r.format() == RosterV2 {
+				signer := noSigner
+				if !m.Signer.IsZero() {
+					signer = m.Signer.String()
+				}
+				fmt.Fprintf(&b, "%s %s %s %s\n", role.name, m.Recipient, signer, m.Label)
+				continue
+			}
 			fmt.Fprintf(&b, "%s %s %s\n", role.name, m.Recipient, m.Label)
 		}
 	}
@@ -232,13 +319,18 @@ func parseRosterText(text string) (*Roster, error) {
 		return nil, fmt.Errorf("%w: text does not end with a newline", ErrRosterMalformed)
 	}
 	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
-	if lines[0] != RosterHeader {
-		return nil, malformed(1, "expected %q", RosterHeader)
+	r := &Roster{}
+	switch lines[0] {
+	case RosterHeaderV1:
+		r.Format = RosterV1
+	case RosterHeaderV2:
+		r.Format = RosterV2
+	default:
+		return nil, malformed(1, "expected %q or %q", RosterHeaderV2, RosterHeaderV1)
 	}
 	if len(lines) < 3 {
 		return nil, fmt.Errorf("%w: too short", ErrRosterMalformed)
 	}
-	r := &Roster{}
 	org, ok := strings.CutPrefix(lines[1], "org ")
 	if !ok {
 		return nil, malformed(2, "expected the organisation")
@@ -276,6 +368,18 @@ func parseRosterText(text string) (*Roster, error) {
 				return nil, malformed(n, "%v", err)
 			}
 			m := Member{Label: label, Recipient: recipient}
+			if kind == "reviewer" && r.Format == RosterV2 {
+				signer, label, ok := strings.Cut(label, " ")
+				if !ok {
+					return nil, malformed(n, "expected reviewer RECIPIENT SIGNER LABEL")
+				}
+				m.Label = label
+				if signer != noSigner {
+					if m.Signer, err = ParseVerifier(signer); err != nil {
+						return nil, malformed(n, "signing key of reviewer %q: %v", label, err)
+					}
+				}
+			}
 			if kind == "reviewer" {
 				r.Reviewers = append(r.Reviewers, m)
 			} else {
@@ -365,7 +469,8 @@ func CheckNotOlder(r, pinned *Roster) error {
 
 // looksUnsigned reports whether b is roster text with no signature line.
 func looksUnsigned(b []byte) bool {
-	return bytes.HasPrefix(b, []byte(RosterHeader+"\n")) && !bytes.Contains(b, []byte("\n\u2014 "))
+	return (bytes.HasPrefix(b, []byte(RosterHeaderV1+"\n")) || bytes.HasPrefix(b, []byte(RosterHeaderV2+"\n"))) &&
+		!bytes.Contains(b, []byte("\n\u2014 "))
 }
 
 // ReadUnverifiedRoster parses the roster in signed without checking any
@@ -412,6 +517,51 @@ func (r *Roster) Add(role Role, label string, recipient Recipient) error {
 	return r.try(func() { ms := r.members(role); *ms = append(*ms, Member{Label: label, Recipient: recipient}) })
 }
 
+// AddReviewer adds a reviewer with their signing key (which may be zero).
+func (r *Roster) AddReviewer(label string, recipient Recipient, signer Verifier) error {
+	if !signer.IsZero() && r.format() == RosterV1 {
+		return errVersion1Signer
+	}
+	return r.try(func() {
+		r.Reviewers = append(r.Reviewers, Member{Label: label, Recipient: recipient, Signer: signer})
+	})
+}
+
+var errVersion1Signer = errors.New("a version 1 roster cannot list signing keys: upgrade it first (testimony roster upgrade)")
+
+// SetSigner sets the signing key of the reviewer labelled label. The roster
+// must be version 2.
+func (r *Roster) SetSigner(label string, signer Verifier) error {
+	if signer.IsZero() {
+		return errors.New("no signing key given")
+	}
+	if r.format() == RosterV1 {
+		return errVersion1Signer
+	}
+	i := slices.IndexFunc(r.Reviewers, func(m Member) bool { return m.Label == label })
+	if i < 0 {
+		return fmt.Errorf("the roster has no reviewer labelled %q", label)
+	}
+	if r.Reviewers[i].Signer.String() == signer.String() {
+		return fmt.Errorf("reviewer %q already has this signing key", label)
+	}
+	return r.try(func() { r.Reviewers[i].Signer = signer })
+}
+
+// ErrRosterUpgraded: [Roster.Upgrade] was asked to upgrade a roster that is
+// already in the current format.
+var ErrRosterUpgraded = errors.New("the roster is already version 2")
+
+// Upgrade turns a version 1 roster into a version 2 roster with the same
+// entries and no reviewer signing keys yet. It does not change r.Version:
+// the caller raises it before signing, as for every change.
+func (r *Roster) Upgrade() error {
+	if r.format() != RosterV1 {
+		return ErrRosterUpgraded
+	}
+	return r.try(func() { r.Format = RosterV2 })
+}
+
 // Remove removes the member with role whose label or recipient is who.
 func (r *Roster) Remove(role Role, who string) error {
 	ms := r.members(role)
@@ -449,7 +599,7 @@ func (r *Roster) RemoveDevice(id string) error {
 // try applies change and checks the result, undoing the change on failure.
 func (r *Roster) try(change func()) error {
 	saved := *r
-	saved.Reviewers = slices.Clone(r.Reviewers)
+	saved.Reviewers = slices.Clone(r.Reviewers) // SetSigner changes an element
 	saved.Custodians = slices.Clone(r.Custodians)
 	saved.Devices = slices.Clone(r.Devices)
 	change()

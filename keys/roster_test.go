@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -52,14 +53,15 @@ func (f *rosterFixture) ids(kind keys.Kind) []*keys.Identity {
 	return f.hybrid
 }
 
-// roster returns a valid roster: version 3, two reviewers, one custodian and
-// two devices, with keys of kind.
+// roster returns a valid version 1 roster: version 3, two reviewers, one
+// custodian and two devices, with keys of kind. (roster2 is its version 2.)
 func (f *rosterFixture) roster(t testing.TB, kind keys.Kind) *keys.Roster {
 	t.Helper()
 	r, err := keys.NewRoster("Example NGO")
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.Format = keys.RosterV1
 	r.Version = 3
 	ids := f.ids(kind)
 	// Added out of order: Text sorts them.
@@ -80,7 +82,7 @@ func (f *rosterFixture) roster(t testing.TB, kind keys.Kind) *keys.Roster {
 // rosterText returns roster text with the given entry lines, in the order given.
 func rosterText(org string, version string, entries ...string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\norg %s\nversion %s\n", keys.RosterHeader, org, version)
+	fmt.Fprintf(&b, "%s\norg %s\nversion %s\n", keys.RosterHeaderV1, org, version)
 	for _, e := range entries {
 		b.WriteString(e + "\n")
 	}
@@ -172,6 +174,7 @@ var bigRosterText = sync.OnceValues(func() (under, over string) {
 
 // rosterView is a Roster with every key as its string, for comparisons.
 type rosterView struct {
+	Format     keys.RosterFormat
 	Org        string
 	Version    uint64
 	Kind       keys.Kind
@@ -181,9 +184,16 @@ type rosterView struct {
 }
 
 func viewOf(r *keys.Roster) rosterView {
-	v := rosterView{Org: r.Org, Version: r.Version, Kind: r.Kind()}
+	v := rosterView{Format: r.Format, Org: r.Org, Version: r.Version, Kind: r.Kind()}
+	if v.Format == 0 {
+		v.Format = keys.RosterV1 // as documented on Roster.Format
+	}
 	for _, m := range r.Reviewers {
-		v.Reviewers = append(v.Reviewers, m.Label+" "+m.Recipient.String())
+		if m.Signer.IsZero() {
+			v.Reviewers = append(v.Reviewers, m.Label+" "+m.Recipient.String())
+		} else {
+			v.Reviewers = append(v.Reviewers, m.Label+" "+m.Recipient.String()+" signer "+m.Signer.String())
+		}
 	}
 	for _, m := range r.Custodians {
 		v.Custodians = append(v.Custodians, m.Label+" "+m.Recipient.String())
@@ -374,7 +384,7 @@ func TestVerifyRoster(t *testing.T) {
 			}},
 		{name: "trailing space after the header", want: keys.ErrRosterMalformed,
 			signed: func(t *testing.T) []byte {
-				return signText(t, strings.Replace(rosterText("Example NGO", "3"), keys.RosterHeader, keys.RosterHeader+" ", 1), f.admin)
+				return signText(t, strings.Replace(rosterText("Example NGO", "3"), keys.RosterHeaderV1, keys.RosterHeaderV1+" ", 1), f.admin)
 			}},
 		{name: "trailing space after a label", want: keys.ErrRosterInvalid, // the label itself is not valid
 			signed: func(t *testing.T) []byte {
@@ -404,10 +414,10 @@ func TestVerifyRoster(t *testing.T) {
 			}},
 		{name: "wrong header", want: keys.ErrRosterMalformed,
 			signed: func(t *testing.T) []byte {
-				return signText(t, strings.Replace(rosterText("Example NGO", "3"), "v1", "v2", 1), f.admin)
+				return signText(t, strings.Replace(rosterText("Example NGO", "3"), "v1", "v3", 1), f.admin)
 			}},
 		{name: "missing version line", want: keys.ErrRosterMalformed,
-			signed: func(t *testing.T) []byte { return signText(t, keys.RosterHeader+"\norg Example NGO\n", f.admin) }},
+			signed: func(t *testing.T) []byte { return signText(t, keys.RosterHeaderV1+"\norg Example NGO\n", f.admin) }},
 		{name: "version with a leading zero", want: keys.ErrRosterMalformed,
 			signed: func(t *testing.T) []byte { return signText(t, rosterText("Example NGO", "03"), f.admin) }},
 		{name: "negative version", want: keys.ErrRosterMalformed,
@@ -503,6 +513,7 @@ func TestVerifyRosterContents(t *testing.T) {
 		}
 		ids := f.ids(kind)
 		want := rosterView{
+			Format:     keys.RosterV1,
 			Org:        "Example NGO",
 			Version:    3,
 			Kind:       kind,
@@ -540,7 +551,7 @@ func TestRosterText(t *testing.T) {
 	f := newRosterFixture(t)
 	r := f.roster(t, keys.Classic)
 	c := f.classic
-	want := keys.RosterHeader + "\n" +
+	want := keys.RosterHeaderV1 + "\n" +
 		"org Example NGO\n" +
 		"version 3\n" +
 		"reviewer " + c[0].Recipient().String() + " reviewer 1\n" +
@@ -924,4 +935,196 @@ func TestRosterLogKey(t *testing.T) {
 			}
 		})
 	}
+}
+
+// roster2 returns f.roster upgraded to version 2, with reviewer 1's signing
+// key listed and reviewer 2's not.
+func (f *rosterFixture) roster2(t testing.TB, kind keys.Kind) *keys.Roster {
+	t.Helper()
+	r := f.roster(t, kind)
+	if err := r.Upgrade(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetSigner("reviewer 1", f.signer(t, kind, 0)); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// signer returns the reviewer signing key of f.ids(kind)[i].
+func (f *rosterFixture) signer(t testing.TB, kind keys.Kind, i int) keys.Verifier {
+	t.Helper()
+	k, err := f.ids(kind)[i].ReviewerSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mustVerifier(t, k)
+}
+
+func rosterText2(org string, version string, entries ...string) string {
+	return strings.Replace(rosterText(org, version, entries...), keys.RosterHeaderV1, keys.RosterHeaderV2, 1)
+}
+
+// reviewer2 returns a version 2 reviewer line.
+func (f *rosterFixture) reviewer2(i int, kind keys.Kind, signer, label string) string {
+	return "reviewer " + f.ids(kind)[i].Recipient().String() + " " + signer + " " + label
+}
+
+// TestReviewerSigner: the signing key derived from an identity is the same
+// every time, named after the identity's recipient, its own per identity,
+// and it signs notes that its verifier accepts.
+func TestReviewerSigner(t *testing.T) {
+	for _, kind := range []keys.Kind{keys.Hybrid, keys.Classic} {
+		id := mustIdentity(t, kind)
+		k1, err := id.ReviewerSigner()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The same identity, written and read back, gives the same key.
+		path := filepath.Join(t.TempDir(), "id.key")
+		if err := keys.WriteIdentityFile(path, id, nil); err != nil {
+			t.Fatal(err)
+		}
+		again, err := keys.LoadIdentity(path, keys.Unlock{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k2, err := again.ReviewerSigner()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k1.Verifier() != k2.Verifier() {
+			t.Errorf("%v: two derivations differ: %s, %s", kind, k1.Verifier(), k2.Verifier())
+		}
+		if want := "reviewer-" + id.Recipient().Fingerprint()[:16]; k1.Name() != want || keys.ReviewerSignerName(id.Recipient()) != want {
+			t.Errorf("%v: signer named %q, want %q", kind, k1.Name(), want)
+		}
+		other, _ := mustIdentity(t, kind).ReviewerSigner()
+		if other.Verifier() == k1.Verifier() {
+			t.Errorf("%v: two identities give the same signing key", kind)
+		}
+		signed, err := note.Sign(&note.Note{Text: "hello\n"}, k1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := note.Open(signed, note.VerifierList(mustVerifier(t, k1).Note())); err != nil {
+			t.Errorf("%v: the verifier does not accept the key's signature: %v", kind, err)
+		}
+		if s := fmt.Sprintf("%v %+v %#v %s", k1, k1, k1, k1); strings.Contains(s, "PRIVATE") {
+			t.Errorf("the derived key prints: %s", s)
+		}
+	}
+}
+
+// TestRosterV2: version 2 rosters list each reviewer's signing key or "-",
+// keep them through signing, and refuse a signing key that is not the
+// reviewer's own (attacks: a device, the log or another reviewer able to sign
+// annotations as a reviewer).
+func TestRosterV2(t *testing.T) {
+	f := newRosterFixture(t)
+	H := keys.Hybrid
+	r := f.roster2(t, H)
+	got, err := keys.VerifyRoster(mustSign(t, r, f.admin), f.pin, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Format != keys.RosterV2 || got.Text() != r.Text() {
+		t.Fatalf("v2 round trip: format %d\n%s\nwant\n%s", got.Format, got.Text(), r.Text())
+	}
+	want := rosterText2("Example NGO", "3",
+		f.reviewer2(0, H, f.signer(t, H, 0).String(), "reviewer 1"),
+		f.reviewer2(1, H, "-", "reviewer 2"),
+		f.custodian(2, H, "custodian 1"),
+		f.device(0, "laptop-01"), f.device(1, "laptop-02"))
+	if got.Text() != want {
+		t.Fatalf("Text() =\n%s\nwant\n%s", got.Text(), want)
+	}
+	if got.Reviewers[0].Signer.String() != f.signer(t, H, 0).String() || !got.Reviewers[1].Signer.IsZero() {
+		t.Errorf("signers not kept: %q, %q", got.Reviewers[0].Signer, got.Reviewers[1].Signer)
+	}
+	if n, _ := keys.NewRoster("o"); n.Format != keys.RosterV2 || !strings.HasPrefix(n.Text(), keys.RosterHeaderV2+"\n") {
+		t.Errorf("NewRoster makes format %d", n.Format)
+	}
+
+	s0, s1 := f.signer(t, H, 0), f.signer(t, H, 1)
+	name0 := keys.ReviewerSignerName(f.hybrid[0].Recipient())
+	logKey := mustSigningKey(t, "testimony-log")
+	for _, tc := range []struct {
+		name string
+		text string
+		want error
+	}{
+		{"signer is a device's key", rosterText2("o", "1", f.reviewer2(0, H, sameKeyOtherName(t, f.devices[0], name0), "a"), f.device(0, "d")), keys.ErrRosterInvalid},
+		{"signer is the log key", rosterText2("o", "1", "log "+logKey.Verifier(), f.reviewer2(0, H, sameKeyOtherName(t, logKey, name0), "a")), keys.ErrRosterInvalid},
+		{"signer is another reviewer's", rosterText2("o", "1", f.reviewer2(0, H, s0.String(), "a"), f.reviewer2(1, H, s0.String(), "b")), keys.ErrRosterInvalid},
+		{"signer is another reviewer's key under this one's name", rosterText2("o", "1", f.reviewer2(0, H, s0.String(), "a"), f.reviewer2(1, H, sameKeyOtherName(t, mustKeyOf(t, f.hybrid[0]), keys.ReviewerSignerName(f.hybrid[1].Recipient())), "b")), keys.ErrRosterInvalid},
+		{"signer named for another reviewer", rosterText2("o", "1", f.reviewer2(0, H, s1.String(), "a")), keys.ErrRosterInvalid},
+		{"no signer field", rosterText2("o", "1", f.reviewer(0, H, "a")), keys.ErrRosterMalformed},
+		{"label taken for the signer", rosterText2("o", "1", f.reviewer(0, H, "reviewer 1")), keys.ErrRosterMalformed},
+		{"private key as the signer", rosterText2("o", "1", f.reviewer2(0, H, signingSecret(t, mustKeyOf(t, f.hybrid[0])), "a")), keys.ErrRosterMalformed},
+		{"two spaces before the label", rosterText2("o", "1", f.reviewer2(0, H, "-", " a")), keys.ErrRosterInvalid},
+		{"signer lines in a v1 roster", rosterText("o", "1", f.reviewer2(0, H, s0.String(), "a")), keys.ErrRosterInvalid},
+		{"unknown format", strings.Replace(rosterText2("o", "1"), "v2", "v3", 1), keys.ErrRosterMalformed},
+		{"valid: no signers", rosterText2("o", "1", f.reviewer2(0, H, "-", "a"), f.reviewer2(1, H, "-", "b")), nil},
+		{"valid: signers", rosterText2("o", "1", f.reviewer2(0, H, s0.String(), "a"), f.reviewer2(1, H, s1.String(), "b c")), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := keys.VerifyRoster(signText(t, tc.text, f.admin), f.pin, nil)
+			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
+				t.Fatalf("VerifyRoster = %v; want %v", err, tc.want)
+			}
+			if err == nil && r.Text() != tc.text {
+				t.Errorf("Text() =\n%s\nwant\n%s", r.Text(), tc.text)
+			}
+		})
+	}
+
+	// The same rules when the roster is changed through its methods.
+	r = f.roster2(t, H)
+	before := r.Text()
+	for _, tc := range []struct {
+		name   string
+		change func() error
+	}{
+		{"a device's key", func() error {
+			v, err := keys.ParseVerifier(sameKeyOtherName(t, f.devices[0], keys.ReviewerSignerName(f.hybrid[1].Recipient())))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.SetSigner("reviewer 2", v)
+		}},
+		{"reviewer 1's signer for reviewer 2", func() error { return r.SetSigner("reviewer 2", s0) }},
+		{"the same signer again", func() error { return r.SetSigner("reviewer 1", s0) }},
+		{"no such reviewer", func() error { return r.SetSigner("reviewer 9", s1) }},
+		{"custodian with a signer", func() error {
+			return r.AddReviewer("custodian 1", f.hybrid[2].Recipient(), s1)
+		}},
+		{"upgrade twice", func() error { return r.Upgrade() }},
+	} {
+		if err := tc.change(); err == nil {
+			t.Errorf("%s: accepted", tc.name)
+		}
+		if r.Text() != before {
+			t.Errorf("%s: the roster changed on a refused change", tc.name)
+		}
+	}
+	if err := r.SetSigner("reviewer 2", s1); err != nil {
+		t.Errorf("SetSigner with reviewer 2's own key: %v", err)
+	}
+	v1 := f.roster(t, H)
+	if err := v1.SetSigner("reviewer 1", s0); err == nil {
+		t.Error("SetSigner on a version 1 roster was accepted")
+	}
+	if err := v1.AddReviewer("reviewer 3", f.hybrid[2].Recipient(), s0); err == nil {
+		t.Error("AddReviewer with a signer on a version 1 roster was accepted")
+	}
+}
+
+func mustKeyOf(t testing.TB, id *keys.Identity) *keys.SigningKey {
+	t.Helper()
+	k, err := id.ReviewerSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

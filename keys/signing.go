@@ -50,6 +50,32 @@ func GenerateSigningKey(name string) (*SigningKey, error) {
 	return newSigningKey(skey)
 }
 
+// signingKeyFromSeed returns the signing key named name whose ed25519 seed is
+// seed, through the note private key encoding
+// "PRIVATE+KEY+name+hash+base64(0x01 || seed)" that note.NewSigner takes.
+func signingKeyFromSeed(name string, seed []byte) (*SigningKey, error) {
+	if !ValidKeyName(name) || len(seed) != ed25519.SeedSize {
+		return nil, errors.New("invalid key name or seed")
+	}
+	pub := ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
+	vkey, err := note.NewEd25519VerifierKey(name, pub)
+	if err != nil {
+		return nil, fmt.Errorf("failed to make the verifier key: %w", err)
+	}
+	// vkey is name+hash+key; the hash is the same in the private encoding.
+	_, rest, _ := strings.Cut(vkey, "+")
+	hash, _, _ := strings.Cut(rest, "+")
+	skey := "PRIVATE+KEY+" + name + "+" + hash + "+" + base64.StdEncoding.EncodeToString(append([]byte{1}, seed...))
+	k, err := newSigningKey(skey)
+	if err != nil {
+		return nil, err
+	}
+	if k.verifier != vkey {
+		return nil, errors.New("derived signing key does not match its verifier")
+	}
+	return k, nil
+}
+
 func newSigningKey(skey string) (*SigningKey, error) {
 	s, err := note.NewSigner(skey)
 	if err != nil {
