@@ -81,7 +81,7 @@ func newOrg(t *testing.T, configure ...func(*server.Config)) *org {
 		tok, id, hash := server.NewToken()
 		tk := store.Token{ID: id, Role: role, Label: string(role), Created: "2026-11-22"}
 		if role == store.Interviewer {
-			tk.Device = "laptop-1"
+			tk.Device, tk.DevicePub = "laptop-1", o.device.Verifier()
 		}
 		if err := o.store.AddToken(ctx, tk, hash); err != nil {
 			t.Fatal(err)
@@ -204,7 +204,7 @@ func TestSubmitListFetchOpen(t *testing.T) {
 		t.Fatalf("GET: %d, %d bytes", st, len(got))
 	}
 	m := &envelope.Memory{}
-	if _, err := envelope.Open(bytes.NewReader(got), int64(len(got)), m, envelope.OpenOptions{Identity: o.reviewers[1], Roster: o.roster}); err != nil {
+	if _, err := envelope.Open(bytes.NewReader(got), int64(len(got)), m, envelope.OpenOptions{Identity: o.reviewers[1], Roster: o.roster, ID: id}); err != nil {
 		t.Fatalf("the fetched file does not open: %v", err)
 	}
 	if string(m.Entries["note.md"]) != "박영수 씨의 증언\n" {

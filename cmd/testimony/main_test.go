@@ -67,6 +67,7 @@ func TestScripts(t *testing.T) {
 			"mkjpeg":   cmdMkjpeg,
 			"waitfor":  cmdWaitfor,
 			"sqlexec":  cmdSQLExec,
+			"setenv":   cmdSetenv,
 		},
 	})
 }
@@ -127,6 +128,16 @@ func cmdFlipbyte(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	data[off] ^= 1
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
+}
+
+// setenv NAME FILE sets the environment variable NAME to the first line of
+// FILE (like the submission ID seal printed), for later commands.
+func cmdSetenv(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: setenv NAME FILE")
+	}
+	line, _, _ := strings.Cut(ts.ReadFile(args[1]), "\n")
+	ts.Setenv(args[0], strings.TrimSpace(line))
 }
 
 // cut FILE N truncates FILE to N bytes (N negative: removes -N bytes).

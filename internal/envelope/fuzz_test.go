@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -33,6 +34,9 @@ func FuzzParseManifest(f *testing.F) {
 			f.Add(e.data)
 			f.Add(bytes.Replace(e.data, []byte(`"form"`), []byte(`"form2"`), 1))
 			f.Add(bytes.Replace(e.data, []byte(`  `), []byte(` `), -1))
+			// A version 1 manifest, and one that claims a record digest.
+			f.Add(bytes.Replace(e.data, []byte(FormatV2), []byte(FormatV1), 1))
+			f.Add(bytes.Replace(e.data, []byte("\n}\n"), []byte(",\n  \"reid\": \""+strings.Repeat("ab", 32)+"\"\n}\n"), 1))
 		}
 	}
 	f.Add([]byte(`{"format":"testimony-sealed-v2"}`))

@@ -193,15 +193,24 @@ func SealReid(w io.Writer, roster *keys.Roster, records []pseudonym.Reid, b Reid
 	if err != nil {
 		return "", err
 	}
-	signed, err := note.Sign(&note.Note{Text: string(text)}, b.Device)
+	signed, err := noteSign(text, b.Device)
 	if err != nil {
-		return "", fmt.Errorf("failed to sign the re-identification record: %w", err)
+		return "", err
 	}
 	h := sha256.New()
 	if err := SealTo(io.MultiWriter(w, h), roster.Custodians, signed); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// noteSign signs text as a note by key.
+func noteSign(text []byte, key *keys.SigningKey) ([]byte, error) {
+	signed, err := note.Sign(&note.Note{Text: string(text)}, key)
+	if err != nil {
+		return nil, fmt.Errorf("failed to sign the re-identification record: %w", err)
+	}
+	return signed, nil
 }
 
 // marshalBundle is the canonical text of a bundle: indented JSON ending in
