@@ -114,11 +114,11 @@ type match struct {
 	Submission string
 	// Signed is true when the record was signed for this submission by
 	// the enrolled device Device; false for an old, unsigned record.
-	Signed     bool
-	Device     string
-	Kind       string // person or place
-	Entry      pseudonym.ReidEntry
-	Logged     lookupRecord
+	Signed bool
+	Device string
+	Kind   string // person or place
+	Entry  pseudonym.ReidEntry
+	Logged lookupRecord
 }
 
 func (d *Desk) custodianData(u *unlocked) *custodianView {
