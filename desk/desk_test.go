@@ -49,6 +49,10 @@ type org struct {
 	dir, url string
 	homes    map[string]string // label → desk home
 	store    *sqlite.Store
+	// roster and device are the organisation's verified roster and
+	// laptop-1's signing key, for tests that act as a laptop directly.
+	roster *keys.Roster
+	device *keys.SigningKey
 }
 
 func newOrg(t *testing.T) *org {
@@ -72,6 +76,8 @@ func newOrg(t *testing.T) *org {
 	logKey := must(keys.GenerateSigningKey("testimony-log-test"))
 	r.SetLog(must(keys.ParseVerifier(logKey.Verifier())))
 	signed := must(r.Sign(admin))
+	o.roster = must(keys.VerifyRoster(signed, must(keys.ParseVerifier(admin.Verifier())), nil))
+	o.device = device
 
 	ctx := context.Background()
 	o.store = must(sqlite.Open(filepath.Join(o.dir, "meta.db")))
