@@ -68,7 +68,7 @@ func BenchmarkIntake(b *testing.B) {
 		ctx := context.Background()
 		st.Init(ctx, o.admin.Verifier(), o.roster.Version, o.signed)
 		tok, id, hash := server.NewToken()
-		st.AddToken(ctx, store.Token{ID: id, Role: store.Interviewer, Label: "bench", Device: "laptop-1", Created: "2026-11-22"}, hash)
+		st.AddToken(ctx, store.Token{ID: id, Role: store.Interviewer, Label: "bench", Device: "laptop-1", DevicePub: o.device.Verifier(), Created: "2026-11-22"}, hash)
 		bl, err := disk.Open(filepath.Join(dir, "blobs"))
 		if err != nil {
 			b.Fatal(err)

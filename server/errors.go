@@ -32,6 +32,8 @@ var (
 	errNotFound     = apiErr(http.StatusNotFound, "not_found", "no such submission")
 	errBadID        = apiErr(http.StatusBadRequest, "bad_id", "an ID (of a submission, annotation or lookup) is 32 lowercase hex digits")
 	errNoReviewers  = apiErr(http.StatusUnprocessableEntity, "no_reviewers", "the roster has no reviewers, so nothing sealed to them can be accepted")
+	errNotListed    = apiErr(http.StatusForbidden, "not_listed", "the roster does not list this device with this token's key; the admin adds it (testimony roster add-device, after checking its fingerprint) and publishes the roster")
+	errWrongDevice  = apiErr(http.StatusForbidden, "wrong_device", "this enrollment code was made for another device ID; ask the admin for a code for this device")
 )
 
 // toAPIError maps every error kind to its status and code, in one place.
@@ -47,6 +49,8 @@ func toAPIError(err error) *apiError {
 		return apiErr(http.StatusBadRequest, "digest_mismatch", "the body does not match its Content-Digest")
 	case errors.Is(err, blob.ErrTooLarge):
 		return apiErr(http.StatusRequestEntityTooLarge, "too_large", "the file is larger than this server accepts")
+	case errors.Is(err, store.ErrWrongDevice):
+		return errWrongDevice
 	case errors.Is(err, blob.ErrExists), errors.Is(err, store.ErrConflict):
 		return apiErr(http.StatusConflict, "conflict", "a different file was already stored under this ID")
 	case errors.Is(err, blob.ErrNotFound), errors.Is(err, store.ErrNotFound):

@@ -104,6 +104,10 @@ func (s *Server) putSubmission(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	if err := s.checkPusher(tokenOf(r)); err != nil {
+		s.fail(w, err)
+		return
+	}
 	digest, ok := ParseContentDigest(r.Header.Get("Content-Digest"))
 	if !ok {
 		s.fail(w, errNoDigest)
@@ -184,6 +188,10 @@ func (s *Server) writeReceipt(w http.ResponseWriter, r *http.Request, status int
 func (s *Server) putReid(w http.ResponseWriter, r *http.Request) {
 	id, err := submissionID(r)
 	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if err := s.checkPusher(tokenOf(r)); err != nil {
 		s.fail(w, err)
 		return
 	}
@@ -407,9 +415,11 @@ func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, reid bool) {
 		return
 	}
 	// An interviewer's device may fetch what it submitted itself, to check
-	// that the server still holds it unchanged (testimony verify). It
-	// holds no key that opens either file.
-	if t := tokenOf(r); t.Role == store.Interviewer && (t.Device == "" || t.Device != sub.Device) {
+	// that the server still holds it unchanged (testimony verify), and only
+	// while the roster lists it with its token's key (devices.go). It holds
+	// no key that opens either file. Anything else answers as if there
+	// were no such file.
+	if !s.mayFetch(tokenOf(r), sub) {
 		s.fail(w, errNotFound)
 		return
 	}

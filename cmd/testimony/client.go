@@ -21,15 +21,21 @@ import (
 
 const clientHelp = `
 Usage:
-  testimony enroll --server URL --code CODE --out TOKEN-FILE [--device-key K --device-id ID]
+  testimony enroll --server URL --code CODE --out TOKEN-FILE [--device-key K [--device-id ID]]
   testimony push --server URL --token-file F --roster R --admin-pub PUB --receipts DIR FILE.age...
   testimony pull --server URL --token-file F --roster R --admin-pub PUB --out DIR [--receipts DIR]
   testimony verify --server URL --token-file F --roster R --admin-pub PUB --receipts DIR
 
 enroll exchanges a single-use code from the admin for a token of your own,
-written to TOKEN-FILE (mode 0600). An interviewer's laptop also registers its
-signing key (--device-key, --device-id), which the admin then adds to the
-roster.
+written to TOKEN-FILE (mode 0600). An interviewer's code is for one laptop,
+whose device ID the admin chose when making it: the laptop sends its signing
+key (--device-key); --device-id is optional and, if given, must be the
+code's. The server refuses a key other than the one the roster lists for
+that device. enroll prints the key's fingerprint: read it to the admin over
+the phone or in person, and give them the laptop's verifier key (the .pub
+file); the admin checks the fingerprint before adding the key to the roster
+(roster add-device --fingerprint). Until the roster lists the laptop with
+this key, its token can push nothing.
 
 push uploads sealed files named <id>.age (seal --out DIR names them so),
 with <id>.reid.age beside one if there is one. Retrying is safe: the same
@@ -53,7 +59,7 @@ an interviewer's laptop both, for what it submitted itself.
 
 Examples:
   testimony enroll --server https://intake.example.org --code ABCDE-FGHIJ-KLMNO-PQRST \
-      --device-key laptop-1.key --device-id laptop-1 --out token.txt
+      --device-key laptop-1.key --out token.txt
   testimony push --server https://intake.example.org --token-file token.txt \
       --roster roster.txt --admin-pub admin.pub --receipts receipts/ outbox/*.age
   testimony pull --server https://intake.example.org --token-file token.txt \
@@ -121,14 +127,14 @@ func runEnroll(e *env, args []string) error {
 	srv := fs.String("server", "", "server `URL`")
 	code := fs.String("code", "", "enrollment `CODE` from the admin")
 	out := fs.String("out", "", "`TOKEN-FILE` to write (must not exist)")
-	deviceKey := fs.String("device-key", "", "this laptop's signing key `FILE`, to register it")
-	deviceID := fs.String("device-id", "", "this laptop's device `ID`")
+	deviceKey := fs.String("device-key", "", "this laptop's signing key `FILE`, to register it (an interviewer's code needs it)")
+	deviceID := fs.String("device-id", "", "this laptop's device `ID`, to check it against the one the admin chose for the code (optional)")
 	passFile := fs.String("passphrase-file", "", "read the device key's passphrase from `F`")
 	if err := parseFlags(fs, args, "server", "code", "out"); err != nil {
 		return err
 	}
-	if (*deviceKey == "") != (*deviceID == "") {
-		return usagef("enroll: give both --device-key and --device-id, or neither")
+	if *deviceID != "" && *deviceKey == "" {
+		return usagef("enroll: --device-id goes with --device-key")
 	}
 	if _, err := os.Stat(*out); err == nil {
 		return fmt.Errorf("%s already exists; refusing to overwrite it", *out)
@@ -138,24 +144,38 @@ func runEnroll(e *env, args []string) error {
 		return err
 	}
 	req := server.EnrollRequest{Code: *code}
+	var fingerprint string
 	if *deviceKey != "" {
 		k, err := keys.LoadSigningKey(*deviceKey, e.unlock(*passFile))
 		if err != nil {
 			return err
 		}
-		req.DeviceID, req.DevicePub = *deviceID, k.Verifier()
+		v, err := keys.ParseVerifier(k.Verifier())
+		if err != nil {
+			return err
+		}
+		req.DeviceID, req.DevicePub, fingerprint = *deviceID, v.String(), v.Fingerprint()
 	}
 	er, err := c.Enroll(e.ctx, req)
 	if err != nil {
 		return err
 	}
+	if er.Device != "" && req.DevicePub == "" {
+		return errors.New("the server answered with a device token for a request without a device key")
+	}
 	if err := durable.WriteNew(*out, []byte(er.Token+"\n"), 0o600); err != nil {
 		return err
 	}
-	e.info("enrolled as %s %q; token written to %s", er.Role, er.Label, *out)
-	if req.DevicePub != "" {
-		e.info("ask the admin to add this device to the roster: testimony roster add-device --id %s --public-key %s", req.DeviceID, req.DevicePub)
+	if er.Device == "" {
+		e.info("enrolled as %s %q; token written to %s", er.Role, er.Label, *out)
+		return nil
 	}
+	e.info("enrolled as %s %q, device %s; token written to %s", er.Role, er.Label, er.Device, *out)
+	// The fingerprint is computed here, from the key file, not taken from
+	// the server: it is what the admin compares before signing the key
+	// into the roster.
+	e.info("this laptop's key fingerprint: %s", fingerprint)
+	e.info("read it to the admin over the phone or in person, and give them this laptop's verifier key (the .pub file keygen --signing wrote); the laptop may push once the roster lists it")
 	return nil
 }
 

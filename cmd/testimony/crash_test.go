@@ -67,7 +67,8 @@ func TestServeSurvivesKill9(t *testing.T) {
 	if err != nil {
 		t.Fatalf("server init printed no log key: %v", err)
 	}
-	upTok := run("admin", "token", "--data", data, "--role", "interviewer", "--label", "laptop 1")
+	upCode := run("admin", "enroll", "--data", data, "--role", "interviewer", "--label", "laptop 1", "--device-id", "laptop-1")
+	var upTok string // the laptop's, once it has enrolled
 	revTok := run("admin", "token", "--data", data, "--role", "reviewer", "--label", "reviewer 1")
 
 	type file struct {
@@ -130,6 +131,25 @@ func TestServeSurvivesKill9(t *testing.T) {
 			return true
 		}
 		return false
+	}
+
+	// The laptop enrolls with its own key, as the roster lists it.
+	{
+		cmd, base := start()
+		body, _ := json.Marshal(server.EnrollRequest{Code: upCode, DevicePub: device.Verifier()})
+		resp, err := client.Post(base+"/api/v1/enroll", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var er server.EnrollResponse
+		json.NewDecoder(resp.Body).Decode(&er)
+		resp.Body.Close()
+		cmd.Process.Kill()
+		cmd.Wait()
+		if resp.StatusCode != 200 || er.Token == "" {
+			t.Fatalf("enroll: %d", resp.StatusCode)
+		}
+		upTok = er.Token
 	}
 
 	var mu sync.Mutex

@@ -27,7 +27,7 @@ Usage:
   testimony serve --data DIR --listen ADDR [--tls-cert F --tls-key F] [--max-upload BYTES]
                   [--rate-per-address N] [--rate-per-token N]
   testimony admin token  --data DIR --role ROLE --label L
-  testimony admin enroll --data DIR --role ROLE --label L
+  testimony admin enroll --data DIR --role ROLE --label L [--device-id ID]
   testimony admin tokens --data DIR
   testimony admin revoke --data DIR --id TOKEN-ID
 
@@ -42,8 +42,14 @@ installed.
 'admin token' prints a bearer token for ROLE (interviewer, reviewer,
 custodian, admin): the scripting and bootstrap path. 'admin enroll' prints a
 single-use code, valid 15 minutes, that a person exchanges for their own
-token with 'testimony enroll'. 'admin tokens' lists tokens (never their
-secrets) and 'admin revoke' ends one at once. All run on the server machine,
+token with 'testimony enroll'. An interviewer's code is for one laptop: the
+admin chooses its device ID (--device-id, required), and the token the code
+makes is bound to that ID and to the key the laptop sends. It may push and
+fetch back what it pushed only once the roster lists that ID with that key;
+the admin adds it with 'testimony roster add-device' after comparing the
+key's fingerprint with the one the laptop printed, read over the phone or in
+person. 'admin tokens' lists tokens (never their secrets) and 'admin revoke'
+ends one at once. All run on the server machine,
 beside a running server or not. Tokens are stored only as hashes.
 
 Without --tls-cert, serve speaks plain HTTP: put it behind a TLS proxy, or
@@ -52,7 +58,8 @@ bind it to loopback.
 Examples:
   testimony server init --data /srv/testimony --admin-pub "$(cat admin.pub)" --roster roster.txt
   testimony serve --data /srv/testimony --listen 127.0.0.1:8443
-  testimony admin enroll --data /srv/testimony --role interviewer --label "laptop 1"
+  testimony admin enroll --data /srv/testimony --role interviewer --label "laptop 1" --device-id laptop-1
+  testimony admin enroll --data /srv/testimony --role reviewer --label "reviewer 1"
 `
 
 // logKeyFile is the log key's file in the data directory. The server signs
@@ -236,6 +243,7 @@ func runAdmin(e *env, args []string) error {
 	data := fs.String("data", "", "the server's data `DIR`")
 	role := fs.String("role", "", "`ROLE`: interviewer, reviewer, custodian or admin")
 	label := fs.String("label", "", "`LABEL` saying whose token it is, like \"laptop 1\"")
+	deviceID := fs.String("device-id", "", "the interviewer laptop's device `ID` in the roster, like laptop-1 (admin enroll --role interviewer)")
 	if err := parseFlags(fs, args[1:], "data", "role", "label"); err != nil {
 		return err
 	}
@@ -244,6 +252,16 @@ func runAdmin(e *env, args []string) error {
 	}
 	if !validLabel(*label) {
 		return usagef("admin %s: --label must be 1 to 64 printable characters", sub)
+	}
+	switch {
+	case sub == "token" && *deviceID != "":
+		return usagef("admin token: --device-id is for 'admin enroll', which binds a laptop's key to the ID")
+	case sub == "enroll" && store.Role(*role) == store.Interviewer && *deviceID == "":
+		return usagef("admin enroll: an interviewer's code is for one laptop: give --device-id, the ID the roster will list it under (like laptop-1)")
+	case sub == "enroll" && store.Role(*role) != store.Interviewer && *deviceID != "":
+		return usagef("admin enroll: --device-id is for interviewer laptops only")
+	case *deviceID != "" && !keys.ValidDeviceID(*deviceID):
+		return usagef("admin enroll: --device-id must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
 	st, bl, err := openData(*data)
 	if err != nil {
@@ -263,10 +281,14 @@ func runAdmin(e *env, args []string) error {
 	}
 	code, hash := server.NewEnrollmentCode()
 	expires := time.Now().Add(server.EnrollmentLifetime)
-	if err := st.AddEnrollment(e.ctx, hash, store.Role(*role), *label, expires); err != nil {
+	if err := st.AddEnrollment(e.ctx, hash, store.Enrollment{Role: store.Role(*role), Label: *label, Device: *deviceID, Expires: expires}); err != nil {
 		return err
 	}
-	e.info("enrollment code for %s %q, valid 15 minutes and once: testimony enroll --server URL --code CODE --out FILE", *role, *label)
+	if *deviceID != "" {
+		e.info("enrollment code for %s %q, device %s, valid 15 minutes and once: testimony enroll --server URL --code CODE --device-key KEY --out FILE", *role, *label, *deviceID)
+	} else {
+		e.info("enrollment code for %s %q, valid 15 minutes and once: testimony enroll --server URL --code CODE --out FILE", *role, *label)
+	}
 	fmt.Fprintln(e.stdout, code)
 	return nil
 }
@@ -307,6 +329,7 @@ func adminTokens(e *env, sub string, args []string) error {
 	if err != nil {
 		return err
 	}
+	enrolled := false
 	for _, t := range ts {
 		state := "active"
 		if t.Revoked {
@@ -314,9 +337,15 @@ func adminTokens(e *env, sub string, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, state, t.Created, t.Label, t.Device)
 		if t.DevicePub != "" {
-			// What the admin adds to the roster for an enrolled laptop.
-			fmt.Fprintf(e.stdout, "\t  roster add-device --id %s --public-key %s\n", t.Device, t.DevicePub)
+			enrolled = true
 		}
+	}
+	if enrolled {
+		// The key a device token names came through the server: it is
+		// what the laptop claimed, or what whoever controls the server
+		// put there. It is not printed here, so that nobody pastes it
+		// into the roster.
+		e.info("to add an enrolled laptop to the roster, take its key file (the .pub that 'testimony keygen --signing' wrote) and its fingerprint from the laptop itself, not from this server: testimony roster add-device --id ID --public-key FILE --fingerprint XXXX-XXXX-XXXX-XXXX-XXXX")
 	}
 	return nil
 }

@@ -81,7 +81,7 @@ func newOrg(t *testing.T) *org {
 		tok, id, hash := server.NewToken()
 		tk := store.Token{ID: id, Role: role, Label: string(role), Created: "2026-11-22"}
 		if role == store.Interviewer {
-			tk.Device = "laptop-1"
+			tk.Device, tk.DevicePub = "laptop-1", o.device.Verifier()
 		}
 		if err := o.store.AddToken(ctx, tk, hash); err != nil {
 			t.Fatal(err)
@@ -465,12 +465,12 @@ func TestEnroll(t *testing.T) {
 	ctx := context.Background()
 	o := newOrg(t)
 	code, hash := server.NewEnrollmentCode()
-	if err := o.store.AddEnrollment(ctx, hash, store.Interviewer, "laptop 2", time.Now().Add(time.Hour)); err != nil {
+	if err := o.store.AddEnrollment(ctx, hash, store.Enrollment{Role: store.Interviewer, Label: "laptop 2", Device: "laptop-2", Expires: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	laptop := must(keys.GenerateSigningKey("laptop-2"))
-	er, err := o.client(t, "").Enroll(ctx, server.EnrollRequest{Code: code, DeviceID: "laptop-2", DevicePub: laptop.Verifier()})
-	if err != nil || !client.ValidToken(er.Token) || er.Role != store.Interviewer || er.Label != "laptop 2" {
+	er, err := o.client(t, "").Enroll(ctx, server.EnrollRequest{Code: code, DevicePub: laptop.Verifier()})
+	if err != nil || !client.ValidToken(er.Token) || er.Role != store.Interviewer || er.Label != "laptop 2" || er.Device != "laptop-2" {
 		t.Fatalf("enroll: %+v, %v", er, err)
 	}
 	who, err := must(client.New(o.url, er.Token, nil)).WhoAmI(ctx)
