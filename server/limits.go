@@ -217,9 +217,17 @@ func (s *Server) limits(next http.Handler) http.Handler {
 			lim.body = &deadlineReader{r: r.Body, rc: rc, idle: s.cfg.BodyIdleTimeout}
 			dw.body = lim.body
 		}
-		// The final flush, after the handler returns, gets its own
-		// deadline.
-		defer func() { rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteIdleTimeout)) }()
+		defer func() {
+			// An error answered before the body ended: net/http would
+			// still read what is left of the body, up to 256 KiB, before
+			// closing the connection. It reads nothing more.
+			if dw.closing {
+				rc.SetReadDeadline(time.Now())
+			}
+			// The final flush, after the handler returns, gets its own
+			// deadline.
+			rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteIdleTimeout))
+		}()
 		if sem != nil {
 			select {
 			case sem <- struct{}{}:
@@ -312,8 +320,8 @@ type deadlineWriter struct {
 	// body is the request body, nil if there is none.
 	body *deadlineReader
 	// closeOnError is set for HTTP/1, where "Connection: close" ends the
-	// connection after the response.
-	closeOnError bool
+	// connection after the response; closing once that header is set.
+	closeOnError, closing bool
 }
 
 func (w *deadlineWriter) WriteHeader(status int) {
@@ -321,6 +329,7 @@ func (w *deadlineWriter) WriteHeader(status int) {
 		// Otherwise net/http would read up to 256 KiB of the body
 		// before it sent the error.
 		w.Header().Set("Connection", "close")
+		w.closing = true
 	}
 	w.rc.SetWriteDeadline(time.Now().Add(w.idle))
 	w.ResponseWriter.WriteHeader(status)
