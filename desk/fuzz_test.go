@@ -1,6 +1,9 @@
 package desk
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode"
@@ -70,17 +73,44 @@ func FuzzFold(f *testing.F) {
 	})
 }
 
-// FuzzSafeNext: where the desk sends a person after unlocking stays on
-// the desk.
-func FuzzSafeNext(f *testing.F) {
-	f.Add("/t/abc")
-	f.Add("//evil.example")
-	f.Add("/\\evil.example")
-	f.Add("https://evil.example")
+// FuzzDeskPath: wherever the desk sends a person back to (after
+// unlocking, after switching language), the browser stays on the desk.
+// The Location the desk writes is read the way a browser reads it (WHATWG
+// URL: tabs and newlines dropped, leading and trailing spaces and control
+// characters trimmed, "\" taken for "/") and resolved against the desk's
+// address: the host must not change, and the path must be a desk page.
+func FuzzDeskPath(f *testing.F) {
+	for _, tc := range redirectCases {
+		f.Add(tc.in)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
-		n := safeNext(s)
-		if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") {
-			t.Fatalf("safeNext(%q) = %q leaves the desk", s, n)
+		out := deskPath(s)
+		if again := deskPath(out); again != out {
+			t.Fatalf("deskPath(%q) = %q, but deskPath(%q) = %q", s, out, out, again)
+		}
+		u := browserResolve(t, s, out)
+		if u.Scheme != "http" || u.Host != "127.0.0.1:1234" || u.User != nil {
+			t.Fatalf("deskPath(%q) = %q: a browser goes to %s", s, out, u)
+		}
+		if !deskPage(u.Path) {
+			t.Fatalf("deskPath(%q) = %q: a browser opens %q, not a desk page", s, out, u.Path)
 		}
 	})
+}
+
+// browserResolve returns where a browser on the desk goes when the desk
+// redirects it to target (the output of deskPath for in).
+func browserResolve(t *testing.T, in, target string) *url.URL {
+	t.Helper()
+	w := httptest.NewRecorder()
+	http.Redirect(w, httptest.NewRequest(http.MethodGet, "/unlock", nil), target, http.StatusSeeOther)
+	loc := w.Header().Get("Location")
+	loc = strings.TrimFunc(loc, func(r rune) bool { return r <= ' ' })
+	loc = strings.NewReplacer("\t", "", "\n", "", "\r", "", "\\", "/").Replace(loc)
+	base, _ := url.Parse("http://127.0.0.1:1234/unlock")
+	ref, err := url.Parse(loc)
+	if err != nil {
+		t.Fatalf("deskPath(%q) = %q: Location %q does not parse: %v", in, target, loc, err)
+	}
+	return base.ResolveReference(ref)
 }

@@ -34,11 +34,7 @@ func (d *Desk) setLang(w http.ResponseWriter, r *http.Request) {
 		l = "en"
 	}
 	http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteStrictMode})
-	back := r.URL.Query().Get("back")
-	if len(back) == 0 || back[0] != '/' || len(back) > 1 && (back[1] == '/' || back[1] == '\\') {
-		back = "/"
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	http.Redirect(w, r, deskPath(r.URL.Query().Get("back")), http.StatusSeeOther)
 }
 
 var (

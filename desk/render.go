@@ -106,10 +106,11 @@ func (d *Desk) view(r *http.Request, title string, data any) *view {
 	org := d.roster.Org
 	d.mu.Unlock()
 	l := lang(r)
-	back := r.URL.Path
+	back := r.URL.EscapedPath()
 	if r.Method == http.MethodGet && r.URL.RawQuery != "" {
 		back = r.URL.RequestURI()
 	}
+	back = deskPath(back)
 	return &view{L: l, Role: d.profile.Role, Label: d.profile.Label, Org: org, Path: r.URL.Path, Back: back,
 		Title: tr(l, title), Locked: locked, Data: data}
 }

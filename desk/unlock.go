@@ -68,9 +68,9 @@ func (d *Desk) needUnlocked(h func(http.ResponseWriter, *http.Request, *unlocked
 		}
 		d.mu.Unlock()
 		if u == nil {
-			next := r.URL.Path
-			if r.Method != http.MethodGet {
-				next = "/"
+			next := "/"
+			if r.Method == http.MethodGet {
+				next = deskPath(r.URL.EscapedPath())
 			}
 			http.Redirect(w, r, "/unlock?next="+url.QueryEscape(next), http.StatusSeeOther)
 			return
@@ -80,19 +80,12 @@ func (d *Desk) needUnlocked(h func(http.ResponseWriter, *http.Request, *unlocked
 }
 
 func (d *Desk) unlockPage(w http.ResponseWriter, r *http.Request) {
-	d.render(w, r, http.StatusOK, "unlock", "Unlock", map[string]string{"Next": safeNext(r.URL.Query().Get("next"))})
-}
-
-func safeNext(next string) string {
-	if len(next) == 0 || next[0] != '/' || len(next) > 1 && (next[1] == '/' || next[1] == '\\') {
-		return "/"
-	}
-	return next
+	d.render(w, r, http.StatusOK, "unlock", "Unlock", map[string]string{"Next": deskPath(r.URL.Query().Get("next"))})
 }
 
 func (d *Desk) unlockPost(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	next := safeNext(r.FormValue("next"))
+	next := deskPath(r.FormValue("next"))
 	data := map[string]string{"Next": next}
 	pass, err := keys.ExistingPassphrase(r.FormValue("passphrase"))
 	if err != nil {
