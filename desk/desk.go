@@ -51,7 +51,7 @@ type Config struct {
 	// 10 minutes if zero.
 	IdleLock time.Duration
 	// Log receives operational messages (never names, text, keys or
-	// addresses); nil discards them.
+	// addresses), with times cut to the hour; nil discards them.
 	Log *slog.Logger
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
@@ -87,6 +87,7 @@ func New(cfg Config) (*Desk, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	cfg.Log = slog.New(hourly{cfg.Log.Handler()})
 	p, admin, roster, err := loadProfile(cfg.Home)
 	if err != nil {
 		return nil, err

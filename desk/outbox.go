@@ -1,8 +1,9 @@
 package desk
 
 import (
-	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -180,7 +181,7 @@ func (d *Desk) importPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 		return
 	}
 	n, skipped := 0, 0
-	var bad []string
+	var bad, large []string
 	for _, f := range files {
 		m := sealedFile.FindStringSubmatch(f.Name())
 		if m == nil || !f.Type().IsRegular() {
@@ -190,15 +191,15 @@ func (d *Desk) importPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 			skipped++
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(dir, f.Name()))
-		if err == nil {
-			err = checkAgeFile(b)
-		}
-		if err != nil {
+		err := importSealed(filepath.Join(dir, f.Name()), d.path("outbox", f.Name()), maxSealedSize)
+		switch {
+		case errors.Is(err, errTooLarge):
+			large = append(large, f.Name())
+			continue
+		case errors.Is(err, errNotSealed):
 			bad = append(bad, f.Name())
 			continue
-		}
-		if err := durable.WriteNew(d.path("outbox", f.Name()), b, 0o600); err != nil {
+		case err != nil:
 			d.fail(w, r, http.StatusInternalServerError, "outbox", "Outbox", d.outbox(), "The import failed.", err)
 			return
 		}
@@ -209,6 +210,10 @@ func (d *Desk) importPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	data := d.outbox()
 	data.Imported = n
 	d.cfg.Log.Info("imported into the outbox", "files", n)
+	if len(large) > 0 {
+		d.fail(w, r, http.StatusBadRequest, "outbox", "Outbox", data, "Some files are larger than a sealed file can be (2 GiB) and were not imported.", errors.New(strings.Join(append(large, bad...), ", ")))
+		return
+	}
 	if len(bad) > 0 {
 		d.fail(w, r, http.StatusBadRequest, "outbox", "Outbox", data, "Some files are not sealed testimony files and were not imported.", errors.New(strings.Join(bad, ", ")))
 		return
@@ -220,14 +225,73 @@ func (d *Desk) importPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	d.render(w, r, http.StatusOK, "outbox", "Outbox", data, "Imported %d sealed file(s). Sync to send them.", n)
 }
 
-// checkAgeFile checks that b is a binary age file with a well-formed
-// header. The server checks it against the roster.
-func checkAgeFile(b []byte) error {
-	if len(b) > 2<<30 {
-		return errors.New("too large")
+// maxSealedSize is the largest sealed file the desk imports: the server's
+// default limit on one upload. A desk seals at most 20 attachments of
+// 64 MiB, well under it.
+const maxSealedSize = 2 << 30
+
+var (
+	errTooLarge  = errors.New("larger than a sealed file can be")
+	errNotSealed = errors.New("not a sealed file")
+)
+
+// importSealed copies the sealed file src to the new file dst, durably. A
+// file larger than limit is refused with errTooLarge before any of it is
+// read (and if it grows while it is copied, the copy stops at limit and is
+// refused the same way); a file that is not a binary age file with a
+// well-formed header is refused with errNotSealed. The server checks the
+// header against the roster. Nothing is left at dst after a refusal.
+func importSealed(src, dst string, limit int64) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errNotSealed, err)
 	}
-	if _, err := age.ExtractHeader(bytes.NewReader(b)); err != nil {
+	defer in.Close()
+	fi, err := in.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return fmt.Errorf("%w: not a regular file", errNotSealed)
+	}
+	if fi.Size() > limit {
+		return fmt.Errorf("%w: %d bytes", errTooLarge, fi.Size())
+	}
+	out, err := durable.Create(dst, 0o600)
+	if err != nil {
 		return err
 	}
-	return nil
+	defer out.Abort()
+	// The header is checked as it is copied, so that a file that is not
+	// sealed is refused before the rest of it is read.
+	lr := &io.LimitedReader{R: in, N: limit + 1}
+	tee := &teeWriter{w: out}
+	if _, err := age.ExtractHeader(io.TeeReader(lr, tee)); err != nil {
+		switch {
+		case tee.err != nil:
+			return fmt.Errorf("failed to copy %s: %w", filepath.Base(src), tee.err)
+		case lr.N == 0:
+			return fmt.Errorf("%w: it grew while it was read", errTooLarge)
+		}
+		return fmt.Errorf("%w: %w", errNotSealed, err)
+	}
+	if _, err := io.Copy(out, lr); err != nil {
+		return fmt.Errorf("failed to copy %s: %w", filepath.Base(src), err)
+	}
+	if lr.N == 0 {
+		return fmt.Errorf("%w: it grew while it was read", errTooLarge)
+	}
+	return out.Commit()
+}
+
+// teeWriter keeps the first write error, which io.TeeReader would report
+// as a read error.
+type teeWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (t *teeWriter) Write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	if err != nil && t.err == nil {
+		t.err = err
+	}
+	return n, err
 }
