@@ -245,7 +245,7 @@ func (r *Roster) check() error {
 			continue
 		}
 		if r.format() == RosterV1 {
-			return fmt.Errorf("%w: a version 1 roster cannot list signing keys (reviewer %q); upgrade it to version 2 first", ErrRosterInvalid, m.Label)
+			return fmt.Errorf("%w: a format 1 roster cannot list signing keys (reviewer %q); upgrade it to format 2 first", ErrRosterInvalid, m.Label)
 		}
 		if want := ReviewerSignerName(m.Recipient); m.Signer.Note().Name() != want {
 			return fmt.Errorf("%w: the signing key of reviewer %q is named %q, but the signing key of that reviewer's age key is named %q: is it another reviewer's?", ErrRosterInvalid, m.Label, m.Signer.Note().Name(), want)
@@ -527,7 +527,7 @@ func (r *Roster) AddReviewer(label string, recipient Recipient, signer Verifier)
 	})
 }
 
-var errVersion1Signer = errors.New("a version 1 roster cannot list signing keys: upgrade it first (testimony roster upgrade)")
+var errVersion1Signer = errors.New("a format 1 roster cannot list signing keys: upgrade it first (testimony roster upgrade)")
 
 // SetSigner sets the signing key of the reviewer labelled label. The roster
 // must be version 2.
@@ -550,7 +550,7 @@ func (r *Roster) SetSigner(label string, signer Verifier) error {
 
 // ErrRosterUpgraded: [Roster.Upgrade] was asked to upgrade a roster that is
 // already in the current format.
-var ErrRosterUpgraded = errors.New("the roster is already version 2")
+var ErrRosterUpgraded = errors.New("the roster is already in format 2, with reviewer signing keys")
 
 // Upgrade turns a version 1 roster into a version 2 roster with the same
 // entries and no reviewer signing keys yet. It does not change r.Version:

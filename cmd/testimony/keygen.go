@@ -12,6 +12,7 @@ const keygenHelp = `
 Usage: testimony keygen --out FILE [--classic] [--passphrase-file F | --insecure-no-passphrase]
        testimony keygen --signing --out FILE [--name NAME] [...]
        testimony keygen --pseudonym --out FILE [...]
+       testimony keygen --reviewer-signer-of IDENTITY [--passphrase-file F]
 
 Makes a new key and writes it to FILE (mode 0600; never overwrites). The file
 is protected by a passphrase, asked twice on the terminal or read from the
@@ -34,8 +35,15 @@ once and copy the file to every interviewer's desk; it never goes to the
 server. Anyone holding it can test a guessed real name against a
 pseudonym, so protect it like a reviewer key.
 
+With --reviewer-signer-of it writes nothing: it prints the verifier key of
+the signing key derived from a reviewer's identity file (asking for its
+passphrase). A reviewer signs their annotations with it; give the printed
+line to the admin, who lists it in the roster with 'roster set-signer' (or
+'roster add-reviewer --signer'). It is public, like the recipient.
+
 Examples:
   testimony keygen --out reviewer-1.key
+  testimony keygen --reviewer-signer-of reviewer-1.key > reviewer-1.signer
   testimony keygen --pseudonym --out pseudonym.key
   testimony keygen --signing --name admin --out admin.key
   testimony keygen --signing --name laptop-1 --out laptop-1.key
@@ -50,7 +58,27 @@ func runKeygen(e *env, args []string) error {
 	name := fs.String("name", "", "`NAME` embedded in a signing key (default: the file name without extension)")
 	passFile := fs.String("passphrase-file", "", "read the new passphrase from the first line of `F`")
 	insecure := fs.Bool("insecure-no-passphrase", false, "write the key unprotected (tests and demos only)")
-	if err := parseFlags(fs, args, "out"); err != nil {
+	signerOf := fs.String("reviewer-signer-of", "", "print the reviewer signing key (verifier) derived from the identity `FILE`, and write nothing")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *signerOf != "" {
+		if *out != "" || *classic || *signing || *pseudonym || *name != "" || *insecure {
+			return usagef("keygen: --reviewer-signer-of takes only --passphrase-file")
+		}
+		id, err := keys.LoadIdentity(*signerOf, e.unlock(*passFile))
+		if err != nil {
+			return err
+		}
+		k, err := id.ReviewerSigner()
+		if err != nil {
+			return err
+		}
+		e.info("the signing key of reviewer %s… follows on stdout; give it to the admin for 'roster set-signer'", id.Recipient().String()[:16])
+		fmt.Fprintln(e.stdout, k.Verifier())
+		return nil
+	}
+	if err := need(fs, "out"); err != nil {
 		return err
 	}
 	if *signing && *classic {

@@ -123,13 +123,23 @@ func (d demo) create(e *env) error {
 		if err := durable.WriteNew(d.path(k.who+".pub"), []byte(pub), 0o644); err != nil {
 			return err
 		}
+		if strings.HasPrefix(k.who, "reviewer-") {
+			signer, err := d.step(e, "the signing key derived from "+k.who+"'s identity, which signs their annotations",
+				"keygen", "--reviewer-signer-of", d.path(k.who+".key"), "--passphrase-file", d.path("passphrases/"+k.who+".txt"))
+			if err != nil {
+				return err
+			}
+			if err := durable.WriteNew(d.path(k.who+".signer"), []byte(signer), 0o644); err != nil {
+				return err
+			}
+		}
 	}
 	admin := []string{"--admin-key", d.path("admin.key"), "--passphrase-file", d.path("passphrases/admin.txt")}
 	r := d.path("roster.txt")
 	steps := [][]string{
 		append([]string{"roster", "init", "--org", "Demo NGO", "--out", r + ".new"}, admin...),
-		append([]string{"roster", "add-reviewer", "--roster", r + ".new", "--label", "reviewer 1", "--recipient", d.path("reviewer-1.pub")}, admin...),
-		append([]string{"roster", "add-reviewer", "--roster", r + ".new", "--label", "reviewer 2", "--recipient", d.path("reviewer-2.pub")}, admin...),
+		append([]string{"roster", "add-reviewer", "--roster", r + ".new", "--label", "reviewer 1", "--recipient", d.path("reviewer-1.pub"), "--signer", d.path("reviewer-1.signer")}, admin...),
+		append([]string{"roster", "add-reviewer", "--roster", r + ".new", "--label", "reviewer 2", "--recipient", d.path("reviewer-2.pub"), "--signer", d.path("reviewer-2.signer")}, admin...),
 		append([]string{"roster", "add-custodian", "--roster", r + ".new", "--label", "custodian 1", "--recipient", d.path("custodian-1.pub")}, admin...),
 		append([]string{"roster", "add-device", "--roster", r + ".new", "--id", "laptop-1", "--public-key", d.path("laptop-1.pub")}, admin...),
 	}

@@ -16,13 +16,15 @@ import (
 const rosterHelp = `
 Usage:
   testimony roster init --org NAME --admin-key F --out R
-  testimony roster add-reviewer  --roster R --admin-key F --label L --recipient REC
+  testimony roster add-reviewer  --roster R --admin-key F --label L --recipient REC [--signer S]
   testimony roster add-custodian --roster R --admin-key F --label L --recipient REC
   testimony roster add-device    --roster R --admin-key F --id ID --public-key PUB
   testimony roster remove-reviewer  --roster R --admin-key F (--label L | --recipient REC)
   testimony roster remove-custodian --roster R --admin-key F (--label L | --recipient REC)
   testimony roster remove-device    --roster R --admin-key F --id ID
   testimony roster set-log-key      --roster R --admin-key F --key VERIFIER
+  testimony roster set-signer       --roster R --admin-key F --label L --signer S
+  testimony roster upgrade          --roster R --admin-key F
   testimony roster show   --roster R [--admin-pub PUB]
   testimony roster verify --roster R --admin-pub PUB [--previous R0]
   testimony roster publish --server URL --token-file ADMIN-TOKEN --roster R
@@ -36,6 +38,17 @@ set-log-key names the server's log key (the verifier key that 'testimony
 server init' printed): clients then accept only log checkpoints that key
 signed, and push, pull and verify need it.
 
+Reviewers sign their annotations. The roster lists each reviewer's signing
+key S, which the reviewer prints with 'testimony keygen --reviewer-signer-of
+THEIR-KEY' and hands over like their recipient (S is the key or a file
+holding it). A reviewer whose signing key is not listed can read but not
+annotate. 'set-signer' adds or replaces it; 'add-reviewer --signer' adds both
+at once.
+
+'upgrade' turns a roster made before signing keys existed (format 1) into
+format 2, once: the same entries, no signing keys yet, version raised by one.
+'init' makes format 2 rosters.
+
 Labels are visible to anyone who can read the roster, including the server:
 use roles ("reviewer 2"), not full names, where staff names are sensitive.
 
@@ -44,6 +57,9 @@ Examples:
   testimony roster add-reviewer --roster roster.txt --admin-key admin.key \
       --label "reviewer 1" --recipient "$(cat reviewer-1.pub)"
   testimony roster verify --roster roster.txt --admin-pub "$(cat admin.pub)"
+  testimony roster upgrade --roster roster.txt --admin-key admin.key
+  testimony roster set-signer --roster roster.txt --admin-key admin.key \
+      --label "reviewer 1" --signer reviewer-1.signer
 `
 
 func runRoster(e *env, args []string) error {
@@ -54,7 +70,7 @@ func runRoster(e *env, args []string) error {
 	switch sub, args := args[0], args[1:]; sub {
 	case "init":
 		return rosterInit(e, args)
-	case "add-reviewer", "add-custodian", "remove-reviewer", "remove-custodian", "add-device", "remove-device", "set-log-key":
+	case "add-reviewer", "add-custodian", "remove-reviewer", "remove-custodian", "add-device", "remove-device", "set-log-key", "set-signer", "upgrade":
 		return rosterChange(e, sub, args)
 	case "show":
 		return rosterShow(e, args)
@@ -104,8 +120,12 @@ func rosterChange(e *env, sub string, args []string) error {
 	adminKey := fs.String("admin-key", "", "admin signing key `FILE`")
 	passFile := fs.String("passphrase-file", "", "read the admin key's passphrase from `F`")
 	device := strings.HasSuffix(sub, "-device")
-	var label, recipient, id, pub, logKey *string
+	var label, recipient, id, pub, logKey, signer *string
 	switch {
+	case sub == "upgrade":
+	case sub == "set-signer":
+		label = fs.String("label", "", "`LABEL` of the reviewer, like \"reviewer 1\"")
+		signer = fs.String("signer", "", "the reviewer's signing key `S`, as 'keygen --reviewer-signer-of' printed it, or a file holding it")
 	case sub == "set-log-key":
 		logKey = fs.String("key", "", "the server's log verifier `KEY`, as 'server init' printed it, or a file holding it")
 	case device:
@@ -116,6 +136,9 @@ func rosterChange(e *env, sub string, args []string) error {
 	default:
 		label = fs.String("label", "", "`LABEL` for the key, like \"reviewer 1\"")
 		recipient = fs.String("recipient", "", "age recipient `REC` (age1pq1… or age1…), or a file holding it")
+		if sub == "add-reviewer" {
+			signer = fs.String("signer", "", "the reviewer's signing key `S`, as 'keygen --reviewer-signer-of' printed it, or a file holding it (optional)")
+		}
 	}
 	if err := parseFlags(fs, args, "roster", "admin-key"); err != nil {
 		return err
@@ -131,7 +154,20 @@ func rosterChange(e *env, sub string, args []string) error {
 			return fmt.Errorf("--recipient: %w", err)
 		}
 		role := roleOf(sub)
+		var sv keys.Verifier
+		if signer != nil && *signer != "" {
+			if sv, err = parseSigner(*signer); err != nil {
+				return err
+			}
+		}
 		change = func(r *keys.Roster) (string, error) {
+			if role == keys.Reviewer {
+				what := fmt.Sprintf("added reviewer %q", *label)
+				if sv.IsZero() {
+					what += " without a signing key (they cannot annotate until 'roster set-signer')"
+				}
+				return what, r.AddReviewer(*label, rec, sv)
+			}
 			return fmt.Sprintf("added %s %q", role, *label), r.Add(role, *label, rec)
 		}
 	case "remove-reviewer", "remove-custodian":
@@ -163,6 +199,24 @@ func rosterChange(e *env, sub string, args []string) error {
 		}
 		change = func(r *keys.Roster) (string, error) {
 			return fmt.Sprintf("removed device %q", *id), r.RemoveDevice(*id)
+		}
+	case "set-signer":
+		if err := need(fs, "label", "signer"); err != nil {
+			return err
+		}
+		sv, err := parseSigner(*signer)
+		if err != nil {
+			return err
+		}
+		change = func(r *keys.Roster) (string, error) {
+			return fmt.Sprintf("signing key of reviewer %q set to %s", *label, sv.Note().Name()), r.SetSigner(*label, sv)
+		}
+	case "upgrade":
+		change = func(r *keys.Roster) (string, error) {
+			if err := r.Upgrade(); err != nil {
+				return "", fmt.Errorf("%s: %w; nothing to do", *path, err)
+			}
+			return fmt.Sprintf("upgraded to roster format 2; %d reviewer(s) need a signing key ('roster set-signer') before they can annotate", len(r.Reviewers)), nil
 		}
 	case "set-log-key":
 		if err := need(fs, "key"); err != nil {
@@ -197,6 +251,9 @@ func rosterChange(e *env, sub string, args []string) error {
 	if device && pub != nil && *pub != "" && strings.TrimSpace(valueOrFile(*pub)) == admin.Verifier() {
 		return fmt.Errorf("--public-key is the admin key; a device needs a signing key of its own")
 	}
+	if signer != nil && *signer != "" && strings.TrimSpace(valueOrFile(*signer)) == admin.Verifier() {
+		return fmt.Errorf("--signer is the admin key; give the key that 'keygen --reviewer-signer-of' printed for the reviewer")
+	}
 	if logKey != nil && strings.TrimSpace(valueOrFile(*logKey)) == admin.Verifier() {
 		return fmt.Errorf("--key is the admin key; give the log key that 'testimony server init' printed")
 	}
@@ -214,6 +271,15 @@ func rosterChange(e *env, sub string, args []string) error {
 	}
 	e.info("%s: %s; version %d → %d", *path, what, r.Version-1, r.Version)
 	return nil
+}
+
+// parseSigner parses a reviewer's signing key given on the command line.
+func parseSigner(s string) (keys.Verifier, error) {
+	v, err := keys.ParseVerifier(valueOrFile(s))
+	if err != nil {
+		return keys.Verifier{}, fmt.Errorf("--signer: %w (the reviewer prints it with 'testimony keygen --reviewer-signer-of THEIR-KEY')", err)
+	}
+	return v, nil
 }
 
 func roleOf(sub string) keys.Role {
@@ -302,6 +368,11 @@ func rosterShow(e *env, args []string) error {
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "organisation: %s\nversion:      %d\nsignature:    %s\nkey kind:     %s\n", r.Org, r.Version, status, kindName(r.Kind()))
+	if r.Format == keys.RosterV1 {
+		fmt.Fprintf(w, "format:       1, without reviewer signing keys (testimony roster upgrade)\n")
+	} else {
+		fmt.Fprintf(w, "format:       %d\n", r.Format)
+	}
 	if r.Log.IsZero() {
 		fmt.Fprintf(w, "log key:      none yet (testimony roster set-log-key)\n")
 	} else {
@@ -314,6 +385,13 @@ func rosterShow(e *env, args []string) error {
 		fmt.Fprintf(w, "%s (%d):\n", role.name, len(role.members))
 		for _, m := range role.members {
 			fmt.Fprintf(w, "  %-24s %s…  fingerprint %s\n", m.Label, m.Recipient.String()[:16], m.Recipient.Fingerprint()[:16])
+			switch {
+			case role.name != "reviewers":
+			case !m.Signer.IsZero():
+				fmt.Fprintf(w, "  %-24s signing key %s\n", "", m.Signer)
+			default:
+				fmt.Fprintf(w, "  %-24s no signing key: cannot annotate (roster set-signer)\n", "")
+			}
 		}
 	}
 	fmt.Fprintf(w, "devices (%d):\n", len(r.Devices))
