@@ -311,7 +311,7 @@ func TestDownloadDeadlines(t *testing.T) {
 	reviewer := o.tokens[store.Reviewer]
 
 	t.Run("slow", func(t *testing.T) {
-		_, resp := download(t, addr, id, reviewer)
+		c, resp := download(t, addr, id, reviewer)
 		// 64 KiB every 100 ms: about 3.2 s in all.
 		start := time.Now()
 		buf := make([]byte, 64<<10)
@@ -332,6 +332,18 @@ func TestDownloadDeadlines(t *testing.T) {
 		}
 		if time.Since(start) < 2*deadline {
 			t.Logf("the slow download took only %v: it did not test the deadline", time.Since(start))
+		}
+		// The connection is still good for another request: no read
+		// deadline ran out under the download (which would have
+		// cancelled its context and the connection's).
+		fmt.Fprintf(c, "GET /api/v1/whoami HTTP/1.1\r\nHost: testimony\r\nAuthorization: Bearer %s\r\n\r\n", reviewer)
+		next, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("a second request on the connection: %v", err)
+		}
+		body, _ := io.ReadAll(next.Body)
+		if next.StatusCode != http.StatusOK {
+			t.Fatalf("a second request on the connection: %d %s", next.StatusCode, body)
 		}
 	})
 
