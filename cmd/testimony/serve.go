@@ -26,6 +26,9 @@ Usage:
   testimony server init --data DIR --admin-pub PUB --roster R
   testimony serve --data DIR --listen ADDR [--tls-cert F --tls-key F] [--max-upload BYTES]
                   [--rate-per-address N] [--rate-per-token N]
+                  [--max-conns N] [--max-unauthenticated N]
+                  [--header-timeout D] [--body-idle-timeout D]
+                  [--write-idle-timeout D] [--idle-timeout D]
   testimony admin token  --data DIR --role ROLE --label L
   testimony admin enroll --data DIR --role ROLE --label L [--device-id ID]
   testimony admin tokens --data DIR
@@ -54,6 +57,16 @@ beside a running server or not. Tokens are stored only as hashes.
 
 Without --tls-cert, serve speaks plain HTTP: put it behind a TLS proxy, or
 bind it to loopback.
+
+Clients that connect and then stall are cut: a request's headers must
+arrive within --header-timeout, and its body keeps arriving with no gap
+longer than --body-idle-timeout (before the request is authenticated, all
+of the body within it); a response keeps being taken with no gap longer
+than --write-idle-timeout. No limit bounds a whole upload or download, so
+a 2 GiB file over a slow link goes through. At most --max-conns
+connections are open at once (more wait), and at most
+--max-unauthenticated requests are before their token is checked (more
+are answered 503 with Retry-After).
 
 Examples:
   testimony server init --data /srv/testimony --admin-pub "$(cat admin.pub)" --roster roster.txt
@@ -175,11 +188,28 @@ func runServe(e *env, args []string) error {
 	maxUpload := fs.Int64("max-upload", server.DefaultMaxUpload, "largest accepted file, in `BYTES`")
 	perAddress := fs.Int("rate-per-address", server.DefaultRatePerAddress, "requests per minute from one client address (`N`; -1: no limit, e.g. behind a proxy that limits)")
 	perToken := fs.Int("rate-per-token", server.DefaultRatePerToken, "requests per minute with one token (`N`; -1: no limit)")
+	maxConns := fs.Int("max-conns", server.DefaultMaxConns, "connections open at once (`N`; more wait; -1: no cap)")
+	maxUnauth := fs.Int("max-unauthenticated", server.DefaultMaxUnauthenticated, "requests at once before their token is checked (`N`; more get 503; -1: no cap)")
+	headerTimeout := fs.Duration("header-timeout", server.DefaultHeaderTimeout, "longest wait for a request's headers and TLS handshake (`D`)")
+	bodyIdle := fs.Duration("body-idle-timeout", server.DefaultBodyIdleTimeout, "longest gap in a request body (`D`)")
+	writeIdle := fs.Duration("write-idle-timeout", server.DefaultWriteIdleTimeout, "longest wait for a client to take more of a response (`D`)")
+	idle := fs.Duration("idle-timeout", server.DefaultIdleTimeout, "longest wait for the next request on a kept-alive connection (`D`)")
 	if err := parseFlags(fs, args, "data"); err != nil {
 		return err
 	}
 	if (*cert == "") != (*key == "") {
 		return usagef("serve: give both --tls-cert and --tls-key, or neither")
+	}
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{{"header-timeout", *headerTimeout}, {"body-idle-timeout", *bodyIdle}, {"write-idle-timeout", *writeIdle}, {"idle-timeout", *idle}} {
+		if d.d <= 0 {
+			return usagef("serve: --%s must be a positive duration, like 30s or 2m", d.name)
+		}
+	}
+	if *maxConns == 0 || *maxUnauth == 0 {
+		return usagef("serve: --max-conns and --max-unauthenticated must be positive, or -1 for no cap")
 	}
 	st, bl, err := openData(*data)
 	if err != nil {
@@ -193,7 +223,9 @@ func runServe(e *env, args []string) error {
 	}
 	log := server.NewLogger(slog.NewJSONHandler(e.stderr, nil))
 	srv, err := server.New(e.ctx, server.Config{Store: st, Blobs: bl, Logger: log, MaxUpload: *maxUpload,
-		RatePerAddress: *perAddress, RatePerToken: *perToken, LogKey: logKey})
+		RatePerAddress: *perAddress, RatePerToken: *perToken, LogKey: logKey,
+		HeaderTimeout: *headerTimeout, BodyIdleTimeout: *bodyIdle, WriteIdleTimeout: *writeIdle, IdleTimeout: *idle,
+		MaxConns: *maxConns, MaxUnauthenticated: *maxUnauth})
 	if err != nil {
 		return err
 	}
@@ -201,7 +233,8 @@ func runServe(e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("failed to listen: %w", err)
 	}
-	hs := server.NewHTTPServer(srv.Handler(), log)
+	hs := srv.HTTPServer()
+	ln = srv.Listener(ln)
 	scheme := "http"
 	if *cert != "" {
 		scheme = "https"
