@@ -104,7 +104,7 @@ func newOrg(t *testing.T) *org {
 		tk := store.Token{ID: id, Role: store.Role(role), Label: who, Created: "2026-12-01"}
 		s := desk.Setup{Role: role, Label: who, Server: o.url, AdminPub: admin.Verifier(), Roster: signed, Token: token, Passphrase: pass}
 		if role == desk.Interviewer {
-			tk.Device = "laptop-1"
+			tk.Device, tk.DevicePub = "laptop-1", device.Verifier()
 			s.Device, s.DeviceKey, s.PseudonymKey = "laptop-1", device, pkey
 		} else {
 			s.Identity = ids[who]

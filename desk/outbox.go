@@ -35,6 +35,9 @@ type outboxData struct {
 	ExportedTo   string
 	Imported     int
 	DefaultExprt string
+	// Device is this laptop's device ID and Fingerprint its key's, as the
+	// roster lists it: what the interviewer reads to the admin.
+	Device, Fingerprint string
 }
 
 type syncResult struct {
@@ -44,7 +47,12 @@ type syncResult struct {
 
 // outbox lists the sealed files waiting or sent.
 func (d *Desk) outbox() outboxData {
-	var out outboxData
+	out := outboxData{Device: d.profile.Device}
+	d.mu.Lock()
+	if v, ok := d.roster.Device(out.Device); ok {
+		out.Fingerprint = v.Fingerprint()
+	}
+	d.mu.Unlock()
 	files, _ := os.ReadDir(d.path("outbox"))
 	for _, f := range files {
 		m := sealedFile.FindStringSubmatch(f.Name())

@@ -27,7 +27,9 @@ prints the recipient (public key) on stdout: give it to the admin. Stock
 With --signing it makes an ed25519 signing key for the admin (to sign the
 roster) or for a device (to sign what it seals), and prints the verifier key
 on stdout: that string is what --admin-pub and 'roster add-device
---public-key' take.
+--public-key' take. It prints the key's fingerprint on stderr: for a device,
+the admin compares it, read over the phone or in person, before signing the
+key into the roster ('roster add-device --fingerprint').
 
 With --pseudonym it makes the organisation's 256-bit pseudonym key, which
 picks each person's pseudonym (testimony redact, seal --entities). Make it
@@ -120,6 +122,11 @@ func runKeygen(e *env, args []string) error {
 			return err
 		}
 		e.info("wrote signing key %q to %s; its verifier key follows on stdout", k.Name(), *out)
+		v, err := keys.ParseVerifier(k.Verifier())
+		if err != nil {
+			return err
+		}
+		e.info("key fingerprint: %s (for a device: the admin checks it, read over the phone or in person, before adding the key to the roster)", v.Fingerprint())
 		fmt.Fprintln(e.stdout, k.Verifier())
 		return nil
 	}

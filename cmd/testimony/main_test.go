@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -68,6 +69,7 @@ func TestScripts(t *testing.T) {
 			"waitfor":  cmdWaitfor,
 			"sqlexec":  cmdSQLExec,
 			"setenv":   cmdSetenv,
+			"grab":     cmdGrab,
 		},
 	})
 }
@@ -184,6 +186,21 @@ func lookPath(ts *testscript.TestScript, name string) string {
 		}
 	}
 	return name
+}
+
+// grab VAR FILE REGEXP sets the script's variable VAR to the first
+// submatch of REGEXP in FILE (stdout or stderr: the last command's), as a
+// person reads a value off the screen: the fingerprint a laptop printed,
+// for the admin to type.
+func cmdGrab(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: grab VAR FILE REGEXP")
+	}
+	m := regexp.MustCompile(args[2]).FindStringSubmatch(ts.ReadFile(args[1]))
+	if len(m) < 2 {
+		ts.Fatalf("grab: no match for %q in %s", args[2], args[1])
+	}
+	ts.Setenv(args[0], m[1])
 }
 
 // sqlexec DB SQL runs SQL on the SQLite file DB, as someone with the

@@ -136,12 +136,19 @@ func (d demo) create(e *env) error {
 	}
 	admin := []string{"--admin-key", d.path("admin.key"), "--passphrase-file", d.path("passphrases/admin.txt")}
 	r := d.path("roster.txt")
+	// The admin checks a laptop's key by its fingerprint, read over the
+	// phone or in person; here the demo plays both and takes it from the
+	// key it just made.
+	laptopFingerprint, err := keyFingerprint(d.path("laptop-1.pub"))
+	if err != nil {
+		return err
+	}
 	steps := [][]string{
 		append([]string{"roster", "init", "--org", "Demo NGO", "--out", r + ".new"}, admin...),
 		append([]string{"roster", "add-reviewer", "--roster", r + ".new", "--label", "reviewer 1", "--recipient", d.path("reviewer-1.pub"), "--signer", d.path("reviewer-1.signer")}, admin...),
 		append([]string{"roster", "add-reviewer", "--roster", r + ".new", "--label", "reviewer 2", "--recipient", d.path("reviewer-2.pub"), "--signer", d.path("reviewer-2.signer")}, admin...),
 		append([]string{"roster", "add-custodian", "--roster", r + ".new", "--label", "custodian 1", "--recipient", d.path("custodian-1.pub")}, admin...),
-		append([]string{"roster", "add-device", "--roster", r + ".new", "--id", "laptop-1", "--public-key", d.path("laptop-1.pub")}, admin...),
+		append([]string{"roster", "add-device", "--roster", r + ".new", "--id", "laptop-1", "--public-key", d.path("laptop-1.pub"), "--fingerprint", laptopFingerprint}, admin...),
 	}
 	for i, s := range steps {
 		why := "the admin signs a new roster"

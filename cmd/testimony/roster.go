@@ -18,7 +18,7 @@ Usage:
   testimony roster init --org NAME --admin-key F --out R
   testimony roster add-reviewer  --roster R --admin-key F --label L --recipient REC [--signer S]
   testimony roster add-custodian --roster R --admin-key F --label L --recipient REC
-  testimony roster add-device    --roster R --admin-key F --id ID --public-key PUB
+  testimony roster add-device    --roster R --admin-key F --id ID --public-key PUB [--fingerprint FP]
   testimony roster remove-reviewer  --roster R --admin-key F (--label L | --recipient REC)
   testimony roster remove-custodian --roster R --admin-key F (--label L | --recipient REC)
   testimony roster remove-device    --roster R --admin-key F --id ID
@@ -33,6 +33,13 @@ The roster is the organisation's signed list of reviewers, custodians and
 devices. Every change re-signs it with the admin key and raises its version
 by one; R is replaced in place, atomically. The admin key's passphrase is
 asked on the terminal, or read from --passphrase-file.
+
+add-device signs a laptop's key into the roster only after the admin
+confirms its fingerprint: the one 'testimony enroll' (or 'keygen --signing')
+printed on the laptop, read to the admin over the phone or in person, given
+with --fingerprint or typed when asked on the terminal. A key file that came
+by e-mail, on a stick or through the server may have been swapped on the
+way; the fingerprint came another way. A wrong one signs nothing.
 
 set-log-key names the server's log key (the verifier key that 'testimony
 server init' printed): clients then accept only log checkpoints that key
@@ -56,6 +63,8 @@ Examples:
   testimony roster init --org "Example NGO" --admin-key admin.key --out roster.txt
   testimony roster add-reviewer --roster roster.txt --admin-key admin.key \
       --label "reviewer 1" --recipient "$(cat reviewer-1.pub)"
+  testimony roster add-device --roster roster.txt --admin-key admin.key \
+      --id laptop-1 --public-key laptop-1.pub --fingerprint KXQ4-7HBA-M2ZC-PNE5-RW3T
   testimony roster verify --roster roster.txt --admin-pub "$(cat admin.pub)"
   testimony roster upgrade --roster roster.txt --admin-key admin.key
   testimony roster set-signer --roster roster.txt --admin-key admin.key \
@@ -132,6 +141,7 @@ func rosterChange(e *env, sub string, args []string) error {
 		id = fs.String("id", "", "device `ID` (letters, digits, '.', '_', '-')")
 		if strings.HasPrefix(sub, "add-") {
 			pub = fs.String("public-key", "", "the device's verifier key `PUB`, as keygen --signing printed it, or a file holding it")
+			fs.String("fingerprint", "", "the key's fingerprint `FP` as the laptop printed it, read over the phone or in person (asked on the terminal if not given)")
 		}
 	default:
 		label = fs.String("label", "", "`LABEL` for the key, like \"reviewer 1\"")
@@ -189,6 +199,11 @@ func rosterChange(e *env, sub string, args []string) error {
 		v, err := keys.ParseVerifier(valueOrFile(*pub))
 		if err != nil {
 			return fmt.Errorf("--public-key: %w", err)
+		}
+		// Checked before anything is signed, and before the admin key's
+		// passphrase is asked.
+		if err := e.checkDeviceFingerprint(*id, v, fs.Lookup("fingerprint").Value.String()); err != nil {
+			return err
 		}
 		change = func(r *keys.Roster) (string, error) {
 			return fmt.Sprintf("added device %q", *id), r.AddDevice(*id, v)

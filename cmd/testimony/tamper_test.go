@@ -102,12 +102,16 @@ func (o *tamperOrg) setUp() {
 	os.WriteFile(p("reviewer.pub"), []byte(o.must("keygen", "--out", p("reviewer.key"), nopass)), 0o644)
 	os.WriteFile(p("custodian.pub"), []byte(o.must("keygen", "--out", p("custodian.key"), nopass)), 0o644)
 	os.WriteFile(p("laptop.pub"), []byte(o.must("keygen", "--signing", "--name", "laptop-1", "--out", p("laptop.key"), nopass)), 0o644)
+	fingerprint, err := keyFingerprint(p("laptop.pub")) // as the laptop printed it
+	if err != nil {
+		t.Fatal(err)
+	}
 	roster := p("roster.txt")
 	admin := []string{"--roster", roster, "--admin-key", p("admin.key")}
 	o.must("roster", "init", "--org", "Example NGO", "--admin-key", p("admin.key"), "--out", roster)
 	o.must(append([]string{"roster", "add-reviewer", "--label", "reviewer 1", "--recipient", p("reviewer.pub")}, admin...)...)
 	o.must(append([]string{"roster", "add-custodian", "--label", "custodian 1", "--recipient", p("custodian.pub")}, admin...)...)
-	o.must(append([]string{"roster", "add-device", "--id", "laptop-1", "--public-key", p("laptop.pub")}, admin...)...)
+	o.must(append([]string{"roster", "add-device", "--id", "laptop-1", "--public-key", p("laptop.pub"), "--fingerprint", fingerprint}, admin...)...)
 	logPub := o.must("server", "init", "--data", p("srv"), "--admin-pub", p("admin.pub"), "--roster", roster)
 	o.must(append([]string{"roster", "set-log-key", "--key", logPub}, admin...)...)
 	token := func(role, file string) {
@@ -116,13 +120,13 @@ func (o *tamperOrg) setUp() {
 	token("admin", "admin.token")
 	token("reviewer", "reviewer.token")
 	token("custodian", "custodian.token")
-	o.must("admin", "enroll", "--data", p("srv"), "--role", "interviewer", "--label", "laptop 1") // enrollment is tested elsewhere
+	o.must("admin", "enroll", "--data", p("srv"), "--role", "interviewer", "--label", "laptop 1", "--device-id", "laptop-1") // enrollment is tested elsewhere
 	o.serve()
 	t.Cleanup(func() { o.stop() }) // the server running at the end
 	o.must("roster", "publish", "--server", o.url, "--token-file", p("admin.token"), "--roster", roster)
 	// The laptop's token is bound to its device, as enrollment makes it.
-	code := o.must("admin", "enroll", "--data", p("srv"), "--role", "interviewer", "--label", "laptop 1")
-	o.must("enroll", "--server", o.url, "--code", code, "--device-key", p("laptop.key"), "--device-id", "laptop-1", "--out", p("laptop.token"))
+	code := o.must("admin", "enroll", "--data", p("srv"), "--role", "interviewer", "--label", "laptop 1", "--device-id", "laptop-1")
+	o.must("enroll", "--server", o.url, "--code", code, "--device-key", p("laptop.key"), "--out", p("laptop.token"))
 
 	os.WriteFile(p("note.md"), []byte("면담 기록 (pseudonyms only)\n"), 0o644)
 	big := make([]byte, 100<<10)
