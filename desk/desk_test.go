@@ -57,6 +57,17 @@ type org struct {
 
 func newOrg(t *testing.T) *org {
 	t.Helper()
+	return newOrgWith(t, orgOptions{})
+}
+
+// orgOptions changes the organisation newOrgWith makes.
+type orgOptions struct {
+	// unsigned names a reviewer whose signing key the roster does not list.
+	unsigned string
+}
+
+func newOrgWith(t *testing.T, opt orgOptions) *org {
+	t.Helper()
 	o := &org{dir: t.TempDir(), homes: map[string]string{}}
 	admin := must(keys.GenerateSigningKey("admin"))
 	device := must(keys.GenerateSigningKey("laptop-1"))
@@ -68,8 +79,19 @@ func newOrg(t *testing.T) *org {
 		if who == "custodian 1" {
 			role = keys.Custodian
 		}
+		// Reviewers sign their annotations with a key derived from their
+		// identity, which the roster lists.
+		var signer keys.Verifier
+		if role == keys.Reviewer && who != opt.unsigned {
+			signer = must(keys.ParseVerifier(must(ids[who].ReviewerSigner()).Verifier()))
+		}
 		if err := r.Add(role, who, ids[who].Recipient()); err != nil {
 			t.Fatal(err)
+		}
+		if !signer.IsZero() {
+			if err := r.SetSigner(who, signer); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	r.AddDevice("laptop-1", must(keys.ParseVerifier(device.Verifier())))

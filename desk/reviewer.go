@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,14 +19,14 @@ import (
 	"time"
 	"unicode"
 
-	"filippo.io/age"
 	"golang.org/x/text/unicode/norm"
 
+	"testimony/internal/annotation"
 	"testimony/internal/client"
 	"testimony/internal/durable"
 	"testimony/internal/envelope"
-	"testimony/internal/intake"
 	"testimony/internal/pseudonym"
+	"testimony/keys"
 	"testimony/server"
 )
 
@@ -95,9 +94,19 @@ func (a attached) Kind() string {
 	return "file"
 }
 
+// annotationView is an annotation as the testimony page shows it.
 type annotationView struct {
-	ID, Author, Day, Text string
-	Tags                  []string
+	ID, Day, Text string
+	Tags          []string
+	// Signed: Author is the roster label of the reviewer whose signature
+	// verified. Otherwise the annotation is unsigned (format 1) and Claim is
+	// the label the server gave it: a claim, never shown as authorship.
+	Signed bool
+	Author string
+	Claim  string
+	// Refused says why an annotation meant for this testimony was refused;
+	// nothing else of it is shown.
+	Refused string
 }
 
 func newInbox() *inbox {
@@ -457,6 +466,9 @@ type testimonyView struct {
 	T     *testimony
 	Notes []annotationView
 	Tags  []string
+	// Unlisted is this reviewer's signing key when the roster does not
+	// list it: they cannot annotate until the admin adds it.
+	Unlisted string
 }
 
 // testimonyData is the page of testimony id, or nil if the inbox has none.
@@ -476,6 +488,9 @@ func (d *Desk) testimonyPage(w http.ResponseWriter, r *http.Request, u *unlocked
 	if v == nil {
 		d.refuse(w, r, http.StatusNotFound, "There is no such testimony in the inbox.")
 		return
+	}
+	if _, unlisted, err := d.reviewerSigner(u); err == nil {
+		v.Unlisted = unlisted
 	}
 	d.render(w, r, http.StatusOK, "testimony", "Testimony", v, flashOf(r)...)
 }
@@ -518,19 +533,9 @@ func (d *Desk) attachment(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	d.refuse(w, r, http.StatusNotFound, "There is no such attachment.")
 }
 
-// annotation is the plaintext of a reviewer's annotation, sealed to all
-// reviewers.
-type annotation struct {
-	Format     string   `json:"format"`
-	Submission string   `json:"submission"`
-	Tags       []string `json:"tags"`
-	Text       string   `json:"text"`
-	Day        string   `json:"day"`
-}
-
-const annotationFormat = "testimony-annotation-v1"
-
-// annotationMeta is what the server said about an annotation.
+// annotationMeta is what the server said about an annotation. Author is
+// the label of the token that uploaded it: the server's claim, shown only
+// for unsigned (format 1) annotations and marked as such.
 type annotationMeta struct {
 	ID     string `json:"id"`
 	Seq    int64  `json:"seq"`
@@ -547,10 +552,20 @@ func (d *Desk) annotatePost(w http.ResponseWriter, r *http.Request, u *unlocked)
 		d.refuse(w, r, http.StatusNotFound, "There is no such testimony in the inbox.")
 		return
 	}
+	signer, unlisted, err := d.reviewerSigner(u)
+	if err != nil {
+		d.fail(w, r, http.StatusInternalServerError, "testimony", "Testimony", view, "The note could not be sealed.", err)
+		return
+	}
+	if signer == nil {
+		view.Unlisted = unlisted
+		d.fail(w, r, http.StatusForbidden, "testimony", "Testimony", view, "The roster does not list your signing key, so you cannot annotate yet. Ask the admin to add it (testimony roster set-signer) and give them the key shown below.", nil)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
 	var tags []string
 	for _, tag := range strings.Split(r.FormValue("tags"), ",") {
-		if tag = strings.TrimSpace(tag); tag != "" && len(tag) <= 64 && !slices.Contains(tags, tag) {
+		if tag = strings.TrimSpace(tag); annotation.ValidTag(tag) && !slices.Contains(tags, tag) {
 			tags = append(tags, tag)
 		}
 	}
@@ -559,17 +574,27 @@ func (d *Desk) annotatePost(w http.ResponseWriter, r *http.Request, u *unlocked)
 		d.fail(w, r, http.StatusBadRequest, "testimony", "Testimony", view, "Write a tag or a note first.", nil)
 		return
 	}
-	if len(text) > 16<<10 {
+	if len(text) > annotation.MaxText {
 		d.fail(w, r, http.StatusBadRequest, "testimony", "Testimony", view, "A note can be at most 16 KiB.", nil)
 		return
 	}
-	a := annotation{Format: annotationFormat, Submission: id, Tags: tags, Text: text, Day: d.cfg.Now().UTC().Format(time.DateOnly)}
-	sealed, err := d.sealToReviewers(a)
-	if err != nil {
+	if len(tags) > annotation.MaxTags {
+		d.fail(w, r, http.StatusBadRequest, "testimony", "Testimony", view, "A note can have at most 64 tags.", nil)
+		return
+	}
+	// The ID it is filed under is inside what is signed: a copy filed
+	// under another ID is refused.
+	aid := envelope.NewID()
+	d.mu.Lock()
+	roster := d.roster
+	d.mu.Unlock()
+	var buf bytes.Buffer
+	a := annotation.Annotation{ID: aid, Submission: id, Tags: tags, Text: text, Day: d.cfg.Now().UTC().Format(time.DateOnly)}
+	if err := annotation.Seal(&buf, a, signer, roster.Reviewers); err != nil {
 		d.fail(w, r, http.StatusInternalServerError, "testimony", "Testimony", view, "The note could not be sealed.", err)
 		return
 	}
-	aid := envelope.NewID()
+	sealed := buf.Bytes()
 	if err := os.MkdirAll(d.path("annotations", "pending"), 0o700); err != nil {
 		d.fail(w, r, http.StatusInternalServerError, "testimony", "Testimony", view, "The note could not be saved.", err)
 		return
@@ -588,20 +613,23 @@ func (d *Desk) annotatePost(w http.ResponseWriter, r *http.Request, u *unlocked)
 	http.Redirect(w, r, "/t/"+id+"?saved="+saved, http.StatusSeeOther)
 }
 
-// sealToReviewers encrypts v (JSON) to every reviewer of the roster.
-func (d *Desk) sealToReviewers(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
+// reviewerSigner returns this reviewer's signing key if the roster lists it
+// as theirs. If it does not, it returns the key's verifier, for the reviewer
+// to hand to the admin.
+func (d *Desk) reviewerSigner(u *unlocked) (*keys.SigningKey, string, error) {
+	k, err := u.identity.ReviewerSigner()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	d.mu.Lock()
 	roster := d.roster
 	d.mu.Unlock()
-	var buf bytes.Buffer
-	if err := intake.SealTo(&buf, roster.Reviewers, b); err != nil {
-		return nil, err
+	for _, m := range roster.Reviewers {
+		if m.Recipient.String() == u.identity.Recipient().String() && m.Signer.String() == k.Verifier() {
+			return k, "", nil
+		}
 	}
-	return buf.Bytes(), nil
+	return nil, k.Verifier(), nil
 }
 
 // sendPending uploads the annotations written here and not yet sent.
@@ -690,8 +718,14 @@ func (d *Desk) syncAnnotations(ctx context.Context, u *unlocked) error {
 }
 
 // loadAnnotations decrypts the annotations kept on disk that are not yet
-// read.
+// read, and checks each against the roster (see internal/annotation). A
+// signed one shows its signer's roster label as author; an unsigned one
+// (format 1) shows the server's label only as the server's claim; one that
+// does not verify shows only that it was refused, where it claims to belong.
 func (d *Desk) loadAnnotations(u *unlocked) error {
+	d.mu.Lock()
+	roster := d.roster
+	d.mu.Unlock()
 	files, _ := filepath.Glob(d.path("annotations", "*.json"))
 	for _, f := range files {
 		var m annotationMeta
@@ -709,8 +743,22 @@ func (d *Desk) loadAnnotations(u *unlocked) error {
 		if err != nil {
 			continue
 		}
-		a, err := openAnnotation(sealed, u)
-		if err != nil {
+		var sub string
+		var v annotationView
+		a, err := annotation.Open(sealed, m.ID, u.identity, roster)
+		var refused *annotation.RefusedError
+		switch {
+		case err == nil && a.Signed:
+			sub = a.Submission
+			v = annotationView{ID: m.ID, Day: a.Day, Text: a.Text, Tags: a.Tags, Signed: true, Author: a.Author}
+		case err == nil:
+			sub = a.Submission
+			v = annotationView{ID: m.ID, Day: m.Day, Text: a.Text, Tags: a.Tags, Claim: m.Author}
+		case errors.As(err, &refused) && refused.Submission != "":
+			d.cfg.Log.Warn("an annotation was refused: its signature does not verify")
+			sub = refused.Submission
+			v = annotationView{ID: m.ID, Day: m.Day, Refused: refusalReason(err)}
+		default:
 			d.cfg.Log.Warn("an annotation could not be opened")
 			continue
 		}
@@ -720,29 +768,26 @@ func (d *Desk) loadAnnotations(u *unlocked) error {
 			return nil
 		}
 		u.inbox.seen[m.ID] = true
-		u.inbox.notes[a.Submission] = append(u.inbox.notes[a.Submission], annotationView{ID: m.ID, Author: m.Author, Day: m.Day, Text: a.Text, Tags: a.Tags})
-		sort.Slice(u.inbox.notes[a.Submission], func(i, j int) bool {
-			return u.inbox.notes[a.Submission][i].Day < u.inbox.notes[a.Submission][j].Day
+		u.inbox.notes[sub] = append(u.inbox.notes[sub], v)
+		sort.SliceStable(u.inbox.notes[sub], func(i, j int) bool {
+			return u.inbox.notes[sub][i].Day < u.inbox.notes[sub][j].Day
 		})
 		u.inbox.mu.Unlock()
 	}
 	return nil
 }
 
-func openAnnotation(sealed []byte, u *unlocked) (*annotation, error) {
-	r, err := age.Decrypt(bytes.NewReader(sealed), u.identity)
-	if err != nil {
-		return nil, err
+// refusalReason says, in words for the page, why an annotation was refused.
+func refusalReason(err error) string {
+	switch {
+	case errors.Is(err, annotation.ErrUnknownSigner):
+		return "Refused: not signed by a reviewer in the roster (forged, or by a reviewer since removed)."
+	case errors.Is(err, annotation.ErrBadSignature):
+		return "Refused: changed after it was signed."
+	case errors.Is(err, annotation.ErrWrongID):
+		return "Refused: a copy of another note, filed under another ID."
 	}
-	b, err := io.ReadAll(io.LimitReader(r, 2<<20))
-	if err != nil {
-		return nil, err
-	}
-	var a annotation
-	if err := json.Unmarshal(bytes.TrimRight(b, " "), &a); err != nil || a.Format != annotationFormat || !draftID.MatchString(a.Submission) {
-		return nil, errors.New("not an annotation")
-	}
-	return &a, nil
+	return "Refused: not a valid signed note."
 }
 
 // verifyView is the outcome of checking the server's log.
