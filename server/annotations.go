@@ -21,7 +21,10 @@ type Annotation struct {
 	Seq    int64  `json:"seq"`
 	SHA256 string `json:"sha256"`
 	Size   int64  `json:"size"`
-	// Author is the label of the reviewer token that uploaded it.
+	// Author is the label of the reviewer token that uploaded it: the
+	// server's claim, which nothing checks. The author of a signed
+	// annotation is inside it (internal/annotation); desks show this label
+	// only for old unsigned annotations, marked as the server's claim.
 	Author string `json:"author"`
 	// Day is the day the server accepted it.
 	Day string `json:"day"`
