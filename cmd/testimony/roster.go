@@ -411,7 +411,7 @@ func rosterShow(e *env, args []string) error {
 	}
 	fmt.Fprintf(w, "devices (%d):\n", len(r.Devices))
 	for _, d := range r.Devices {
-		fmt.Fprintf(w, "  %-24s %s\n", d.ID, d.Key)
+		fmt.Fprintf(w, "  %-24s %s  fingerprint %s\n", d.ID, d.Key, d.Key.Fingerprint())
 	}
 	return nil
 }
