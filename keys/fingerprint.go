@@ -20,7 +20,7 @@ import (
 // The name in the verifier key is not part of it: two verifiers with one
 // key have one fingerprint. With stock tools:
 //
-//	cut -d+ -f3- laptop-1.pub | base64 -d | sha256sum | cut -c1-26 | xxd -r -p | base32 | cut -c1-20
+//	cut -d+ -f3- laptop-1.pub | base64 -d | sha256sum | cut -c1-26 | tr a-f A-F | basenc --base16 -d | base32 | cut -c1-20
 //
 // 100 bits keep a second key with the same fingerprint out of reach: it
 // would take about 2^100 key generations.

@@ -49,7 +49,7 @@ func TestFingerprintVector(t *testing.T) {
 // shell pipeline the package documentation gives, so that an admin can
 // check one without testimony.
 func TestFingerprintStockTools(t *testing.T) {
-	for _, tool := range []string{"sh", "cut", "base64", "sha256sum", "xxd", "base32"} {
+	for _, tool := range []string{"sh", "cut", "base64", "sha256sum", "tr", "basenc", "base32"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed", tool)
 		}
@@ -63,7 +63,7 @@ func TestFingerprintStockTools(t *testing.T) {
 	if err := os.WriteFile(pub, []byte(k.Verifier()+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("sh", "-c", "cut -d+ -f3- "+pub+" | base64 -d | sha256sum | cut -c1-26 | xxd -r -p | base32 | cut -c1-20").Output()
+	out, err := exec.Command("sh", "-c", "cut -d+ -f3- "+pub+" | base64 -d | sha256sum | cut -c1-26 | tr a-f A-F | basenc --base16 -d | base32 | cut -c1-20").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
