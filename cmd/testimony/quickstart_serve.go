@@ -173,7 +173,9 @@ func (d demo) serve(e *env) error {
 	defer cancel()
 	var wg sync.WaitGroup
 	errs := make(chan error, len(demoDesks)+1)
-	hs := server.NewHTTPServer(srv.Handler(), logger)
+	// The demo's server runs with the same deadlines and caps as serve's.
+	hs := srv.HTTPServer()
+	ln = srv.Listener(ln)
 	wg.Go(func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs <- fmt.Errorf("the demo server stopped: %w", err)
