@@ -127,6 +127,10 @@ func runSeal(e *env, args []string) error {
 	// which is the name push expects.
 	id := envelope.NewID()
 	if fi, err := os.Stat(*out); (err == nil && fi.IsDir()) || strings.HasSuffix(*out, string(os.PathSeparator)) {
+		// An outbox named with a trailing slash is made if it is missing.
+		if err := os.MkdirAll(*out, 0o700); err != nil {
+			return fmt.Errorf("failed to create the outbox: %w", err)
+		}
 		*out = filepath.Join(*out, id+".age")
 	}
 	device, err := keys.LoadSigningKey(*deviceKey, e.unlock(*passFile))
