@@ -95,11 +95,13 @@ type WrongIDError struct {
 }
 
 func (e *WrongIDError) Error() string {
-	what := e.What
+	what, copyOf := e.What, "it is a copy of another testimony, not a testimony of its own"
 	if what == "" {
 		what = "the file"
+	} else {
+		copyOf = "it belongs to another testimony"
 	}
-	return fmt.Sprintf("%s was sealed under another submission ID than the one it is filed under (filed under %s, signed as %s): it is a copy of another testimony's, not one of its own", what, e.Filed, e.Signed)
+	return fmt.Sprintf("%s was sealed under another submission ID than the one it is filed under (filed under %s, signed as %s): %s", what, e.Filed, e.Signed, copyOf)
 }
 
 // Is makes errors.Is(err, ErrWrongID) true.
