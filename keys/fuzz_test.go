@@ -186,3 +186,41 @@ func FuzzReadUnverifiedRoster(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCheckFingerprint: what an admin types for a device key's fingerprint
+// is accepted only when, without case, spaces and dashes, it is the key's
+// own fingerprint; a refusal never shows the fingerprint it expected.
+func FuzzCheckFingerprint(f *testing.F) {
+	k, err := keys.GenerateSigningKey("laptop-1")
+	if err != nil {
+		f.Fatal(err)
+	}
+	v, err := keys.ParseVerifier(k.Verifier())
+	if err != nil {
+		f.Fatal(err)
+	}
+	fp := v.Fingerprint()
+	canon := strings.ReplaceAll(fp, "-", "")
+	f.Add(fp)
+	f.Add(strings.ToLower(fp))
+	f.Add(strings.ReplaceAll(fp, "-", " "))
+	f.Add("AAAA-BBBB-CCCC-DDDD-EEEE")
+	f.Add("")
+	f.Add(fp + "A")
+	f.Fuzz(func(t *testing.T, typed string) {
+		err := v.CheckFingerprint(typed)
+		norm := strings.Map(func(r rune) rune {
+			if 'a' <= r && r <= 'z' {
+				return r - 'a' + 'A' // ASCII only: no other letter may pass for one
+			}
+			return r
+		}, strings.NewReplacer("-", "", " ", "", "\t", "").Replace(typed))
+		if (err == nil) != (norm == canon) {
+			t.Fatalf("CheckFingerprint(%q) = %v", typed, err)
+		}
+		echoed := strings.Contains(strings.ToUpper(typed), canon[:4])
+		if err != nil && !echoed && strings.Contains(err.Error(), canon[:8]) {
+			t.Fatalf("the refusal of %q shows the expected fingerprint: %v", typed, err)
+		}
+	})
+}
