@@ -188,3 +188,44 @@ func TestMadeUpRecord(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordMismatchShownToReviewer: the testimony's signed manifest names
+// the SHA-256 of the re-identification record sealed with it, and the log
+// commits to the record the server holds. When they differ — another
+// record put in its place, or none at all — the reviewer's desk says so.
+func TestRecordMismatchShownToReviewer(t *testing.T) {
+	o := newOrg(t)
+	token := o.laptopToken(t)
+	// A record other than the one sealed: the same device's record for
+	// the same ID, with other contents, put in its place.
+	swapped := envelope.NewID()
+	sealed, _, _ := o.sealGenuine(t, swapped)
+	_, other, _ := o.sealGenuine(t, swapped)
+	o.push(t, token, swapped, sealed, other)
+	// A testimony sealed with a record, put without one.
+	missing := envelope.NewID()
+	sealed2, _, _ := o.sealGenuine(t, missing)
+	o.upload(t, token, "/submissions/"+missing, sealed2, nil)
+	// And one as it should be.
+	fine := envelope.NewID()
+	sealed3, reid3, _ := o.sealGenuine(t, fine)
+	o.push(t, token, fine, sealed3, reid3)
+
+	r1 := start(t, o.homes["reviewer 1"], desk.Config{})
+	r1.unlock()
+	r1.waitPull()
+	for id, want := range map[string]string{
+		swapped: "is not the one its device sealed with it",
+		missing: "the server&#39;s log holds none",
+		fine:    "",
+	} {
+		_, _, page := r1.get("/t/" + id)
+		has := strings.Contains(page, `<div class="notice error" role="alert"><p>The`)
+		if want == "" && has {
+			t.Errorf("%s: a record problem is shown for a testimony whose record is its own:\n%s", id, page)
+		}
+		if want != "" && (!has || !strings.Contains(page, want)) {
+			t.Errorf("%s: the page does not say %q:\n%s", id, want, page)
+		}
+	}
+}
