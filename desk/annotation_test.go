@@ -128,6 +128,20 @@ func TestSignedAnnotations(t *testing.T) {
 	if t.Failed() {
 		t.Logf("the notes:\n%s", notes)
 	}
+	// The inbox's tag summary: the signed note's tag as it is, the
+	// unsigned note's tag marked unverified, the forged note's not at all.
+	_, _, inbox := r2.get("/")
+	for _, tc := range []struct{ what, text string }{
+		{"the signed tag", `<span class="tag">detention</span>`},
+		{"the unsigned tag, marked", `<span class="tag unverified" title="Only unsigned notes carry this tag: unverified.">old-tag ?</span>`},
+	} {
+		if !strings.Contains(inbox, tc.text) {
+			t.Errorf("the inbox does not show %s as %s", tc.what, tc.text)
+		}
+	}
+	if strings.Contains(inbox, "forged-tag") || strings.Contains(inbox, `<span class="tag">old-tag</span>`) {
+		t.Errorf("the inbox shows a forged tag, or an unsigned one as if signed:\n%s", inbox)
+	}
 
 	// Reviewer 2's signing key is not in the roster: no form, but the key
 	// to hand to the admin; a post is refused and nothing is sealed.

@@ -17,7 +17,8 @@ func init() {
 		"You cannot annotate yet: the roster does not list your signing key. Ask the admin to add it (testimony roster set-signer) and give them this key:":               "아직 메모를 남길 수 없습니다: 명단에 당신의 서명 키가 없습니다. 관리자에게 추가를 요청하고 (testimony roster set-signer) 이 키를 전달하십시오:",
 		"The roster does not list your signing key, so you cannot annotate yet. Ask the admin to add it (testimony roster set-signer) and give them the key shown below.": "명단에 당신의 서명 키가 없어 아직 메모를 남길 수 없습니다. 관리자에게 추가를 요청하고 (testimony roster set-signer) 아래 키를 전달하십시오.",
 		"Signed by you, and sealed to the organisation's reviewers only.":                                                                                                 "당신이 서명하고, 단체의 검토자에게만 봉인됩니다.",
-		"A note can have at most 64 tags.": "메모의 태그는 64개까지입니다.",
+		"A note can have at most 64 tags.":                "메모의 태그는 64개까지입니다.",
+		"Only unsigned notes carry this tag: unverified.": "서명 없는 메모에만 있는 태그입니다: 확인되지 않음.",
 	} {
 		ko[en] = k
 	}

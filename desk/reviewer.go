@@ -290,14 +290,14 @@ type inboxView struct {
 	Query    string
 	Items    []*testimony
 	Total    int
-	Tags     map[string][]string
+	Tags     map[string][]tagSummary
 	Pulling  bool
 	Verified *client.Report
 	Problems []string
 }
 
 func (d *Desk) inboxData(u *unlocked, q string) *inboxView {
-	v := &inboxView{Query: q, Tags: map[string][]string{}}
+	v := &inboxView{Query: q, Tags: map[string][]tagSummary{}}
 	// A pseudonym is found in both scripts: 김영석 also finds Kim Young-seok.
 	queries := []string{fold(q)}
 	if h, r, ok := pseudonym.PseudonymSpellings(q); ok {
@@ -324,7 +324,7 @@ func (d *Desk) inboxData(u *unlocked, q string) *inboxView {
 				hit = hit || contains(fold(n.Text))
 			}
 			for _, tag := range tags {
-				hit = hit || contains(fold(tag))
+				hit = hit || contains(fold(tag.Name))
 			}
 			if !hit {
 				continue
@@ -345,12 +345,28 @@ func (d *Desk) inboxData(u *unlocked, q string) *inboxView {
 	return v
 }
 
-func tagsOf(notes []annotationView) []string {
-	var tags []string
+// tagSummary is a tag of a testimony's summary. Unverified: no signed
+// annotation carries it, only unsigned ones (format 1), which anyone
+// holding the reviewers' public keys could have made.
+type tagSummary struct {
+	Name       string
+	Unverified bool
+}
+
+// tagsOf sums up the tags of a testimony's annotations, each once, marking
+// those that only unsigned annotations carry. Refused annotations carry none.
+func tagsOf(notes []annotationView) []tagSummary {
+	var tags []tagSummary
 	for _, n := range notes {
+		if n.Refused != "" {
+			continue
+		}
 		for _, t := range n.Tags {
-			if !slices.Contains(tags, t) {
-				tags = append(tags, t)
+			i := slices.IndexFunc(tags, func(s tagSummary) bool { return s.Name == t })
+			if i < 0 {
+				tags = append(tags, tagSummary{Name: t, Unverified: !n.Signed})
+			} else if n.Signed {
+				tags[i].Unverified = false
 			}
 		}
 	}
@@ -465,7 +481,7 @@ func (d *Desk) pullPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
 type testimonyView struct {
 	T     *testimony
 	Notes []annotationView
-	Tags  []string
+	Tags  []tagSummary
 	// Unlisted is this reviewer's signing key when the roster does not
 	// list it: they cannot annotate until the admin adds it.
 	Unlisted string
