@@ -21,14 +21,19 @@ import "context"
 // returns it. It holds memory for one record at a time, not the whole
 // store.
 //
-// Restore fills a store that has never been initialized (ErrAlreadyInitialized
-// otherwise) with the records next yields, in Snapshot's order, until next
-// returns ok=false. It keeps every Seq, Leaf and Index as given, recomputes
-// the log's stored hashes from the leaves, and checks what a store would
-// check on the way in (valid IDs, days, digests, leaves in order with no
-// gap, every submission's and lookup's Leaf pointing at a leaf). It is all
-// or nothing: on any error, from next or its own, the store is left as it
-// was (uninitialized). After Restore, new submissions continue after the
+// Restore fills a store that has never been initialized and holds nothing
+// (ErrAlreadyInitialized otherwise) with the records next yields, in
+// Snapshot's order, until next returns ok=false. It keeps every Seq, Leaf
+// and Index as given, recomputes the log's stored hashes from the leaves,
+// and checks what a store would check on the way in (the order above,
+// exactly one field set per record, valid IDs, days, digests and leaves,
+// inline bodies of Size bytes, leaves in order with no gap, every
+// submission's and lookup's Leaf pointing at a leaf that records it (the
+// leaf the store would have appended for it), following Seq, every leaf
+// recorded by exactly one submission or lookup, every lookup's submission
+// and every used code's token present). It is all or nothing: on any
+// error, from next, ctx or its own, the store is left as it was
+// (uninitialized). After Restore, new submissions continue after the
 // highest Seq and the last leaf.
 type Snapshotter interface {
 	Snapshot(ctx context.Context, emit func(Record) error) error

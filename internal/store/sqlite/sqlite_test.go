@@ -44,6 +44,12 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestSnapshotConformance(t *testing.T) {
+	storetest.RunSnapshot(t, func(t *testing.T) store.Store {
+		return openTest(t, filepath.Join(t.TempDir(), "meta.db"))
+	})
+}
+
 func TestDurability(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "meta.db")
 	open := func(t *testing.T) store.Store { return openTest(t, path) }

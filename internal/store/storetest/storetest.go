@@ -12,6 +12,10 @@
 //		})
 //	}
 //
+// Every backend also calls [RunSnapshot], which checks [store.Snapshotter]:
+// a snapshot restored into a fresh store answers alike, and broken
+// snapshots are refused with nothing stored.
+//
 // The suite checks the contract written on [store.Store]: the sentinel
 // errors, idempotent submissions, annotations and lookups, single-use
 // enrollment codes, ordering and paging, that the log holds exactly one leaf
