@@ -34,11 +34,31 @@
 // unless the context ends; each wait is announced to the warn function.
 // Errors of this machine's files match [ErrLocal].
 //
+// # Proxies
+//
+// A client reaches the server either directly or through one SOCKS5 proxy,
+// such as Tor's (socks5h://127.0.0.1:9050): the one [WithProxy] names, or
+// else the one the environment names (HTTPS_PROXY or HTTP_PROXY as the
+// server's scheme is, then ALL_PROXY, each also in lower case; not for a
+// server on loopback). Which is decided once, in [New]: when a proxy is
+// chosen, every connection goes through it, and when it cannot be reached
+// the request fails with [ErrProxyUnreachable]; the client never falls
+// back to a direct connection. A proxy of another kind (http://) is
+// refused, not ignored. A .onion server without a proxy is refused
+// ([ErrOnionNeedsProxy]).
+//
+// The server's host name is sent to the proxy, which resolves it: this
+// machine looks up no name but the proxy's own. That holds for socks5h://
+// and, in this client (as in Go's net/http), for socks5:// too; curl and
+// others resolve names locally with socks5://, so write socks5h:// to mean
+// the same to all of them.
+//
 // # Secrets
 //
 // The token is sent only in the Authorization header to the server URL the
 // Client was made for. The package logs nothing; the warnings it passes to
-// the warn function and the errors it returns never contain the token.
+// the warn function and the errors it returns never contain the token, nor
+// the proxy's user name or password.
 package client
 
 import (
@@ -49,6 +69,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -64,6 +85,7 @@ import (
 type Client struct {
 	base  string // the server URL without a trailing slash
 	token string
+	proxy *url.URL // nil: direct
 	http  *http.Client
 	warn  func(string)
 }
@@ -93,8 +115,15 @@ func parseURL(serverURL string) (*url.URL, error) {
 
 // New checks serverURL (http or https with a host) and returns a client.
 // token may be "" (enroll only). warn receives warnings (plain http to a
-// non-loopback host; retries); nil discards them.
-func New(serverURL, token string, warn func(string)) (*Client, error) {
+// non-loopback host; retries); nil discards them. The client reaches the
+// server through the proxy [WithProxy] names or else the environment's
+// (see Proxies in the package doc); a proxy that is not SOCKS5 is an
+// error wrapping [ErrBadProxy].
+func New(serverURL, token string, warn func(string), opts ...Option) (*Client, error) {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
 	u, err := parseURL(serverURL)
 	if err != nil {
 		return nil, err
@@ -102,21 +131,43 @@ func New(serverURL, token string, warn func(string)) (*Client, error) {
 	if token != "" && !ValidToken(token) {
 		return nil, ErrBadToken
 	}
+	proxy, err := CheckProxy(serverURL, o.proxy)
+	if err != nil {
+		return nil, err
+	}
 	if warn == nil {
 		warn = func(string) {}
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	// An onion service's address is its key: Tor encrypts and
+	// authenticates the connection end to end, http or not.
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) && !isOnion(u.Hostname()) {
 		warn("the server URL is plain http: tokens and ciphertext cross the network unprotected; use https")
 	}
 	return &Client{
 		base:  strings.TrimSuffix(u.String(), "/"),
 		token: token,
+		proxy: proxy,
 		warn:  warn,
 		http: &http.Client{Timeout: 0, Transport: &http.Transport{
+			Proxy:                 proxyFunc(proxy),
+			DialContext:           dialContext,
 			ResponseHeaderTimeout: 60 * time.Second,
 			IdleConnTimeout:       90 * time.Second,
 		}},
 	}, nil
+}
+
+// dialContext makes every connection: to the server, or to the proxy when
+// there is one. Tests replace it to see what is dialled.
+var dialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+
+// Proxy returns the proxy the client reaches the server through, without
+// its user name or password, or "" if it connects directly.
+func (c *Client) Proxy() string {
+	if c.proxy == nil {
+		return ""
+	}
+	return ProxyString(c.proxy)
 }
 
 // ValidToken reports whether s has the form of a testimony token.
@@ -161,6 +212,9 @@ func (c *Client) Do(req *http.Request, ok ...int) (*http.Response, error) {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if perr := proxyError(err, c.proxy); perr != nil {
+			return nil, perr
+		}
 		return nil, &retryable{fmt.Errorf("failed to reach the server: %w", err)}
 	}
 	for _, s := range ok {
