@@ -52,12 +52,11 @@ func (d demo) unlock(who string) keys.Unlock {
 // setupServer publishes the final roster to the demo server, makes each
 // person's token, and sets up each person's desk.
 func (d demo) setupServer(e *env, signed []byte) error {
-	st, bl, err := openData(d.path("server"))
+	st, err := Backend{Data: d.path("server")}.openStore(e.ctx, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	bl.Close()
 	roster, err := keys.ReadUnverifiedRoster(signed)
 	if err != nil {
 		return err
@@ -139,17 +138,17 @@ func (d demo) serve(e *env) error {
 	defer logFile.Close()
 	logger := server.NewLogger(slog.NewJSONHandler(logFile, nil))
 
-	st, bl, err := openData(d.path("server"))
+	sb := Backend{Data: d.path("server")}
+	logKey, err := sb.loadLogKey(e)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	defer bl.Close()
-	logKey, err := loadLogKey(d.path("server"), e)
+	be, err := sb.open(e.ctx, false)
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(e.ctx, server.Config{Store: st, Blobs: bl, Logger: logger, LogKey: logKey})
+	defer be.Close()
+	srv, err := server.New(e.ctx, server.Config{Store: be.Store, Blobs: be.Blobs, Logger: logger, LogKey: logKey})
 	if err != nil {
 		return err
 	}

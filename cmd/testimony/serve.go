@@ -10,37 +10,57 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"testimony/internal/blob/disk"
+	"testimony/internal/durable"
 	"testimony/internal/store"
-	"testimony/internal/store/sqlite"
 	"testimony/keys"
 	"testimony/server"
 )
 
 const serverHelp = `
 Usage:
-  testimony server init --data DIR --admin-pub PUB --roster R
-  testimony serve --data DIR --listen ADDR [--tls-cert F --tls-key F] [--max-upload BYTES]
+  testimony server init STORAGE --admin-pub PUB --roster R
+  testimony serve STORAGE --listen ADDR [--tls-cert F --tls-key F] [--max-upload BYTES]
                   [--rate-per-address N] [--rate-per-token N]
                   [--max-conns N] [--max-unauthenticated N]
                   [--header-timeout D] [--body-idle-timeout D]
                   [--write-idle-timeout D] [--idle-timeout D]
-  testimony admin token  --data DIR --role ROLE --label L
-  testimony admin enroll --data DIR --role ROLE --label L [--device-id ID]
-  testimony admin tokens --data DIR
-  testimony admin revoke --data DIR --id TOKEN-ID
+  testimony admin token  STORAGE --role ROLE --label L
+  testimony admin enroll STORAGE --role ROLE --label L [--device-id ID]
+  testimony admin tokens STORAGE
+  testimony admin revoke STORAGE --id TOKEN-ID
 
-The intake server stores sealed testimony it cannot read. 'server init' makes
-DIR (metadata in DIR/meta.db, ciphertext in DIR/blobs/) and pins the admin key
-and the first roster. It also makes the log key (DIR/log.key), which signs the
-checkpoints of the server's transparency log, and prints its verifier key on
-stdout: the admin adds it to the roster with 'testimony roster set-log-key'
-and publishes that roster. 'serve' runs the server; it needs nothing else
-installed.
+STORAGE is where the server keeps its data, the same for every command:
+  --data DIR                the embedded default: metadata in DIR/meta.db
+                            (SQLite), ciphertext in DIR/blobs/, the log key
+                            in DIR/log.key; needs nothing else installed
+  --store postgres://USER@HOST:PORT/DB?sslmode=verify-full
+                            metadata and log in PostgreSQL instead; the
+                            password from PGPASSWORD or a passfile
+                            (~/.pgpass, PGPASSFILE), never the URL
+  --blobs s3://BUCKET/PREFIX/?endpoint=https://HOST
+                            large ciphertext in an existing S3-compatible
+                            bucket instead; credentials from
+                            AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or
+                            a file (credentials=FILE in the URL)
+  --log-key FILE            the log key instead of DIR/log.key (server init
+                            and serve; needed with --store and --blobs when
+                            there is no --data)
+  --config FILE             the same in a JSON file: {"data", "store",
+                            "store_password_file", "blobs", "log_key"};
+                            flags given override it
+
+The intake server stores sealed testimony it cannot read. 'server init'
+makes the store (the data directory, or PostgreSQL's tables in an existing
+database) and pins the admin key and the first roster. It also makes the log
+key, which signs the checkpoints of the server's transparency log, and
+prints its verifier key on stdout: the admin adds it to the roster with
+'testimony roster set-log-key' and publishes that roster. 'serve' runs the
+server. Several serve processes may share one PostgreSQL store and one S3
+bucket (behind a load balancer): each needs a copy of the same log key file
+(mode 0600); they build one log.
 
 'admin token' prints a bearer token for ROLE (interviewer, reviewer,
 custodian, admin): the scripting and bootstrap path. 'admin enroll' prints a
@@ -71,6 +91,11 @@ are answered 503 with Retry-After).
 Examples:
   testimony server init --data /srv/testimony --admin-pub "$(cat admin.pub)" --roster roster.txt
   testimony serve --data /srv/testimony --listen 127.0.0.1:8443
+  PGPASSFILE=/etc/testimony/pgpass testimony serve --listen 127.0.0.1:8443 \
+      --store 'postgres://testimony@db.internal/testimony?sslmode=verify-full' \
+      --blobs 's3://testimony-blobs/?endpoint=https://s3.internal&credentials=/etc/testimony/s3-credentials' \
+      --log-key /etc/testimony/log.key
+  testimony serve --config /etc/testimony/storage.json --listen 127.0.0.1:8443
   testimony admin enroll --data /srv/testimony --role interviewer --label "laptop 1" --device-id laptop-1
   testimony admin enroll --data /srv/testimony --role reviewer --label "reviewer 1"
 `
@@ -82,45 +107,19 @@ Examples:
 // that contradicts the checkpoints it kept.
 const logKeyFile = "log.key"
 
-// loadLogKey loads the data directory's log key.
-func loadLogKey(dir string, e *env) (*keys.SigningKey, error) {
-	path := filepath.Join(dir, logKeyFile)
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%s has no log key (it was made by an older testimony); run 'testimony server init --data %s ...' again to create one", dir, dir)
-	}
-	return keys.LoadSigningKey(path, keys.Unlock{Warn: e.warn})
-}
-
-// createLogKey makes the log key, named for the log it signs, and prints
-// its verifier key alone on a line of stdout.
-func createLogKey(dir string, e *env) error {
+// newLogKey makes a log key, named for the log it signs, in a new file
+// at path (mode 0600; an existing file is never replaced).
+func newLogKey(path string) (*keys.SigningKey, error) {
 	var b [8]byte
 	rand.Read(b[:])
 	k, err := keys.GenerateSigningKey("testimony-log-" + hex.EncodeToString(b[:]))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := keys.WriteSigningKeyFile(filepath.Join(dir, logKeyFile), k, nil); err != nil {
-		return err
+	if err := keys.WriteSigningKeyFile(path, k, nil); err != nil {
+		return nil, err
 	}
-	fmt.Fprintln(e.stdout, k.Verifier())
-	return nil
-}
-
-func openData(dir string) (*sqlite.Store, *disk.Store, error) {
-	if fi, err := os.Stat(filepath.Join(dir, "meta.db")); err != nil || !fi.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("%s is not a server data directory; run 'testimony server init' first", dir)
-	}
-	st, err := sqlite.Open(filepath.Join(dir, "meta.db"))
-	if err != nil {
-		return nil, nil, err
-	}
-	bl, err := disk.Open(filepath.Join(dir, "blobs"))
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	return st, bl, nil
+	return k, nil
 }
 
 func runServer(e *env, args []string) error {
@@ -129,11 +128,19 @@ func runServer(e *env, args []string) error {
 		return usagef("server: the only subcommand is init")
 	}
 	fs := e.flagSet("server init", serverHelp)
-	data := fs.String("data", "", "data `DIR` to create")
+	bf := addBackendFlags(fs, true)
 	adminPub := fs.String("admin-pub", "", "the admin verifier key `PUB` (or a file holding it)")
 	rosterPath := fs.String("roster", "", "the first signed roster `R`")
-	if err := parseFlags(fs, args[1:], "data", "admin-pub", "roster"); err != nil {
+	if err := parseFlags(fs, args[1:], "admin-pub", "roster"); err != nil {
 		return err
+	}
+	b, err := bf.backend()
+	if err != nil {
+		return err
+	}
+	logPath := b.logKeyPath()
+	if logPath == "" {
+		return usagef("server init: give --log-key FILE, where the log key is made, or --data DIR to keep it in")
 	}
 	r, err := loadRoster(*rosterPath, *adminPub, "", false)
 	if err != nil {
@@ -143,45 +150,66 @@ func runServer(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*data, 0o700); err != nil {
-		return fmt.Errorf("failed to create %s: %w", *data, err)
-	}
-	st, err := sqlite.Open(filepath.Join(*data, "meta.db"))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	admin, _ := keys.ParseVerifier(valueOrFile(*adminPub))
-	if err := st.Init(e.ctx, admin.String(), r.Version, signed); err != nil {
-		if !errors.Is(err, store.ErrAlreadyInitialized) {
-			return err
+	if b.Data != "" {
+		if err := os.MkdirAll(b.Data, 0o700); err != nil {
+			return fmt.Errorf("failed to create %s: %w", b.Data, err)
 		}
-		// A data directory from before the log gets its log key;
-		// anything else initialized is left alone.
-		if _, err := os.Stat(filepath.Join(*data, logKeyFile)); !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("%s is already initialized", *data)
-		}
-		if err := createLogKey(*data, e); err != nil {
-			return err
-		}
-		e.info("%s was already initialized; created its missing log key (printed above): add it to the roster with 'testimony roster set-log-key' and publish the roster", *data)
-		return nil
 	}
-	if err := createLogKey(*data, e); err != nil {
-		return err
-	}
-	bl, err := disk.Open(filepath.Join(*data, "blobs"))
+	be, err := b.open(e.ctx, true)
 	if err != nil {
 		return err
 	}
-	bl.Close()
-	e.info("initialized %s for %q with roster version %d; the log key's verifier is printed above: add it to the roster with 'testimony roster set-log-key --key VERIFIER' and publish it; start the server with: testimony serve --data %s --listen 127.0.0.1:8443", *data, r.Org, r.Version, *data)
+	defer be.Close()
+	if _, err := be.Store.AdminPub(e.ctx); err == nil {
+		return initializedAlready(e, b, logPath)
+	} else if !errors.Is(err, store.ErrNotInitialized) {
+		return err
+	}
+	// The log key first, so that a store is never initialized without
+	// one; it is removed again if the store turns out to be taken.
+	k, err := newLogKey(logPath)
+	if errors.Is(err, durable.ErrExists) {
+		return fmt.Errorf("%s already exists: server init makes a new log key for a new store, and replaces no file; give another --log-key, or remove it if it belongs to no server", logPath)
+	}
+	if err != nil {
+		return err
+	}
+	if err := be.Store.Init(e.ctx, admin.String(), r.Version, signed); err != nil {
+		os.Remove(logPath)
+		if errors.Is(err, store.ErrAlreadyInitialized) {
+			// Another init got there between our check and now.
+			return fmt.Errorf("%s is already initialized", b.where())
+		}
+		return err
+	}
+	fmt.Fprintln(e.stdout, k.Verifier())
+	e.info("initialized %s for %q with roster version %d; the log key (in %s) has its verifier printed above: add it to the roster with 'testimony roster set-log-key --key VERIFIER' and publish it; start the server with: testimony serve %s --listen 127.0.0.1:8443", b.where(), r.Org, r.Version, logPath, b.flags())
+	return nil
+}
+
+// initializedAlready handles server init on a store that is initialized:
+// an embedded store from before the log gets its missing log key; anything
+// else is left alone.
+func initializedAlready(e *env, b Backend, logPath string) error {
+	if _, err := os.Stat(logPath); !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s is already initialized", b.where())
+	}
+	if !b.embedded() {
+		return fmt.Errorf("%s is already initialized, and there is no log key at %s: a further server process on it needs a copy of the log key the first 'server init' made (mode 0600), not a new one", b.where(), logPath)
+	}
+	k, err := newLogKey(logPath)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, k.Verifier())
+	e.info("%s was already initialized; created its missing log key (printed above): add it to the roster with 'testimony roster set-log-key' and publish the roster", b.Data)
 	return nil
 }
 
 func runServe(e *env, args []string) error {
 	fs := e.flagSet("serve", serverHelp)
-	data := fs.String("data", "", "data `DIR` made by server init")
+	bf := addBackendFlags(fs, true)
 	listen := fs.String("listen", "127.0.0.1:8443", "`ADDR` to listen on")
 	cert := fs.String("tls-cert", "", "TLS certificate `FILE` (PEM)")
 	key := fs.String("tls-key", "", "TLS private key `FILE` (PEM)")
@@ -194,7 +222,11 @@ func runServe(e *env, args []string) error {
 	bodyIdle := fs.Duration("body-idle-timeout", server.DefaultBodyIdleTimeout, "longest gap in a request body (`D`)")
 	writeIdle := fs.Duration("write-idle-timeout", server.DefaultWriteIdleTimeout, "longest wait for a client to take more of a response (`D`)")
 	idle := fs.Duration("idle-timeout", server.DefaultIdleTimeout, "longest wait for the next request on a kept-alive connection (`D`)")
-	if err := parseFlags(fs, args, "data"); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	b, err := bf.backend()
+	if err != nil {
 		return err
 	}
 	if (*cert == "") != (*key == "") {
@@ -211,18 +243,17 @@ func runServe(e *env, args []string) error {
 	if *maxConns == 0 || *maxUnauth == 0 {
 		return usagef("serve: --max-conns and --max-unauthenticated must be positive, or -1 for no cap")
 	}
-	st, bl, err := openData(*data)
+	logKey, err := b.loadLogKey(e)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	defer bl.Close()
-	logKey, err := loadLogKey(*data, e)
+	be, err := b.open(e.ctx, false)
 	if err != nil {
 		return err
 	}
+	defer be.Close()
 	log := server.NewLogger(slog.NewJSONHandler(e.stderr, nil))
-	srv, err := server.New(e.ctx, server.Config{Store: st, Blobs: bl, Logger: log, MaxUpload: *maxUpload,
+	srv, err := server.New(e.ctx, server.Config{Store: be.Store, Blobs: be.Blobs, Logger: log, MaxUpload: *maxUpload,
 		RatePerAddress: *perAddress, RatePerToken: *perToken, LogKey: logKey,
 		HeaderTimeout: *headerTimeout, BodyIdleTimeout: *bodyIdle, WriteIdleTimeout: *writeIdle, IdleTimeout: *idle,
 		MaxConns: *maxConns, MaxUnauthenticated: *maxUnauth})
@@ -273,11 +304,15 @@ func runAdmin(e *env, args []string) error {
 	}
 	sub := args[0]
 	fs := e.flagSet("admin "+sub, serverHelp)
-	data := fs.String("data", "", "the server's data `DIR`")
+	bf := addBackendFlags(fs, false)
 	role := fs.String("role", "", "`ROLE`: interviewer, reviewer, custodian or admin")
 	label := fs.String("label", "", "`LABEL` saying whose token it is, like \"laptop 1\"")
 	deviceID := fs.String("device-id", "", "the interviewer laptop's device `ID` in the roster, like laptop-1 (admin enroll --role interviewer)")
-	if err := parseFlags(fs, args[1:], "data", "role", "label"); err != nil {
+	if err := parseFlags(fs, args[1:], "role", "label"); err != nil {
+		return err
+	}
+	b, err := bf.backend()
+	if err != nil {
 		return err
 	}
 	if !store.Role(*role).Valid() {
@@ -296,12 +331,11 @@ func runAdmin(e *env, args []string) error {
 	case *deviceID != "" && !keys.ValidDeviceID(*deviceID):
 		return usagef("admin enroll: --device-id must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
-	st, bl, err := openData(*data)
+	st, err := b.openStore(e.ctx, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	bl.Close()
 	day := time.Now().UTC().Format(time.DateOnly)
 	if sub == "token" {
 		token, id, hash := server.NewToken()
@@ -333,21 +367,24 @@ func validLabel(s string) bool {
 // adminTokens lists tokens or revokes one.
 func adminTokens(e *env, sub string, args []string) error {
 	fs := e.flagSet("admin "+sub, serverHelp)
-	data := fs.String("data", "", "the server's data `DIR`")
+	bf := addBackendFlags(fs, false)
 	id := fs.String("id", "", "the `TOKEN-ID` to revoke (the 16 hex digits after tmy_)")
-	required := []string{"data"}
+	var required []string
 	if sub == "revoke" {
 		required = append(required, "id")
 	}
 	if err := parseFlags(fs, args, required...); err != nil {
 		return err
 	}
-	st, bl, err := openData(*data)
+	b, err := bf.backend()
+	if err != nil {
+		return err
+	}
+	st, err := b.openStore(e.ctx, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	bl.Close()
 	if sub == "revoke" {
 		if err := st.RevokeToken(e.ctx, *id); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
