@@ -6,10 +6,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -508,4 +510,169 @@ func TestServerSideEncryption(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestTwoStoresRace: two Stores on one bucket, as two server processes
+// would be (no lock in common), Put different blobs under the same keys at
+// once, small and multipart: for each key exactly one wins, the others get
+// ErrExists, and the key holds the winner's bytes. Only the server's
+// conditional write (If-None-Match: *) can make this hold.
+func TestTwoStoresRace(t *testing.T) {
+	cfg, _ := testBucket(t, "")
+	cfg.PartSize = minPartSize
+	var stores [2]*Store
+	for i := range stores {
+		s, err := Open(t.Context(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stores[i] = s
+	}
+	t.Logf("conditional writes: %v", stores[0].conditional)
+	for round, size := range []int{4 << 10, 4 << 10, 4 << 10, 6 << 20} {
+		k := strings.Repeat(string("0123"[round]), 32)
+		const n = 6
+		datas := make([][]byte, n)
+		for i := range datas {
+			datas[i] = pattern(size)
+			datas[i][0] = byte(i)
+		}
+		errs := make([]error, n)
+		start := make(chan struct{})
+		done := make(chan int)
+		for i := range n {
+			go func() {
+				<-start
+				_, errs[i] = stores[i%2].Put(t.Context(), k, bytes.NewReader(datas[i]), sha256.Sum256(datas[i]), 1<<30)
+				done <- i
+			}()
+		}
+		close(start)
+		for range n {
+			<-done
+		}
+		winner := -1
+		for i, err := range errs {
+			switch {
+			case err == nil && winner >= 0:
+				t.Errorf("round %d (%d bytes): Puts %d and %d of different blobs both succeeded", round, size, winner, i)
+			case err == nil:
+				winner = i
+			case !errors.Is(err, blob.ErrExists):
+				t.Errorf("round %d: Put %d: %v, want nil or ErrExists", round, i, err)
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("round %d: no Put succeeded", round)
+		}
+		rc, _, err := stores[0].Get(t.Context(), k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(got, datas[winner]) {
+			t.Errorf("round %d: the key holds other bytes than the winner's (%v)", round, err)
+		}
+	}
+}
+
+// gen is a reader of size bytes that holds only a short pattern.
+type gen struct {
+	pattern []byte
+	off     int64
+	size    int64
+}
+
+func (g *gen) Read(p []byte) (int, error) {
+	if g.off >= g.size {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), g.size-g.off)]
+	n := 0
+	for n < len(p) {
+		n += copy(p[n:], g.pattern[(g.off+int64(n))%int64(len(g.pattern)):])
+	}
+	g.off += int64(n)
+	return n, nil
+}
+
+// rss returns the process's resident set size and its peak since the last
+// resetPeak, in bytes, from /proc (0, 0 elsewhere).
+func rss(t *testing.T) (cur, peak int64) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, 0
+	}
+	for line := range strings.Lines(string(b)) {
+		var kb int64
+		if _, err := fmt.Sscanf(line, "VmRSS: %d kB", &kb); err == nil {
+			cur = kb << 10
+		}
+		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
+			peak = kb << 10
+		}
+	}
+	return cur, peak
+}
+
+// resetPeak resets the peak RSS the kernel keeps (Linux: clear_refs 5).
+func resetPeak() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// TestStreamMemory puts and gets 256 MiB with the default part size and
+// reports how much the heap and the resident set grew; it fails if either
+// grew by more than 48 MiB (one 16 MiB part, the client's buffers, garbage
+// not yet collected). Run it alone for clean figures:
+//
+//	go test -run StreamMemory -v ./internal/blob/s3/
+func TestStreamMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("puts 256 MiB")
+	}
+	cfg, _ := testBucket(t, "")
+	s, err := Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const size = 256 << 20
+	newGen := func() *gen { return &gen{pattern: pattern(65521), size: size} }
+	h := sha256.New()
+	io.Copy(h, newGen())
+	digest := [32]byte(h.Sum(nil))
+
+	measure := func(what string, f func()) {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		rss0, _ := rss(t)
+		resetPeak()
+		start := time.Now()
+		f()
+		elapsed := time.Since(start)
+		runtime.ReadMemStats(&after)
+		_, peak := rss(t)
+		heap := int64(after.HeapInuse) - int64(before.HeapInuse)
+		alloc := after.TotalAlloc - before.TotalAlloc
+		t.Logf("%s of 256 MiB: %.0f MiB/s; heap in use +%.1f MiB, allocated %.1f MiB in all, peak RSS +%.1f MiB (from %.1f MiB)",
+			what, size/elapsed.Seconds()/(1<<20), float64(heap)/(1<<20), float64(alloc)/(1<<20), float64(peak-rss0)/(1<<20), float64(rss0)/(1<<20))
+		if heap > 48<<20 || (rss0 > 0 && peak-rss0 > 48<<20) {
+			t.Errorf("%s of 256 MiB: memory grew too much", what)
+		}
+	}
+	measure("Put", func() {
+		if n, err := s.Put(t.Context(), key, newGen(), digest, size); err != nil || n != size {
+			t.Fatalf("Put: %d, %v", n, err)
+		}
+	})
+	measure("Get", func() {
+		rc, n, err := s.Get(t.Context(), key)
+		if err != nil || n != size {
+			t.Fatalf("Get: %d, %v", n, err)
+		}
+		defer rc.Close()
+		h := sha256.New()
+		if _, err := io.CopyBuffer(h, rc, make([]byte, 64<<10)); err != nil || [32]byte(h.Sum(nil)) != digest {
+			t.Fatalf("Get returned other bytes: %v", err)
+		}
+	})
 }
