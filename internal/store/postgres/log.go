@@ -122,24 +122,42 @@ func (t *wtx) appendLeaf(data []byte) (int64, error) {
 		}
 	}
 	n := e.size
+	nh, err := e.append(data)
+	if err != nil {
+		return 0, err
+	}
+	t.exec("INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])", nh.idx, nh.hs)
+	t.exec("INSERT INTO log_leaves (idx, data) VALUES ($1, $2)", n, data)
+	t.state.edge = e
+	return n, nil
+}
+
+// newHashes is what a leaf adds to log_hashes.
+type newHashes struct {
+	idx []int64
+	hs  [][]byte
+}
+
+// append computes the stored hashes a leaf adds to a log with this edge,
+// and moves the edge on (to a new roots slice: an edge saved before is
+// left as it was).
+func (e *logEdge) append(data []byte) (newHashes, error) {
+	n := e.size
 	hashes, err := tlog.StoredHashes(n, data, edgeReader(edgeIndexes(n), e.roots))
 	if err != nil {
-		return 0, fmt.Errorf("failed to append to the log: %w", err)
+		return newHashes{}, fmt.Errorf("failed to append to the log: %w", err)
 	}
 	next, err := e.grow(hashes)
 	if err != nil {
-		return 0, fmt.Errorf("failed to append to the log: %w", err)
+		return newHashes{}, fmt.Errorf("failed to append to the log: %w", err)
 	}
 	base := tlog.StoredHashIndex(0, n)
-	idx := make([]int64, len(hashes))
-	hs := make([][]byte, len(hashes))
+	nh := newHashes{idx: make([]int64, len(hashes)), hs: make([][]byte, len(hashes))}
 	for i := range hashes {
-		idx[i], hs[i] = base+int64(i), hashes[i][:]
+		nh.idx[i], nh.hs[i] = base+int64(i), hashes[i][:]
 	}
-	t.exec("INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])", idx, hs)
-	t.exec("INSERT INTO log_leaves (idx, data) VALUES ($1, $2)", n, data)
-	t.state.edge = next
-	return n, nil
+	*e = next
+	return nh, nil
 }
 
 // readEdge reads the edge of a log of size leaves from the database.

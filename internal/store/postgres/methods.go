@@ -337,7 +337,7 @@ func (s *Store) AddSubmission(ctx context.Context, sub store.Submission) (store.
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		var rd []byte     // NULL without a re-identification record
+		var rd []byte    // NULL without a re-identification record
 		var rsize *int64 // likewise
 		if sub.HasReid {
 			rd, rsize = sub.ReidDigest[:], &sub.ReidSize

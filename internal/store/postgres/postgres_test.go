@@ -93,6 +93,13 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestSnapshot(t *testing.T) {
+	serverURL(t)
+	storetest.RunSnapshot(t, func(t *testing.T) store.Store {
+		return openTest(t, newDatabase(t))
+	})
+}
+
 func TestDurability(t *testing.T) {
 	db := newDatabase(t)
 	open := func(t *testing.T) store.Store { return openTest(t, db) }
