@@ -106,6 +106,9 @@ Server (the central store, which never reads testimony):
   push           upload sealed files and keep the receipts
   pull           download new sealed files (reviewers) or records (custodians)
   verify         check that the server still holds, unchanged, all it gave receipts for
+  backup         copy the running server into a backup that proves itself
+  backup verify  check a backup against the admin key and its signed log
+  restore        bring a verified backup into a new, empty server
 
 Desk (the local web app for interviewers, reviewers and custodians):
   desk           run a person's desk on this computer
@@ -117,7 +120,8 @@ Run 'testimony <command> --help' for a command's flags and examples.
 Exit codes: 0 success, 1 error, 2 usage or bad input, 3 wrong identity (open)
 or flags to decide (redact, seal --entities), 4 tampered or not a sealed
 file, 5 truncated, 6 unknown device, 7 bad signature, 8 roster rejected,
-9 verify found the server's log or files tampered with.
+9 verify or backup verify found the server's log or files, or a backup,
+tampered with.
 `
 
 type command struct {
@@ -160,6 +164,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		"push":       runPush,
 		"pull":       runPull,
 		"verify":     runVerify,
+		"backup":     runBackup,
+		"restore":    runRestore,
 	}
 	switch args[0] {
 	case "help", "-h", "--help", "-help":
