@@ -148,6 +148,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to open S3 blob store: %w", err)
 	}
+	// Keep as many connections as a busy server has requests in flight:
+	// the default of 16 made 64 concurrent Puts of 4 KiB dial anew for most
+	// requests and run at a third of the rate.
+	transport.MaxIdleConnsPerHost = transport.MaxIdleConns
 	client, err := minio.New(host, &minio.Options{
 		Creds:        creds,
 		Secure:       secure,
