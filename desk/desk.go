@@ -25,6 +25,7 @@
 package desk
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -40,6 +41,7 @@ import (
 	"sync"
 	"time"
 
+	"testimony/internal/client"
 	"testimony/keys"
 )
 
@@ -55,6 +57,9 @@ type Config struct {
 	Log *slog.Logger
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
+	// Proxy, if set, is the SOCKS5 proxy to reach the server through for
+	// this run, instead of the profile's (see [Profile.Proxy]).
+	Proxy string
 }
 
 // Desk is one person's local app.
@@ -90,6 +95,10 @@ func New(cfg Config) (*Desk, error) {
 	cfg.Log = slog.New(hourly{cfg.Log.Handler()})
 	p, admin, roster, err := loadProfile(cfg.Home)
 	if err != nil {
+		return nil, err
+	}
+	// A proxy that cannot be used stops the desk now, not at unlock.
+	if _, err := client.CheckProxy(p.Server, cmp.Or(cfg.Proxy, p.Proxy)); err != nil {
 		return nil, err
 	}
 	pg, err := loadPages()

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"testimony/internal/client"
 	"testimony/internal/durable"
 	"testimony/internal/envelope"
 	"testimony/keys"
@@ -41,6 +42,11 @@ type Profile struct {
 	// Label names the person or laptop, like "reviewer 1".
 	Label  string `json:"label"`
 	Server string `json:"server"`
+	// Proxy is the SOCKS5 proxy the desk reaches the server through, like
+	// socks5h://127.0.0.1:9050 for Tor; if empty, the one the environment
+	// names (ALL_PROXY), if any. Once set, the desk never connects to the
+	// server without it.
+	Proxy string `json:"proxy,omitempty"`
 	// Device is the interviewer laptop's device ID in the roster.
 	Device string `json:"device,omitempty"`
 	// Drafts is the age recipient drafts are encrypted to.
@@ -50,6 +56,9 @@ type Profile struct {
 // Setup is what a new profile is made from.
 type Setup struct {
 	Role, Label, Server, Device string
+	// Proxy is the SOCKS5 proxy to keep in the profile (see
+	// [Profile.Proxy]); "" for none.
+	Proxy string
 	// AdminPub is the admin's verifier key, pinned from now on.
 	AdminPub string
 	// Roster is a signed roster, verified against AdminPub.
@@ -79,7 +88,12 @@ func Create(home string, s Setup) error {
 	if err != nil {
 		return err
 	}
-	p := Profile{Format: ProfileFormat, Role: s.Role, Label: s.Label, Server: s.Server}
+	if s.Proxy != "" {
+		if _, err := client.ParseProxy(s.Proxy); err != nil {
+			return err
+		}
+	}
+	p := Profile{Format: ProfileFormat, Role: s.Role, Label: s.Label, Server: s.Server, Proxy: s.Proxy}
 	switch s.Role {
 	case Interviewer:
 		if s.DeviceKey == nil || s.PseudonymKey == nil || s.Device == "" {
@@ -139,8 +153,9 @@ func Create(home string, s Setup) error {
 	}
 	b, _ := json.MarshalIndent(p, "", "  ")
 	// profile.json comes last: a directory without it is not a profile,
-	// so a setup cut short can be removed and run again.
-	return durable.WriteNew(path("profile.json"), append(b, '\n'), 0o644)
+	// so a setup cut short can be removed and run again. It is the
+	// person's own (the proxy URL may hold a password).
+	return durable.WriteNew(path("profile.json"), append(b, '\n'), 0o600)
 }
 
 // loadProfile reads the public part of a profile.
@@ -160,6 +175,11 @@ func loadProfile(home string) (*Profile, keys.Verifier, *keys.Roster, error) {
 	case Interviewer, Reviewer, Custodian:
 	default:
 		return nil, keys.Verifier{}, nil, fmt.Errorf("%s/profile.json: unknown role %q", home, p.Role)
+	}
+	if p.Proxy != "" {
+		if _, err := client.ParseProxy(p.Proxy); err != nil {
+			return nil, keys.Verifier{}, nil, fmt.Errorf("%s/profile.json: %w", home, err)
+		}
 	}
 	pub, err := os.ReadFile(filepath.Join(home, "admin.pub"))
 	if err != nil {
@@ -198,7 +218,7 @@ func SetServer(home, serverURL string) error {
 	}
 	p.Server = serverURL
 	b, _ := json.MarshalIndent(p, "", "  ")
-	return durable.Replace(filepath.Join(home, "profile.json"), append(b, '\n'), 0o644)
+	return durable.Replace(filepath.Join(home, "profile.json"), append(b, '\n'), 0o600)
 }
 
 // Sample is a draft to leave on an interviewer's desk, such as the demo's

@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -147,7 +148,8 @@ func (d *Desk) unlockWith(ctx context.Context, pass keys.Passphrase) (*unlocked,
 		}
 		return nil, err
 	}
-	c, err := client.New(d.profile.Server, token.Reveal(), func(msg string) { d.cfg.Log.Warn("server client", "msg", msg) })
+	c, err := client.New(d.profile.Server, token.Reveal(), func(msg string) { d.cfg.Log.Warn("server client", "msg", msg) },
+		client.WithProxy(cmp.Or(d.cfg.Proxy, d.profile.Proxy)))
 	if err != nil {
 		return nil, err
 	}

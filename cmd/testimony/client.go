@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,10 +22,10 @@ import (
 
 const clientHelp = `
 Usage:
-  testimony enroll --server URL --code CODE --out TOKEN-FILE [--device-key K [--device-id ID]]
-  testimony push --server URL --token-file F --roster R --admin-pub PUB --receipts DIR FILE.age...
-  testimony pull --server URL --token-file F --roster R --admin-pub PUB --out DIR [--receipts DIR]
-  testimony verify --server URL --token-file F --roster R --admin-pub PUB --receipts DIR
+  testimony enroll --server URL [--proxy URL] --code CODE --out TOKEN-FILE [--device-key K [--device-id ID]]
+  testimony push --server URL [--proxy URL] --token-file F --roster R --admin-pub PUB --receipts DIR FILE.age...
+  testimony pull --server URL [--proxy URL] --token-file F --roster R --admin-pub PUB --out DIR [--receipts DIR]
+  testimony verify --server URL [--proxy URL] --token-file F --roster R --admin-pub PUB --receipts DIR
 
 enroll exchanges a single-use code from the admin for a token of your own,
 written to TOKEN-FILE (mode 0600). An interviewer's code is for one laptop,
@@ -57,6 +58,17 @@ every problem, naming the submission, and exits with status 9 if there is
 any. Reviewers check sealed files, custodians re-identification records, and
 an interviewer's laptop both, for what it submitted itself.
 
+--proxy sends every connection to the server through a SOCKS5 proxy, such
+as Tor's: --proxy socks5h://127.0.0.1:9050 (Tor Browser's is port 9150).
+Without --proxy, the proxy in HTTPS_PROXY (for an https server) or
+HTTP_PROXY, or else ALL_PROXY, is used, if one is set (not for a server on
+this computer). The proxy resolves the server's name: this computer looks
+up nothing but the proxy's own address. If the proxy cannot be reached, the
+command fails; it never connects directly instead. Only SOCKS5 proxies
+(socks5h://, socks5://) are used: a proxy of another kind named in the
+environment is an error, not a reason to go direct. A .onion server is
+reached only through a proxy.
+
 Examples:
   testimony enroll --server https://intake.example.org --code ABCDE-FGHIJ-KLMNO-PQRST \
       --device-key laptop-1.key --out token.txt
@@ -66,6 +78,9 @@ Examples:
       --roster roster.txt --admin-pub admin.pub --out inbox/
   testimony verify --server https://intake.example.org --token-file token.txt \
       --roster roster.txt --admin-pub admin.pub --receipts receipts/
+  # The same push, through Tor to the organisation's onion service:
+  testimony push --server http://ONION-ADDRESS.onion --proxy socks5h://127.0.0.1:9050 \
+      --token-file token.txt --roster roster.txt --admin-pub admin.pub --receipts receipts/ outbox/*.age
 `
 
 // serverClient is the intake server's client as the commands use it.
@@ -77,11 +92,30 @@ func (c *serverClient) do(req *http.Request, ok ...int) (*http.Response, error) 
 	return c.Do(req, ok...)
 }
 
-// newClient returns a client for the server at serverURL with the token in
+// proxyFlag defines --proxy on fs, for the commands that reach the server.
+func proxyFlag(fs *flag.FlagSet) *string {
+	return fs.String("proxy", "", "reach the server only through this SOCKS5 proxy `URL`, like socks5h://127.0.0.1:9050 for Tor (default: ALL_PROXY, if set)")
+}
+
+// checkProxy returns the proxy choice's error for a client of serverURL
+// as a usage error when the flag was wrong.
+func checkProxy(serverURL, proxy string) error {
+	_, err := client.CheckProxy(serverURL, proxy)
+	if err != nil && proxy != "" && errors.Is(err, client.ErrBadProxy) {
+		return usagef("--proxy: %v", err)
+	}
+	return err
+}
+
+// newClient returns a client for the server at serverURL, reached through
+// proxy (or the one the environment names, if ""), with the token in
 // tokenFile (none if "").
-func newClient(serverURL, tokenFile string, e *env) (*serverClient, error) {
+func newClient(serverURL, proxy, tokenFile string, e *env) (*serverClient, error) {
 	if err := client.CheckURL(serverURL); err != nil {
 		return nil, usagef("--server must be a URL like https://intake.example.org")
+	}
+	if err := checkProxy(serverURL, proxy); err != nil {
+		return nil, err
 	}
 	token := ""
 	if tokenFile != "" {
@@ -101,7 +135,7 @@ func newClient(serverURL, tokenFile string, e *env) (*serverClient, error) {
 			return nil, fmt.Errorf("%s does not hold a testimony token (tmy_…)", tokenFile)
 		}
 	}
-	c, err := client.New(serverURL, token, e.warn)
+	c, err := client.New(serverURL, token, e.warn, client.WithProxy(proxy))
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +159,7 @@ func logRoster(rosterPath, adminPub string) (*keys.Roster, note.Verifier, error)
 func runEnroll(e *env, args []string) error {
 	fs := e.flagSet("enroll", clientHelp)
 	srv := fs.String("server", "", "server `URL`")
+	proxy := proxyFlag(fs)
 	code := fs.String("code", "", "enrollment `CODE` from the admin")
 	out := fs.String("out", "", "`TOKEN-FILE` to write (must not exist)")
 	deviceKey := fs.String("device-key", "", "this laptop's signing key `FILE`, to register it (an interviewer's code needs it)")
@@ -139,7 +174,7 @@ func runEnroll(e *env, args []string) error {
 	if _, err := os.Stat(*out); err == nil {
 		return fmt.Errorf("%s already exists; refusing to overwrite it", *out)
 	}
-	c, err := newClient(*srv, "", e)
+	c, err := newClient(*srv, *proxy, "", e)
 	if err != nil {
 		return err
 	}
@@ -182,6 +217,7 @@ func runEnroll(e *env, args []string) error {
 func runPush(e *env, args []string) error {
 	fs := e.flagSet("push", clientHelp)
 	srv := fs.String("server", "", "server `URL`")
+	proxy := proxyFlag(fs)
 	tokenFile := fs.String("token-file", "", "your token `FILE`")
 	receipts := fs.String("receipts", "", "`DIR` to keep receipts in")
 	rosterPath := fs.String("roster", "", "the pinned roster `R`, which names the server's log key")
@@ -200,7 +236,7 @@ func runPush(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := newClient(*srv, *tokenFile, e)
+	c, err := newClient(*srv, *proxy, *tokenFile, e)
 	if err != nil {
 		return err
 	}
@@ -229,6 +265,7 @@ func runPush(e *env, args []string) error {
 func runPull(e *env, args []string) error {
 	fs := e.flagSet("pull", clientHelp)
 	srv := fs.String("server", "", "server `URL`")
+	proxy := proxyFlag(fs)
 	tokenFile := fs.String("token-file", "", "your token `FILE`")
 	out := fs.String("out", "", "`DIR` to download into")
 	receipts := fs.String("receipts", "", "`DIR` to keep receipts and checkpoints in (default: OUT/receipts)")
@@ -244,7 +281,7 @@ func runPull(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := newClient(*srv, *tokenFile, e)
+	c, err := newClient(*srv, *proxy, *tokenFile, e)
 	if err != nil {
 		return err
 	}

@@ -15,8 +15,8 @@ import (
 
 const deskHelp = `
 Usage:
-  testimony desk --home DIR [--listen 127.0.0.1:PORT] [--idle-lock 10m]
-  testimony desk init --home DIR --server URL --admin-pub PUB --token-file F
+  testimony desk --home DIR [--listen 127.0.0.1:PORT] [--idle-lock 10m] [--proxy URL]
+  testimony desk init --home DIR --server URL [--proxy URL] --admin-pub PUB --token-file F
       (--identity KEY | --device-key KEY --device-id ID --pseudonym-key KEY)
 
 Runs the desk: the local web app in which an interviewer writes and seals
@@ -39,10 +39,23 @@ interviewer's laptop gives its signing key, its device ID in the roster and
 the organisation's pseudonym key. The original key files are left as they
 are: delete them once the desk works, if they have no other use.
 
+--proxy sends every connection to the server through a SOCKS5 proxy, such
+as Tor's (socks5h://127.0.0.1:9050), which also resolves the server's name.
+desk init keeps the proxy it used (--proxy, or else the one HTTPS_PROXY,
+HTTP_PROXY or ALL_PROXY names) in the profile, so that the desk reaches the
+server only through it however it is started later; 'desk --proxy' uses
+another for one run. A profile without a proxy uses the environment's, if
+any. If the proxy is down, the desk cannot reach the server, and says so; it
+never connects directly instead. See 'testimony push --help' for more.
+
 Examples:
   testimony desk init --home ~/testimony-desk --server https://intake.example.org \
       --admin-pub admin.pub --token-file token.txt --identity reviewer.key
   testimony desk --home ~/testimony-desk
+  # An interviewer's laptop that reaches the onion service through Tor:
+  testimony desk init --home ~/testimony-desk --server http://ONION-ADDRESS.onion \
+      --proxy socks5h://127.0.0.1:9050 --admin-pub admin.pub --token-file token.txt \
+      --device-key laptop-1.key --device-id laptop-1 --pseudonym-key pseudonym.key
 `
 
 func runDesk(e *env, args []string) error {
@@ -53,13 +66,19 @@ func runDesk(e *env, args []string) error {
 	home := fs.String("home", "", "the desk profile `DIR`")
 	listen := fs.String("listen", "127.0.0.1:0", "loopback `ADDR` to listen on (port 0: any free port)")
 	idle := fs.Duration("idle-lock", 10*time.Minute, "lock after this long without use (`DURATION`)")
+	proxy := fs.String("proxy", "", "reach the server through this SOCKS5 proxy `URL` for this run, instead of the profile's")
 	if err := parseFlags(fs, args, "home"); err != nil {
 		return err
 	}
 	if *idle < time.Minute {
 		return usagef("desk: --idle-lock must be at least 1m")
 	}
-	d, err := desk.New(desk.Config{Home: *home, IdleLock: *idle, Log: deskLog(e)})
+	if *proxy != "" {
+		if _, err := client.ParseProxy(*proxy); err != nil {
+			return usagef("--proxy: %v", err)
+		}
+	}
+	d, err := desk.New(desk.Config{Home: *home, IdleLock: *idle, Log: deskLog(e), Proxy: *proxy})
 	if err != nil {
 		return err
 	}
@@ -81,6 +100,7 @@ func deskInit(e *env, args []string) error {
 	fs := e.flagSet("desk init", deskHelp)
 	home := fs.String("home", "", "the desk profile `DIR` to make")
 	srv := fs.String("server", "", "the server's `URL`")
+	proxy := fs.String("proxy", "", "reach the server only through this SOCKS5 proxy `URL`, like socks5h://127.0.0.1:9050 for Tor, kept in the profile (default: ALL_PROXY, if set)")
 	adminPub := fs.String("admin-pub", "", "the admin verifier key `PUB` to pin (or a file holding it)")
 	tokenFile := fs.String("token-file", "", "your token `FILE` (from 'testimony enroll' or the admin)")
 	identity := fs.String("identity", "", "a reviewer's or custodian's identity `KEY` file")
@@ -100,7 +120,20 @@ func deskInit(e *env, args []string) error {
 		return fmt.Errorf("failed to read the token file: %w", err)
 	}
 	token := strings.TrimSpace(string(tokenBytes))
-	c, err := client.New(*srv, token, e.warn)
+	if err := client.CheckURL(*srv); err != nil {
+		return usagef("desk init: %v", err)
+	}
+	if err := checkProxy(*srv, *proxy); err != nil {
+		return err
+	}
+	// The proxy used now is kept: the desk never reaches the server
+	// without it, however it is started later.
+	proxyURL, _ := client.CheckProxy(*srv, *proxy)
+	keep := ""
+	if proxyURL != nil {
+		keep = proxyURL.String()
+	}
+	c, err := client.New(*srv, token, e.warn, client.WithProxy(keep))
 	if err != nil {
 		return usagef("desk init: %v", err)
 	}
@@ -112,7 +145,7 @@ func deskInit(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	s := desk.Setup{Role: who.Role, Label: who.Label, Server: *srv, AdminPub: valueOrFile(*adminPub), Roster: signed, Token: token}
+	s := desk.Setup{Role: who.Role, Label: who.Label, Server: *srv, Proxy: keep, AdminPub: valueOrFile(*adminPub), Roster: signed, Token: token}
 	switch who.Role {
 	case desk.Interviewer:
 		if *deviceKey == "" || *pseudonymKey == "" || *identity != "" {
@@ -147,5 +180,8 @@ func deskInit(e *env, args []string) error {
 		return err
 	}
 	e.info("made the desk profile of %s %q in %s; run it with: testimony desk --home %s", who.Role, who.Label, *home, *home)
+	if proxyURL != nil {
+		e.info("the desk reaches the server only through the proxy %s", client.ProxyString(proxyURL))
+	}
 	return nil
 }

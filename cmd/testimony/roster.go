@@ -27,7 +27,7 @@ Usage:
   testimony roster upgrade          --roster R --admin-key F
   testimony roster show   --roster R [--admin-pub PUB]
   testimony roster verify --roster R --admin-pub PUB [--previous R0]
-  testimony roster publish --server URL --token-file ADMIN-TOKEN --roster R
+  testimony roster publish --server URL [--proxy URL] --token-file ADMIN-TOKEN --roster R
 
 The roster is the organisation's signed list of reviewers, custodians and
 devices. Every change re-signs it with the admin key and raises its version
@@ -444,6 +444,7 @@ func rosterVerify(e *env, args []string) error {
 func rosterPublish(e *env, args []string) error {
 	fs := e.flagSet("roster publish", rosterHelp)
 	srv := fs.String("server", "", "server `URL`")
+	proxy := proxyFlag(fs)
 	tokenFile := fs.String("token-file", "", "an admin token `FILE`")
 	path := fs.String("roster", "", "signed roster `FILE` to publish")
 	if err := parseFlags(fs, args, "server", "token-file", "roster"); err != nil {
@@ -453,7 +454,7 @@ func rosterPublish(e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("failed to read roster: %w", err)
 	}
-	c, err := newClient(*srv, *tokenFile, e)
+	c, err := newClient(*srv, *proxy, *tokenFile, e)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ var errVerify = errors.New("verify found problems")
 func runVerify(e *env, args []string) error {
 	fs := e.flagSet("verify", clientHelp)
 	srv := fs.String("server", "", "server `URL`")
+	proxy := proxyFlag(fs)
 	tokenFile := fs.String("token-file", "", "your token `FILE`")
 	receipts := fs.String("receipts", "", "the `DIR` of receipts and checkpoints that push or pull kept")
 	rosterPath := fs.String("roster", "", "the pinned roster `R`, which names the server's log key")
@@ -25,7 +26,7 @@ func runVerify(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := newClient(*srv, *tokenFile, e)
+	c, err := newClient(*srv, *proxy, *tokenFile, e)
 	if err != nil {
 		return err
 	}

@@ -207,15 +207,9 @@ func (r *retryable) Unwrap() error { return r.error }
 // is one of ok; otherwise a [*StatusError] (and closes the body). It does not
 // retry.
 func (c *Client) Do(req *http.Request, ok ...int) (*http.Response, error) {
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
+	resp, err := c.send(req)
 	if err != nil {
-		if perr := proxyError(err, c.proxy); perr != nil {
-			return nil, perr
-		}
-		return nil, &retryable{fmt.Errorf("failed to reach the server: %w", err)}
+		return nil, err
 	}
 	for _, s := range ok {
 		if resp.StatusCode == s {
@@ -230,6 +224,22 @@ func (c *Client) Do(req *http.Request, ok ...int) (*http.Response, error) {
 		return nil, &retryable{se}
 	}
 	return nil, se
+}
+
+// send sends req once, with the token. A network error is retryable,
+// unless it is the proxy's (see proxyError).
+func (c *Client) send(req *http.Request) (*http.Response, error) {
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if perr := proxyError(err, c.proxy); perr != nil {
+			return nil, perr
+		}
+		return nil, &retryable{fmt.Errorf("failed to reach the server: %w", err)}
+	}
+	return resp, nil
 }
 
 // withRetries runs f up to five times while it fails with a retryable error,

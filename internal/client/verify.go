@@ -169,12 +169,9 @@ func (c *Client) checkFile(ctx context.Context, route, want string) (string, err
 		if err != nil {
 			return err
 		}
-		if c.token != "" {
-			req.Header.Set("Authorization", "Bearer "+c.token)
-		}
-		resp, err := c.http.Do(req)
+		resp, err := c.send(req)
 		if err != nil {
-			return &retryable{fmt.Errorf("failed to reach the server: %w", err)}
+			return err
 		}
 		defer resp.Body.Close()
 		switch {
