@@ -29,8 +29,11 @@
 // answers nil for the same blob, [blob.ErrExists] for another. Open checks
 // that the server honours the condition and refuses one that does not
 // (unless [Config.InsecureUnconditionalWrites]: see there what can happen).
-// Versity S3 Gateway honours it since v1.x when it keeps metadata (xattrs
-// or --sidecar; not with --nometa), as do Amazon S3 and current MinIO.
+// Amazon S3 documents the condition for PutObject and
+// CompleteMultipartUpload. Versity S3 Gateway v1.8.0 honours it when it
+// keeps metadata (extended attributes, or --sidecar DIR), and ignores it
+// with --nometa, which Open therefore refuses; checked here. For any other
+// server, Open's probe says.
 //
 // Once a Put has read everything and starts that last step, it finishes it
 // even if ctx is cancelled, so that what it answers is what it did. If the
@@ -354,7 +357,9 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, digest [32]byt
 		return 0, err
 	}
 	commit := func(ctx context.Context) error {
-		_, err := s.core.PutObject(ctx, s.bucket, s.prefix+key, bytes.NewReader(buf), int64(len(buf)), "", hex.EncodeToString(digest[:]), s.putOptions(digest))
+		r := newGuardedReader(buf)
+		defer r.close()
+		_, err := s.core.PutObject(ctx, s.bucket, s.prefix+key, r, int64(len(buf)), "", hex.EncodeToString(digest[:]), s.putOptions(digest))
 		return err
 	}
 	if err := s.commit(ctx, key, digest, commit); err != nil {
@@ -404,8 +409,10 @@ func (s *Store) putLarge(ctx context.Context, key string, b *body, buf []byte, d
 		// it arrived intact (and the client library need not sign it
 		// chunk by chunk, which costs more memory).
 		sum := sha256.Sum256(part)
-		p, err := s.core.PutObjectPart(ctx, s.bucket, name, id, len(parts)+1, bytes.NewReader(part), int64(len(part)),
+		r := newGuardedReader(part)
+		p, err := s.core.PutObjectPart(ctx, s.bucket, name, id, len(parts)+1, r, int64(len(part)),
 			minio.PutObjectPartOptions{SSE: s.sse, Sha256Hex: hex.EncodeToString(sum[:]), DisableContentSha256: true})
+		r.close()
 		if err != nil {
 			return 0, withContext(ctx, fmt.Errorf("failed to upload part %d: %w", len(parts)+1, err))
 		}
@@ -639,6 +646,46 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// guardedReader reads a buffer until it is closed, and then fails. The
+// HTTP transport may still be reading a request's body after the request
+// has returned (when the server answered before reading all of it); a
+// buffer about to be reused for the next part is closed first, so that no
+// byte of it is read then.
+type guardedReader struct {
+	mu     sync.Mutex
+	r      *bytes.Reader
+	closed bool
+}
+
+var errBufferReused = errors.New("request body read after the request returned")
+
+func newGuardedReader(b []byte) *guardedReader { return &guardedReader{r: bytes.NewReader(b)} }
+
+func (g *guardedReader) Read(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return 0, errBufferReused
+	}
+	return g.r.Read(p)
+}
+
+// Seek lets the client library retry a request from the start.
+func (g *guardedReader) Seek(offset int64, whence int) (int64, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return 0, errBufferReused
+	}
+	return g.r.Seek(offset, whence)
+}
+
+func (g *guardedReader) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+}
+
 // body reads a Put's body, hashing it and counting it against the limit.
 type body struct {
 	ctx   context.Context
@@ -705,9 +752,10 @@ func (b *body) fill(p []byte) (int, error) {
 	if err := b.ctx.Err(); err != nil {
 		return 0, err
 	}
-	// Read at most one byte past the limit: enough to know it is exceeded.
-	if rest := b.limit + 1 - b.n; int64(len(p)) > rest {
-		p = p[:rest]
+	// Read at most one byte past the limit: enough to know it is exceeded
+	// (b.n <= b.limit here, and b.limit+1 could overflow).
+	if rest := b.limit - b.n; int64(len(p)) > rest {
+		p = p[:rest+1]
 	}
 	m, err := b.r.Read(p)
 	if m > 0 {

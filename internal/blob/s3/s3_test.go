@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -675,4 +676,19 @@ func TestStreamMemory(t *testing.T) {
 			t.Fatalf("Get returned other bytes: %v", err)
 		}
 	})
+}
+
+// TestLimitExtremes: the largest limit admits a blob (no overflow at
+// limit+1), and a limit of exactly the size admits it, small and multipart.
+func TestLimitExtremes(t *testing.T) {
+	s, _ := openTest(t, "")
+	for i, size := range []int{0, 1000, 6 << 20} {
+		data := pattern(size)
+		k := fmt.Sprintf("%032x", i)
+		for _, limit := range []int64{math.MaxInt64, int64(size)} {
+			if n, err := s.Put(t.Context(), k, bytes.NewReader(data), sha256.Sum256(data), limit); err != nil || n != int64(size) {
+				t.Errorf("Put of %d bytes with limit %d: %d, %v", size, limit, n, err)
+			}
+		}
+	}
 }
