@@ -126,8 +126,16 @@ func (t *wtx) appendLeaf(data []byte) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	t.exec("INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])", nh.idx, nh.hs)
-	t.exec("INSERT INTO log_leaves (idx, data) VALUES ($1, $2)", n, data)
+	if t.merge {
+		t.bulk.hashIdx = append(t.bulk.hashIdx, nh.idx...)
+		t.bulk.hashVal = append(t.bulk.hashVal, nh.hs...)
+		t.bulk.leafIdx = append(t.bulk.leafIdx, n)
+		t.bulk.leafData = append(t.bulk.leafData, data)
+		t.wrote = true
+	} else {
+		t.exec(bulkHashesSQL, nh.idx, nh.hs)
+		t.exec(bulkLeavesSQL, []int64{n}, [][]byte{data})
+	}
 	t.state.edge = e
 	return n, nil
 }

@@ -321,21 +321,16 @@ func (s *Store) AddSubmission(ctx context.Context, sub store.Submission) (store.
 	}
 	var stored store.Submission
 	var created bool
-	err := s.write(ctx, func(tx *wtx) error {
-		var old store.Submission
-		err := tx.row("SELECT "+submissionColumns+" FROM submissions WHERE id = $1", []any{sub.ID}, func(r pgx.Row) (err error) {
-			old, err = scanSubmission(r)
-			return err
-		})
-		if err == nil {
+	err := s.submit(ctx, &op{sub: sub.ID, fn: func(tx *wtx) error {
+		// The batch read the row when it began.
+		if old, ok := tx.subs[sub.ID]; !ok {
+			return fmt.Errorf("submission %s was not read when the batch began", sub.ID)
+		} else if old != nil {
 			if old.Digest != sub.Digest || old.HasReid != sub.HasReid || old.ReidDigest != sub.ReidDigest {
 				return fmt.Errorf("submission %s is stored with other digests: %w", sub.ID, store.ErrConflict)
 			}
-			stored, created = old, false
+			stored, created = *old, false
 			return nil
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return err
 		}
 		var rd []byte    // NULL without a re-identification record
 		var rsize *int64 // likewise
@@ -349,14 +344,24 @@ func (s *Store) AddSubmission(ctx context.Context, sub store.Submission) (store.
 		tx.state.subSeq++
 		seq := tx.state.subSeq
 		// A nil Body is NULL: the blob store holds the file.
-		tx.exec(`INSERT INTO submissions
-			(seq, id, digest, size, reid_digest, reid_size, device, day, body, leaf)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			seq, sub.ID, sub.Digest[:], sub.Size, rd, rsize, sub.Device, sub.Day, sub.Body, leaf)
+		if tx.merge {
+			b := &tx.bulk.subs
+			b.seq, b.id, b.digest = append(b.seq, seq), append(b.id, sub.ID), append(b.digest, sub.Digest[:])
+			b.size, b.rd, b.rsize = append(b.size, sub.Size), append(b.rd, rd), append(b.rsize, rsize)
+			b.device, b.day = append(b.device, sub.Device), append(b.day, sub.Day)
+			b.body, b.leaf = append(b.body, sub.Body), append(b.leaf, leaf)
+			tx.wrote = true
+		} else {
+			tx.exec(`INSERT INTO submissions
+				(seq, id, digest, size, reid_digest, reid_size, device, day, body, leaf)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+				seq, sub.ID, sub.Digest[:], sub.Size, rd, rsize, sub.Device, sub.Day, sub.Body, leaf)
+		}
 		stored, created = sub, true
 		stored.Seq, stored.Leaf, stored.Body = seq, leaf, nil
+		tx.subs[sub.ID] = &stored
 		return nil
-	})
+	}})
 	if err != nil {
 		return store.Submission{}, false, fmt.Errorf("failed to add submission: %w", err)
 	}

@@ -81,7 +81,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -350,7 +349,10 @@ func (s *Store) Close() error {
 // it writes: an op that returns an error after its writes reached the
 // database makes the writer run the batch again without it.
 type op struct {
-	fn    func(tx *wtx) error
+	fn func(tx *wtx) error
+	// sub is the ID of a submission the op will look up, read for the
+	// whole batch in the round trip that begins it ("" for none).
+	sub   string
 	state atomic.Int32 // opPending, then opTaken (by the writer) or opCancelled (by the caller)
 	done  chan error   // buffered: the writer never blocks on it
 }
@@ -364,10 +366,15 @@ const (
 // write runs fn in the writer and returns once its batch is durable (nil) or
 // has failed.
 func (s *Store) write(ctx context.Context, fn func(tx *wtx) error) error {
+	return s.submit(ctx, &op{fn: fn})
+}
+
+// submit queues o and waits for its answer, as write does.
+func (s *Store) submit(ctx context.Context, o *op) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	o := &op{fn: fn, done: make(chan error, 1)}
+	o.done = make(chan error, 1)
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -425,8 +432,15 @@ func (s *Store) runBatch(batch []*op) {
 			live = append(live, o)
 		}
 	}
+	merge := true
 	for len(live) > 0 {
-		errs, culprit, err := s.runTx(live)
+		errs, culprit, err := s.runTx(live, merge)
+		if culprit == culpritMerged {
+			// A row of several changes was refused: find whose,
+			// one statement per change.
+			merge = false
+			continue
+		}
 		if culprit >= 0 {
 			live[culprit].done <- err
 			live = append(live[:culprit], live[culprit+1:]...)
@@ -454,10 +468,16 @@ type opError struct {
 func (e *opError) Error() string { return e.err.Error() }
 func (e *opError) Unwrap() error { return e.err }
 
+// culpritMerged is runTx's culprit when the database refused a statement
+// that carried the rows of several ops.
+const culpritMerged = -2
+
 // runTx runs the ops in one transaction and commits. It returns each op's
 // own error; or the index of an op that must leave the batch and its error;
-// or culprit -1 and an error that fails them all.
-func (s *Store) runTx(ops []*op) (errs []error, culprit int, err error) {
+// or culpritMerged; or culprit -1 and an error that fails them all. With
+// merge, the rows the ops add to the log and to submissions are inserted
+// with one statement per table for the whole batch.
+func (s *Store) runTx(ops []*op, merge bool) (errs []error, culprit int, err error) {
 	// The batch belongs to many callers: no single caller's context may
 	// interrupt it.
 	ctx := context.Background()
@@ -471,8 +491,14 @@ func (s *Store) runTx(ops []*op) (errs []error, culprit int, err error) {
 		return nil, -1, fmt.Errorf("failed to begin transaction: %w", err)
 	}
 	defer tx.Rollback(context.Background())
-	t := &wtx{ctx: ctx, tx: tx, op: -1}
-	xid, err := t.begin(s.edge)
+	t := &wtx{ctx: ctx, tx: tx, op: -1, merge: merge}
+	var prefetch []string
+	for _, o := range ops {
+		if o.sub != "" {
+			prefetch = append(prefetch, o.sub)
+		}
+	}
+	xid, err := t.begin(s.edge, prefetch)
 	if err != nil {
 		return nil, -1, err
 	}
@@ -485,11 +511,11 @@ func (s *Store) runTx(ops []*op) (errs []error, culprit int, err error) {
 			return t.blame()
 		}
 		if errs[i] != nil {
-			if t.wrote && t.flushedOf(i) {
+			if t.wrote {
+				// Its writes may be merged with others' or sent:
+				// run the batch again without it.
 				return nil, i, errs[i]
 			}
-			// Its writes never left: forget them.
-			t.pending = slices.DeleteFunc(t.pending, func(w pendingWrite) bool { return w.op == i })
 			t.state = saved
 		}
 	}
@@ -545,12 +571,17 @@ func (s *Store) resolve(xid int64) (bool, error) {
 type wtx struct {
 	ctx     context.Context
 	tx      pgx.Tx
+	merge   bool           // rows go to bulk, not pending
+	bulk    bulkRows       // rows for merged inserts, sent before pending
 	op      int            // the op running, -1 outside of them
 	wrote   bool           // the op running has queued a write
 	pending []pendingWrite // queued writes
-	sent    int            // the highest op whose writes were sent, plus one
 	failed  *opError       // the first statement the database refused
 	state   txState
+	// subs holds the submissions of the batch's ops' sub IDs as stored
+	// (nil for none), read when the batch began, and those the batch
+	// added since.
+	subs map[string]*store.Submission
 }
 
 // txState is what ops change in memory: saved before each op and put back if
@@ -567,10 +598,11 @@ type pendingWrite struct {
 }
 
 // begin locks the writer row (waiting for any other writer, of any process,
-// to finish), reads where the log and the sequences stand, and returns the
-// transaction's ID. edge is the writer's right edge of the log after its
+// to finish), reads where the log and the sequences stand and the
+// submissions with the IDs in subs, and returns the transaction's ID, all
+// in one round trip. edge is the writer's right edge of the log after its
 // last commit, used if the log has not grown since.
-func (t *wtx) begin(edge logEdge) (int64, error) {
+func (t *wtx) begin(edge logEdge, subs []string) (int64, error) {
 	b := &pgx.Batch{}
 	b.Queue("SELECT id FROM writer WHERE id = 1 FOR UPDATE")
 	b.Queue("SELECT txid_current()")
@@ -579,6 +611,9 @@ func (t *wtx) begin(edge logEdge) (int64, error) {
 		(SELECT coalesce(max(seq), 0) FROM submissions),
 		(SELECT coalesce(max(seq), 0) FROM annotations),
 		(SELECT coalesce(max(seq), 0) FROM lookups)`)
+	if len(subs) > 0 {
+		b.Queue("SELECT "+submissionColumns+" FROM submissions WHERE id = ANY($1)", subs)
+	}
 	br := t.tx.SendBatch(t.ctx, b)
 	defer br.Close()
 	var one int
@@ -599,6 +634,27 @@ func (t *wtx) begin(edge logEdge) (int64, error) {
 	} else {
 		st.edge = logEdge{size: size} // hashes read when needed
 	}
+	t.subs = make(map[string]*store.Submission, len(subs))
+	if len(subs) > 0 {
+		for _, id := range subs {
+			t.subs[id] = nil
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return 0, fmt.Errorf("failed to read submissions: %w", err)
+		}
+		for rows.Next() {
+			sub, err := scanSubmission(rows)
+			if err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("failed to read submissions: %w", err)
+			}
+			t.subs[sub.ID] = &sub
+		}
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("failed to read submissions: %w", err)
+		}
+	}
 	if err := br.Close(); err != nil {
 		return 0, fmt.Errorf("failed to begin transaction: %w", err)
 	}
@@ -611,9 +667,6 @@ func (t *wtx) exec(sql string, args ...any) {
 	t.wrote = true
 }
 
-// flushedOf reports whether writes of op i were sent to the database.
-func (t *wtx) flushedOf(i int) bool { return t.sent > i }
-
 // send sends the queued writes and then the query sql (if not "") in one
 // round trip, and calls read with the query's results.
 func (t *wtx) send(sql string, args []any, read func(br pgx.BatchResults) error) error {
@@ -621,6 +674,7 @@ func (t *wtx) send(sql string, args []any, read func(br pgx.BatchResults) error)
 		return t.failed
 	}
 	b := &pgx.Batch{}
+	merged := t.bulk.queue(b)
 	for _, w := range t.pending {
 		b.Queue(w.sql, w.args...)
 	}
@@ -632,10 +686,14 @@ func (t *wtx) send(sql string, args []any, read func(br pgx.BatchResults) error)
 	}
 	pending := t.pending
 	t.pending = t.pending[:0:0]
-	for _, w := range pending {
-		t.sent = max(t.sent, w.op+1)
-	}
 	br := t.tx.SendBatch(t.ctx, b)
+	for range merged {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			t.failed = &opError{op: culpritMerged, err: err}
+			return t.failed
+		}
+	}
 	for _, w := range pending {
 		if _, err := br.Exec(); err != nil {
 			br.Close()
@@ -699,7 +757,7 @@ func (t *wtx) flush() error { return t.send("", nil, nil) }
 func (t *wtx) blame() ([]error, int, error) {
 	f := t.failed
 	var pe *pgconn.PgError
-	if f.op >= 0 && errors.As(f.err, &pe) && (pe.Code[:2] == "22" || pe.Code[:2] == "23") {
+	if f.op != -1 && errors.As(f.err, &pe) && (pe.Code[:2] == "22" || pe.Code[:2] == "23") {
 		return nil, f.op, f.err
 	}
 	return nil, -1, f.err
