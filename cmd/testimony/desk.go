@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"os"
@@ -88,6 +89,9 @@ func runDesk(e *env, args []string) error {
 	}
 	p := d.Profile()
 	fmt.Fprintf(e.stdout, "The desk of %s (%s) is open at:\n\n  %s\n\nOpen it in a browser on this computer. Press Ctrl-C to stop.\n", p.Label, p.Role, d.URL(ln))
+	if px, err := client.CheckProxy(p.Server, cmp.Or(*proxy, p.Proxy)); err == nil && px != nil {
+		e.info("the desk reaches the server only through the proxy %s", client.ProxyString(px))
+	}
 	return d.Serve(e.ctx, ln)
 }
 

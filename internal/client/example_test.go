@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"testimony/internal/client"
 	"testimony/keys"
@@ -48,4 +49,27 @@ func Example() {
 	for _, p := range rep.Problems {
 		fmt.Println("PROBLEM:", p)
 	}
+}
+
+// An interviewer's laptop reaches the organisation's onion service through
+// the Tor daemon's SOCKS port. The proxy resolves the .onion name; if Tor is
+// not running, every request fails with ErrProxyUnreachable and nothing is
+// sent directly.
+func ExampleWithProxy() {
+	token, _ := os.ReadFile("token.txt")
+	c, err := client.New("http://"+strings.Repeat("a", 56)+".onion", strings.TrimSpace(string(token)), nil,
+		client.WithProxy("socks5h://127.0.0.1:9050"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("through", c.Proxy())
+	// Output: through socks5h://127.0.0.1:9050
+}
+
+// A proxy of another kind is refused, without repeating its password.
+func ExampleParseProxy() {
+	_, err := client.ParseProxy("http://user:secret@proxy.example:3128")
+	fmt.Println(err)
+	// Output: testimony uses only SOCKS5 proxies, not http://…: the proxy must be a SOCKS5 URL like socks5h://127.0.0.1:9050 (Tor's SOCKS port)
 }
