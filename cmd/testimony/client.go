@@ -94,7 +94,7 @@ func (c *serverClient) do(req *http.Request, ok ...int) (*http.Response, error) 
 
 // proxyFlag defines --proxy on fs, for the commands that reach the server.
 func proxyFlag(fs *flag.FlagSet) *string {
-	return fs.String("proxy", "", "reach the server only through this SOCKS5 proxy `URL`, like socks5h://127.0.0.1:9050 for Tor (default: ALL_PROXY, if set)")
+	return fs.String("proxy", "", "reach the server only through this SOCKS5 proxy `URL`, like socks5h://127.0.0.1:9050 for Tor (default: HTTPS_PROXY or HTTP_PROXY, then ALL_PROXY, if set)")
 }
 
 // checkProxy returns the proxy choice's error for a client of serverURL

@@ -104,7 +104,7 @@ func deskInit(e *env, args []string) error {
 	fs := e.flagSet("desk init", deskHelp)
 	home := fs.String("home", "", "the desk profile `DIR` to make")
 	srv := fs.String("server", "", "the server's `URL`")
-	proxy := fs.String("proxy", "", "reach the server only through this SOCKS5 proxy `URL`, like socks5h://127.0.0.1:9050 for Tor, kept in the profile (default: ALL_PROXY, if set)")
+	proxy := fs.String("proxy", "", "reach the server only through this SOCKS5 proxy `URL`, like socks5h://127.0.0.1:9050 for Tor, kept in the profile (default: HTTPS_PROXY or HTTP_PROXY, then ALL_PROXY, if set)")
 	adminPub := fs.String("admin-pub", "", "the admin verifier key `PUB` to pin (or a file holding it)")
 	tokenFile := fs.String("token-file", "", "your token `FILE` (from 'testimony enroll' or the admin)")
 	identity := fs.String("identity", "", "a reviewer's or custodian's identity `KEY` file")
