@@ -63,9 +63,11 @@
 // of the same names. The tables mirror the SQLite store's (its schema
 // version 4): days are text "YYYY-MM-DD", digests and hashes are 32-byte
 // bytea, the only time of day stored is an enrollment code's expiry (unix
-// seconds, a deadline), no address of any client is stored. Ciphertext
-// columns are stored uncompressed (STORAGE EXTERNAL): compressing ciphertext
-// only costs time.
+// seconds, a deadline), no address of any client is stored. An inline
+// body stays in its row while the row fits a page (STORAGE MAIN,
+// toast_tuple_target 8160), so that a sealed note costs one row and not a
+// row plus TOAST chunks; larger ones move out of line. Ciphertext does not
+// compress, and PostgreSQL gives up trying within its first kilobyte.
 //
 // # Errors
 //
@@ -177,7 +179,8 @@ CREATE TABLE submissions (
 	leaf        bigint NOT NULL UNIQUE REFERENCES log_leaves (idx),
 	CHECK ((reid_digest IS NULL) = (reid_size IS NULL))
 );
-ALTER TABLE submissions ALTER COLUMN body SET STORAGE EXTERNAL;
+ALTER TABLE submissions ALTER COLUMN body SET STORAGE MAIN;
+ALTER TABLE submissions SET (toast_tuple_target = 8160);
 
 CREATE TABLE annotations (
 	seq    bigint PRIMARY KEY CHECK (seq > 0),
@@ -188,7 +191,8 @@ CREATE TABLE annotations (
 	day    text   NOT NULL CHECK (day ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'),
 	body   bytea  CHECK (body IS NULL OR octet_length(body) = size)
 );
-ALTER TABLE annotations ALTER COLUMN body SET STORAGE EXTERNAL;
+ALTER TABLE annotations ALTER COLUMN body SET STORAGE MAIN;
+ALTER TABLE annotations SET (toast_tuple_target = 8160);
 
 CREATE TABLE lookups (
 	seq        bigint PRIMARY KEY CHECK (seq > 0),
@@ -201,7 +205,8 @@ CREATE TABLE lookups (
 	body       bytea  NOT NULL CHECK (octet_length(body) = size),
 	leaf       bigint NOT NULL UNIQUE REFERENCES log_leaves (idx)
 );
-ALTER TABLE lookups ALTER COLUMN body SET STORAGE EXTERNAL;
+ALTER TABLE lookups ALTER COLUMN body SET STORAGE MAIN;
+ALTER TABLE lookups SET (toast_tuple_target = 8160);
 CREATE INDEX lookups_submission ON lookups (submission);
 
 INSERT INTO testimony_schema (id, version) VALUES (1, 0);
