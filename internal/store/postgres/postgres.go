@@ -37,6 +37,19 @@
 // Reads use the connection pool and never wait for the writer: they see the
 // last committed state, which includes every change already acknowledged.
 //
+// A batch reads the rows of its submissions in the round trip that begins
+// it and inserts its leaves, tree hashes and submissions with one
+// INSERT … SELECT FROM unnest(…) per table. If the database refuses such a
+// merged statement, the writer runs the batch again with one statement
+// per change, to answer the change whose row it was with the error.
+//
+// # Snapshots
+//
+// [Store.Snapshot] reads every table in one REPEATABLE READ, READ ONLY
+// transaction, streaming rows. [Store.Restore] fills an empty store in one
+// transaction that holds the writer row, so that no writer of any process
+// runs meanwhile; see [store.Snapshotter].
+//
 // # Concurrency and cancellation
 //
 // A [Store] is safe for concurrent use. A write whose context ends before the
