@@ -44,7 +44,9 @@ type Config struct {
 	// ServerSideEncryption asks the server to encrypt every blob with its
 	// own keys (SSE-S3, "x-amz-server-side-encryption: AES256"). The blobs
 	// are age ciphertext already: this protects only against someone who
-	// takes the server's disks, not against the server.
+	// takes the server's disks, not against the server. Open checks that
+	// the server does encrypt, and fails if it ignores the request (as
+	// Versity S3 Gateway v1.8.0 does).
 	ServerSideEncryption bool
 
 	// CredentialsFile names an AWS shared credentials file (the INI format

@@ -245,6 +245,17 @@ func (s *Store) probe(ctx context.Context) (bool, error) {
 	if err := put(); err != nil {
 		return false, fmt.Errorf("failed to write a probe object to bucket %s: %w", s.bucket, err)
 	}
+	if s.sse != nil {
+		// Some servers (Versity S3 Gateway among them) accept the header
+		// and store the object unencrypted.
+		info, err := s.core.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{})
+		if err != nil {
+			return false, fmt.Errorf("failed to look at the probe object: %w", err)
+		}
+		if got := info.Metadata.Get("X-Amz-Server-Side-Encryption"); got != "AES256" {
+			return false, fmt.Errorf("the server ignored the request for server-side encryption (SSE-S3): it answered %q, not \"AES256\"", got)
+		}
+	}
 	err := put()
 	if err == nil {
 		return false, nil
@@ -252,19 +263,17 @@ func (s *Store) probe(ctx context.Context) (bool, error) {
 	if !isPreconditionFailed(err) {
 		return false, fmt.Errorf("failed to probe conditional writes: %w", err)
 	}
-	id, err := s.core.NewMultipartUpload(ctx, s.bucket, name, s.putOptions(sum))
+	id, err := s.core.NewMultipartUpload(ctx, s.bucket, name, s.uploadOptions(sum))
 	if err != nil {
 		return false, fmt.Errorf("failed to probe multipart uploads: %w", err)
 	}
 	defer s.abort(ctx, name, id)
 	part, err := s.core.PutObjectPart(ctx, s.bucket, name, id, 1, bytes.NewReader(data), int64(len(data)),
-		minio.PutObjectPartOptions{SSE: s.sse, Sha256Hex: hex.EncodeToString(sum[:]), DisableContentSha256: true})
+		minio.PutObjectPartOptions{Sha256Hex: hex.EncodeToString(sum[:]), DisableContentSha256: true})
 	if err != nil {
 		return false, fmt.Errorf("failed to probe multipart uploads: %w", err)
 	}
-	opts := minio.PutObjectOptions{ServerSideEncryption: s.sse}
-	opts.SetMatchETagExcept("*")
-	_, err = s.core.CompleteMultipartUpload(ctx, s.bucket, name, id, []minio.CompletePart{{PartNumber: 1, ETag: part.ETag}}, opts)
+	_, err = s.core.CompleteMultipartUpload(ctx, s.bucket, name, id, []minio.CompletePart{{PartNumber: 1, ETag: part.ETag}}, completeOptions())
 	if err == nil {
 		return false, nil
 	}
@@ -301,10 +310,27 @@ func (s *Store) AbortStaleUploads(ctx context.Context, olderThan time.Duration) 
 	}
 }
 
-// putOptions returns the options of the request that creates a blob with
-// the given digest: its metadata, the encryption and If-None-Match: *.
+// putOptions returns the options of the PUT that creates a blob with the
+// given digest: its metadata, the encryption and If-None-Match: *.
 func (s *Store) putOptions(digest [32]byte) minio.PutObjectOptions {
-	opts := minio.PutObjectOptions{
+	opts := s.uploadOptions(digest)
+	opts.SetMatchETagExcept("*")
+	return opts
+}
+
+// completeOptions returns the options of the request that completes a
+// multipart upload: If-None-Match: *. (SSE-S3 was asked for when the
+// upload started; only SSE-C would have to be repeated.)
+func completeOptions() minio.PutObjectOptions {
+	var opts minio.PutObjectOptions
+	opts.SetMatchETagExcept("*")
+	return opts
+}
+
+// uploadOptions returns the options of the request that starts a multipart
+// upload of a blob with the given digest: its metadata and the encryption.
+func (s *Store) uploadOptions(digest [32]byte) minio.PutObjectOptions {
+	return minio.PutObjectOptions{
 		UserMetadata:         map[string]string{metaDigest: hex.EncodeToString(digest[:])},
 		ServerSideEncryption: s.sse,
 		ContentType:          "application/octet-stream",
@@ -312,8 +338,6 @@ func (s *Store) putOptions(digest [32]byte) minio.PutObjectOptions {
 		// PutObject), which the server checks, instead of chunk by chunk.
 		DisableContentSha256: true,
 	}
-	opts.SetMatchETagExcept("*")
-	return opts
 }
 
 // Put stores the bytes of r under key; see [blob.Store] and the package
@@ -390,7 +414,7 @@ func (s *Store) putLarge(ctx context.Context, key string, b *body, buf []byte, d
 		return 0, err
 	}
 
-	id, err := s.core.NewMultipartUpload(ctx, s.bucket, name, s.putOptions(digest))
+	id, err := s.core.NewMultipartUpload(ctx, s.bucket, name, s.uploadOptions(digest))
 	if err != nil {
 		return 0, withContext(ctx, fmt.Errorf("failed to start upload: %w", err))
 	}
@@ -411,7 +435,7 @@ func (s *Store) putLarge(ctx context.Context, key string, b *body, buf []byte, d
 		sum := sha256.Sum256(part)
 		r := newGuardedReader(part)
 		p, err := s.core.PutObjectPart(ctx, s.bucket, name, id, len(parts)+1, r, int64(len(part)),
-			minio.PutObjectPartOptions{SSE: s.sse, Sha256Hex: hex.EncodeToString(sum[:]), DisableContentSha256: true})
+			minio.PutObjectPartOptions{Sha256Hex: hex.EncodeToString(sum[:]), DisableContentSha256: true})
 		r.close()
 		if err != nil {
 			return 0, withContext(ctx, fmt.Errorf("failed to upload part %d: %w", len(parts)+1, err))
@@ -434,9 +458,7 @@ func (s *Store) putLarge(ctx context.Context, key string, b *body, buf []byte, d
 		return 0, err
 	}
 	commit := func(ctx context.Context) error {
-		opts := minio.PutObjectOptions{ServerSideEncryption: s.sse}
-		opts.SetMatchETagExcept("*")
-		_, err := s.core.CompleteMultipartUpload(ctx, s.bucket, name, id, parts, opts)
+		_, err := s.core.CompleteMultipartUpload(ctx, s.bucket, name, id, parts, completeOptions())
 		completed = err == nil
 		return err
 	}
