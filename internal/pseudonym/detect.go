@@ -221,6 +221,24 @@ func (d *doc) isPseudoLatin(from, to int) bool {
 	return d.x.pseudoLatin[strings.Join(words, " ")]
 }
 
+// pseudoLatinFrom returns the last token of a pseudonym that starts at
+// token i and runs over up to two more Latin tokens ("Song Chang-nam",
+// "Song Chang Nam"), or -1 if none does.
+func (d *doc) pseudoLatinFrom(i int) int {
+	found := -1
+	for k, n := i, 0; n < 2; n++ {
+		j := d.nextLatin(k, false)
+		if j < 0 {
+			break
+		}
+		if d.isPseudoLatin(i, j) {
+			found = j
+		}
+		k = j
+	}
+	return found
+}
+
 func (d *doc) checkLatin(i int) int {
 	l := lex()
 	t := d.toks[i]
@@ -281,6 +299,12 @@ func (d *doc) checkLatin(i int) int {
 				break
 			}
 			last, k = j, j
+		}
+		// A pseudonym is never flagged, even when a syllable of its
+		// given name is not in the list of given-name syllables
+		// ("Song Chang-nam"): skip all of it.
+		if end := d.pseudoLatinFrom(i); end > 0 {
+			return end + 1
 		}
 		if last > 0 && !d.isPseudoLatin(i, last) {
 			start, end := d.v.span(t.s, d.toks[last].e)
