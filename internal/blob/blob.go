@@ -22,7 +22,8 @@
 // overwrite, only Delete.
 //
 // Implementations: disk (a directory on the local file system; the embedded
-// default). The conformance suite in blobtest runs against every one.
+// default) and s3 (an S3-compatible object store). The conformance suite in
+// blobtest runs against every one.
 package blob
 
 import (

@@ -32,8 +32,9 @@
 // and never changes them. Signing checkpoints is the server's job.
 //
 // Implementations: sqlite (modernc.org/sqlite in WAL mode with
-// synchronous=FULL; the embedded default). The conformance suite in
-// storetest runs against every one.
+// synchronous=FULL; the embedded default) and postgres (pgx; several server
+// processes may share one database). Both are also [Snapshotter]s. The
+// conformance suite in storetest runs against every one.
 package store
 
 import (
