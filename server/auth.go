@@ -109,6 +109,10 @@ func (s *Server) require(roles ...store.Role) func(http.Handler) http.Handler {
 				s.fail(w, errForbidden)
 				return
 			}
+			if err := s.syncRoster(r.Context(), false); err != nil {
+				s.fail(w, err)
+				return
+			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, t)))
 		})
 	}

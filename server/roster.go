@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -12,7 +14,56 @@ import (
 	"testimony/keys"
 )
 
+// rosterRecheck is how long a server uses its copy of the roster before it
+// reads the stored one again: another server process on the same store may
+// have published a newer one. A device removed through one process is
+// refused by all within this time.
+const rosterRecheck = time.Second
+
+// syncRoster takes the stored roster if it is newer than the server's copy,
+// reading it at most once per rosterRecheck unless force is set. Every
+// authenticated request calls it, so that processes sharing a store agree
+// on the roster within rosterRecheck.
+func (s *Server) syncRoster(ctx context.Context, force bool) error {
+	fresh := func() bool { return time.Now().UnixNano()-s.rosterRead.Load() < int64(rosterRecheck) }
+	if !force && fresh() {
+		return nil
+	}
+	s.rosterSync.Lock()
+	defer s.rosterSync.Unlock()
+	if !force && fresh() {
+		return nil // read while this request waited
+	}
+	v, signed, err := s.cfg.Store.Roster(ctx)
+	if err != nil {
+		return fmt.Errorf("failed to read the roster: %w", err)
+	}
+	s.rosterRead.Store(time.Now().UnixNano())
+	cur := s.roster.Load()
+	if v <= cur.r.Version {
+		return nil
+	}
+	next, err := keys.VerifyRoster(signed, s.admin, cur.r)
+	if err != nil {
+		// Only the admin key signs rosters, and the process that stored
+		// it checked it: this store was written by something else.
+		s.log.Error("the stored roster does not verify; keeping the one this server has")
+		return fmt.Errorf("the stored roster does not verify: %w", err)
+	}
+	s.roster.Store(&currentRoster{signed: signed, r: next})
+	if err := s.checkLogKey(next); err != nil {
+		s.log.Warn("the roster does not name this server's log key: clients will refuse its receipts until the admin publishes a roster with it (testimony roster set-log-key)")
+	}
+	return nil
+}
+
 func (s *Server) getRoster(w http.ResponseWriter, r *http.Request) {
+	// Always the stored one: a client refuses a roster older than one it
+	// has seen, perhaps from another process.
+	if err := s.syncRoster(r.Context(), true); err != nil {
+		s.fail(w, err)
+		return
+	}
 	cur := s.roster.Load()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Testimony-Roster-Version", strconv.FormatUint(cur.r.Version, 10))
@@ -24,6 +75,11 @@ func (s *Server) getRoster(w http.ResponseWriter, r *http.Request) {
 func (s *Server) putRoster(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, keys.MaxRosterSize))
 	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	// The newest stored roster, which another process may have taken.
+	if err := s.syncRoster(r.Context(), true); err != nil {
 		s.fail(w, err)
 		return
 	}
@@ -44,7 +100,11 @@ func (s *Server) putRoster(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	s.roster.Store(&currentRoster{signed: body, r: next})
+	s.rosterSync.Lock()
+	if s.roster.Load().r.Version < next.Version {
+		s.roster.Store(&currentRoster{signed: body, r: next})
+	}
+	s.rosterSync.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"version": next.Version})
 }
 
@@ -94,6 +154,10 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	if err := s.syncRoster(r.Context(), false); err != nil {
+		s.fail(w, err)
+		return
+	}
 	t := store.Token{Created: s.day()}
 	switch {
 	case code.Device == "" && code.Role == store.Interviewer:
@@ -120,7 +184,9 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 		t.Device, t.DevicePub = code.Device, v.String()
 	}
 	token, id, hash := NewToken()
-	t.ID = id
+	// The store takes the role and label from the code; they are filled
+	// in here too, as the code read above has them.
+	t.ID, t.Role, t.Label = id, code.Role, code.Label
 	stored, err := s.cfg.Store.Enroll(r.Context(), codeHash, now, t, hash)
 	if err != nil {
 		if isCodeError(err) {

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -77,6 +78,11 @@ type Server struct {
 	log    *slog.Logger
 	admin  keys.Verifier
 	roster atomic.Pointer[currentRoster]
+	// rosterSync serializes reading the stored roster and replacing
+	// roster; rosterRead is when the stored one was last read (unix
+	// nanoseconds). See syncRoster.
+	rosterSync sync.Mutex
+	rosterRead atomic.Int64
 	heads  headCache
 	// tokenLimit wraps what runs once a request is authenticated: the
 	// request leaves the unauthenticated cap (limits.go), then meets the
@@ -135,6 +141,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("the stored roster does not verify: %w", err)
 	}
 	s.roster.Store(&currentRoster{signed: signed, r: r})
+	s.rosterRead.Store(time.Now().UnixNano())
 	if err := s.checkLogKey(r); err != nil {
 		// Not fatal: the admin needs a running server to publish the
 		// roster that fixes it. Until then clients refuse the receipts.
