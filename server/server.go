@@ -83,7 +83,7 @@ type Server struct {
 	// nanoseconds). See syncRoster.
 	rosterSync sync.Mutex
 	rosterRead atomic.Int64
-	heads  headCache
+	heads      headCache
 	// tokenLimit wraps what runs once a request is authenticated: the
 	// request leaves the unauthenticated cap (limits.go), then meets the
 	// one per-token limiter all routes share.
