@@ -528,3 +528,117 @@ func listSubmissions(t testing.TB, base, token string) []server.Listed {
 		after = page.Next
 	}
 }
+
+// TestMigrateSQLiteToPostgres follows docs/operations.md from a server on
+// the embedded default to PostgreSQL and S3: backup, restore into an empty
+// database and bucket named by a config file, serve from the config. The
+// laptop's receipts and checkpoints verify against the moved server, its
+// token still works, and the log goes on where it stopped.
+func TestMigrateSQLiteToPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("migration test skipped with -short")
+	}
+	pg, s3ep := scaleServers(t)
+	db := testDatabase(t, pg)
+	bucket := testBucket(t, s3ep)
+	bin := buildTestimony(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, bin, args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("testimony %s: %v\n%s", args[0], err, stderr.Bytes())
+		}
+		return strings.TrimSpace(string(out))
+	}
+	admin, _ := keys.GenerateSigningKey("admin")
+	reviewer, _ := keys.GenerateIdentity(keys.Classic)
+	device, _ := keys.GenerateSigningKey("laptop-1")
+	keys.WriteSigningKeyFile(filepath.Join(dir, "laptop-1.key"), device, nil)
+	r, _ := keys.NewRoster("Example NGO")
+	r.Add(keys.Reviewer, "reviewer 1", reviewer.Recipient())
+	r.AddDevice("laptop-1", mustVerifier(t, device.Verifier()))
+	signed, _ := r.Sign(admin)
+	rosterPath, adminPub := filepath.Join(dir, "roster.txt"), filepath.Join(dir, "admin.pub")
+	os.WriteFile(rosterPath, signed, 0o644)
+	os.WriteFile(adminPub, []byte(admin.Verifier()+"\n"), 0o644)
+
+	// The old server, on SQLite.
+	data := filepath.Join(dir, "data")
+	logVerifier := mustVerifier(t, run("server", "init", "--data", data, "--admin-pub", adminPub, "--roster", rosterPath))
+	os.WriteFile(filepath.Join(dir, "admin.token"), []byte(run("admin", "token", "--data", data, "--role", "admin", "--label", "admin")), 0o600)
+	code := run("admin", "enroll", "--data", data, "--role", "interviewer", "--label", "laptop 1", "--device-id", "laptop-1")
+	old := startServe(t, bin, "--data", data)
+	r.SetLog(logVerifier)
+	r.Version++
+	signed, _ = r.Sign(admin)
+	os.WriteFile(rosterPath, signed, 0o644)
+	run("roster", "publish", "--server", old.base, "--token-file", filepath.Join(dir, "admin.token"), "--roster", rosterPath)
+	tokenFile := filepath.Join(dir, "laptop-1.token")
+	run("enroll", "--server", old.base, "--code", code, "--device-key", filepath.Join(dir, "laptop-1.key"), "--out", tokenFile)
+	roster, _ := keys.VerifyRoster(signed, mustVerifier(t, admin.Verifier()), nil)
+	tok, _ := os.ReadFile(tokenFile)
+	push := func(base string, size int) *server.Receipt {
+		t.Helper()
+		id := envelope.NewID()
+		var buf bytes.Buffer
+		if _, err := envelope.Seal(&buf, envelope.Contents{Note: bytes.Repeat([]byte("note "), size/5)}, envelope.Options{Roster: roster, Device: device, DeviceID: "laptop-1", ID: id}); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "outbox", id+".age")
+		os.MkdirAll(filepath.Dir(path), 0o700)
+		os.WriteFile(path, buf.Bytes(), 0o600)
+		c, err := client.New(base, strings.TrimSpace(string(tok)), func(string) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := c.Push(ctx, path, logVerifier.Note(), filepath.Join(dir, "receipts"))
+		if err != nil {
+			t.Fatalf("push to %s: %v", base, err)
+		}
+		return rc
+	}
+	for i := range 12 {
+		push(old.base, 4<<10+i%4*(100<<10)) // some over 64 KiB: blobs
+	}
+	old.kill()
+
+	// Backup, and restore into the empty database and bucket.
+	run("backup", "--data", data, "--out", filepath.Join(dir, "backup"))
+	keyCopy := filepath.Join(dir, "etc", "log.key")
+	os.MkdirAll(filepath.Dir(keyCopy), 0o700)
+	key, _ := os.ReadFile(filepath.Join(data, "log.key"))
+	os.WriteFile(keyCopy, key, 0o600)
+	config := filepath.Join(dir, "etc", "storage.json")
+	cfg, _ := json.Marshal(Backend{Store: db, Blobs: "s3://" + bucket + "/?endpoint=" + s3ep, LogKey: keyCopy})
+	os.WriteFile(config, cfg, 0o600)
+	run("restore", "--from", filepath.Join(dir, "backup"), "--config", config, "--log-key", keyCopy, "--admin-pub", adminPub)
+
+	moved := startServe(t, bin, "--config", config)
+	out := run("verify", "--server", moved.base, "--token-file", tokenFile, "--roster", rosterPath, "--admin-pub", adminPub, "--receipts", filepath.Join(dir, "receipts"))
+	if !strings.HasPrefix(out, "OK: 12 receipt(s)") {
+		t.Errorf("verify against the moved server: %s", out)
+	}
+	if rc := push(moved.base, 4<<10); rc.Log.Index != 12 {
+		t.Errorf("the first push after the move is leaf %d, want 12", rc.Log.Index)
+	}
+	out = run("verify", "--server", moved.base, "--token-file", tokenFile, "--roster", rosterPath, "--admin-pub", adminPub, "--receipts", filepath.Join(dir, "receipts"))
+	if !strings.HasPrefix(out, "OK: 13 receipt(s)") {
+		t.Errorf("verify after pushing to the moved server: %s", out)
+	}
+	objects := 0
+	for o := range s3Admin(t, s3ep).ListObjects(ctx, bucket, minio.ListObjectsOptions{Recursive: true}) {
+		if o.Err != nil {
+			t.Fatal(o.Err)
+		}
+		objects++
+	}
+	if objects != 9 { // 3 of every 4 pushed to the old server were over 64 KiB
+		t.Errorf("%d objects in the bucket after the move, want 9", objects)
+	}
+}
