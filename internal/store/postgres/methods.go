@@ -253,7 +253,7 @@ func (s *Store) Enrollment(ctx context.Context, codeHash [32]byte, now time.Time
 // Enroll redeems an enrollment code. The code is valid while now is before
 // its expiry (to the second).
 func (s *Store) Enroll(ctx context.Context, codeHash [32]byte, now time.Time, t store.Token, secretHash [32]byte) (store.Token, error) {
-	if err := checkToken(t); err != nil {
+	if err := checkTokenFields(t); err != nil {
 		return store.Token{}, fmt.Errorf("failed to enroll: %w", err)
 	}
 	var stored store.Token

@@ -227,13 +227,23 @@ func (s *Store) Lookups(ctx context.Context, after int64, limit int) ([]store.Lo
 
 // checkToken checks the fields of a token that the store keeps as given.
 func checkToken(t store.Token) error {
+	if err := checkTokenFields(t); err != nil {
+		return err
+	}
+	if !t.Role.Valid() {
+		return fmt.Errorf("invalid role %q", t.Role)
+	}
+	return nil
+}
+
+// checkTokenFields checks what a caller gives of a token that Enroll
+// stores: its role and label come from the enrollment code.
+func checkTokenFields(t store.Token) error {
 	switch {
 	case !isHex(t.ID, 16):
 		return fmt.Errorf("invalid token ID %q: want 16 lowercase hex digits", t.ID)
 	case !isDay(t.Created):
 		return fmt.Errorf("invalid day %q: want YYYY-MM-DD", t.Created)
-	case !t.Role.Valid():
-		return fmt.Errorf("invalid role %q", t.Role)
 	}
 	return nil
 }

@@ -466,9 +466,11 @@ func testEnroll(t *testing.T, s store.Store) {
 	if _, err := s.Enroll(ctx, plain, now, token(7, store.Reviewer), hash("secret 7")); !errors.Is(err, store.ErrWrongDevice) {
 		t.Errorf("Enroll of a device with a code for none: %v; want ErrWrongDevice", err)
 	}
+	// A token given without a role or label, as the server builds it:
+	// both come from the code.
 	r := token(8, store.Admin)
-	r.Device, r.DevicePub = "", ""
-	if got, err := s.Enroll(ctx, plain, now, r, hash("secret 8")); err != nil || got.Role != store.Reviewer || got.Device != "" {
+	r.Device, r.DevicePub, r.Role, r.Label = "", "", "", ""
+	if got, err := s.Enroll(ctx, plain, now, r, hash("secret 8")); err != nil || got.Role != store.Reviewer || got.Label != "desk 1" || got.Device != "" {
 		t.Errorf("Enroll with a code for no device = %+v, %v; want a reviewer token without a device", got, err)
 	}
 }
