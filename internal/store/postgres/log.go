@@ -175,7 +175,7 @@ func (t *wtx) readEdge(size int64) (logEdge, error) {
 		return logEdge{size: size, loaded: true}, nil
 	}
 	found := make(map[int64]tlog.Hash, len(idx))
-	err := t.query("SELECT idx, hash FROM log_hashes WHERE idx = ANY($1)", []any{idx}, func(r pgx.Rows) error {
+	err := t.query(logHashesSQL, []any{idx}, func(r pgx.Rows) error {
 		var i int64
 		var h []byte
 		if err := r.Scan(&i, &h); err != nil {
@@ -204,7 +204,7 @@ func (t *wtx) readEdge(size int64) (logEdge, error) {
 // LogSize returns the number of leaves in the log.
 func (s *Store) LogSize(ctx context.Context) (int64, error) {
 	var n int64
-	if err := s.pool.QueryRow(ctx, "SELECT coalesce(max(idx) + 1, 0) FROM log_leaves").Scan(&n); err != nil {
+	if err := s.pool.QueryRow(ctx, logSizeSQL).Scan(&n); err != nil {
 		return 0, fmt.Errorf("failed to read the log size: %w", err)
 	}
 	return n, nil
@@ -215,7 +215,7 @@ func (s *Store) LogHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, er
 	if len(indexes) == 0 {
 		return nil, nil
 	}
-	rows, err := s.pool.Query(ctx, "SELECT idx, hash FROM log_hashes WHERE idx = ANY($1)", indexes)
+	rows, err := s.pool.Query(ctx, logHashesSQL, indexes)
 	if err != nil {
 		return nil, fmt.Errorf("failed to read log hashes: %w", err)
 	}

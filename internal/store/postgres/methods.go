@@ -132,7 +132,7 @@ func scanToken(r pgx.Row) (store.Token, [32]byte, error) {
 
 // Token returns the token with this ID and the hash of its secret.
 func (s *Store) Token(ctx context.Context, id string) (store.Token, [32]byte, error) {
-	t, h, err := scanToken(s.pool.QueryRow(ctx, "SELECT "+tokenColumns+" FROM tokens WHERE id = $1", id))
+	t, h, err := scanToken(s.pool.QueryRow(ctx, tokenSQL, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = store.ErrNotFound
 	}
@@ -383,7 +383,7 @@ func (s *Store) SubmissionBody(ctx context.Context, id string) ([]byte, bool, er
 
 // Submission returns the submission with this ID.
 func (s *Store) Submission(ctx context.Context, id string) (store.Submission, error) {
-	sub, err := scanSubmission(s.pool.QueryRow(ctx, "SELECT "+submissionColumns+" FROM submissions WHERE id = $1", id))
+	sub, err := scanSubmission(s.pool.QueryRow(ctx, submissionSQL, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = store.ErrNotFound
 	}

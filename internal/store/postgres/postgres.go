@@ -41,7 +41,12 @@
 // it and inserts its leaves, tree hashes and submissions with one
 // INSERT … SELECT FROM unnest(…) per table. If the database refuses such a
 // merged statement, the writer runs the batch again with one statement
-// per change, to answer the change whose row it was with the error.
+// per change, to answer the change whose row it was with the error. BEGIN
+// travels with the first round trip and COMMIT with the last writes, so a
+// batch of submissions takes two round trips. A write the database refuses
+// there aborts the transaction, and the server skips the COMMIT behind it;
+// any other failure of that round trip is resolved with txid_status as
+// above.
 //
 // # Snapshots
 //
@@ -62,11 +67,15 @@
 // # Connecting
 //
 // [Open] takes a libpq connection URL (postgres://user@host:port/db?sslmode=verify-full)
-// or keyword/value string. The password may come from the URL, from
-// PGPASSWORD or from a passfile (PGPASSFILE, ~/.pgpass); it is never logged
-// and never part of an error. Use TLS (sslmode=verify-full) for a database
-// on another machine. A search_path parameter puts the tables in a schema of
-// their own.
+// or keyword/value string. The pool has at least 8 connections
+// (pool_max_conns asks for more); Open makes 8 of them, and prepares the
+// statements of intake on each, before it returns, and the pool keeps them
+// while idle (pool_min_conns asks for more), so that the first requests of
+// a new server or a burst after a quiet spell do not wait for connections.
+// The password may come from the URL, from PGPASSWORD or from a passfile
+// (PGPASSFILE, ~/.pgpass); it is never logged and never part of an error.
+// Use TLS (sslmode=verify-full) for a database on another machine. A
+// search_path parameter puts the tables in a schema of their own.
 //
 // # Schema
 //
@@ -125,6 +134,9 @@ const (
 	// and migration between processes opening one database at once
 	// ("Tmy1" and "schm").
 	schemaLockKey = 0x546d7931_7363686d
+	// warmConns is how many connections Open makes and the pool keeps
+	// while idle (pool_min_conns in the URL asks for more).
+	warmConns = 8
 )
 
 // migrations[v] takes the schema from version v to v+1; migrations[0]
@@ -260,11 +272,19 @@ func open(ctx context.Context, url string, maxBatch int) (*Store, error) {
 	// Enough for the writer and the readers of a busy server; the
 	// database's max_connections is shared by every server process.
 	cfg.MaxConns = max(cfg.MaxConns, 8)
+	// Kept open while idle, so that a burst after a quiet spell does not
+	// wait for new connections (a new server backend, its catalog
+	// caches, our prepared statements) on top of its queries.
+	cfg.MinConns = max(cfg.MinConns, min(cfg.MaxConns, warmConns))
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("failed to connect to PostgreSQL: %w", err)
 	}
 	if err := setUp(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("failed to open PostgreSQL store: %w", err)
+	}
+	if err := warm(ctx, pool, int(cfg.MinConns)); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("failed to open PostgreSQL store: %w", err)
 	}
@@ -277,6 +297,61 @@ func open(ctx context.Context, url string, maxBatch int) (*Store, error) {
 	}
 	go s.writer()
 	return s, nil
+}
+
+// The statements of intake: every request reads a token, a submission and
+// log hashes, and every batch of the writer runs the rest.
+const (
+	tokenSQL       = "SELECT " + tokenColumns + " FROM tokens WHERE id = $1"
+	submissionSQL  = "SELECT " + submissionColumns + " FROM submissions WHERE id = $1"
+	logSizeSQL     = "SELECT coalesce(max(idx) + 1, 0) FROM log_leaves"
+	logHashesSQL   = "SELECT idx, hash FROM log_hashes WHERE idx = ANY($1)"
+	beginSQL       = "BEGIN ISOLATION LEVEL READ COMMITTED, READ WRITE"
+	lockWriterSQL  = "SELECT id FROM writer WHERE id = 1 FOR UPDATE"
+	txidSQL        = "SELECT txid_current()"
+	submissionsSQL = "SELECT " + submissionColumns + " FROM submissions WHERE id = ANY($1)"
+	commitSQL      = "COMMIT"
+	headsSQL       = `SELECT
+		(SELECT coalesce(max(idx) + 1, 0) FROM log_leaves),
+		(SELECT coalesce(max(seq), 0) FROM submissions),
+		(SELECT coalesce(max(seq), 0) FROM annotations),
+		(SELECT coalesce(max(seq), 0) FROM lookups)`
+)
+
+// warmStatements are prepared on each connection warm opens.
+var warmStatements = []string{
+	tokenSQL, submissionSQL, logSizeSQL, logHashesSQL,
+	beginSQL, lockWriterSQL, txidSQL, headsSQL, submissionsSQL, commitSQL,
+	bulkHashesSQL, bulkLeavesSQL, bulkSubsSQL,
+}
+
+// warm opens n connections and prepares the statements of intake on each
+// before Open returns, rather than under the first requests: with 32
+// clients arriving at a new server, making the connections (a server
+// backend each, its catalog caches, pgx's prepare round trip per
+// statement) while they waited put 100–200 ms on their first requests.
+// Connections the pool makes later prepare statements when first used.
+func warm(ctx context.Context, pool *pgxpool.Pool, n int) error {
+	conns := make([]*pgxpool.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Release()
+		}
+	}()
+	for range n {
+		c, err := pool.Acquire(ctx)
+		if err != nil {
+			return fmt.Errorf("failed to connect to PostgreSQL: %w", err)
+		}
+		conns = append(conns, c)
+		for _, sql := range warmStatements {
+			// Named by its text: pgx then uses it for that query.
+			if _, err := c.Conn().Prepare(ctx, sql, sql); err != nil {
+				return fmt.Errorf("failed to prepare statements: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // redactedError keeps only the message of a parse error's cause, which
@@ -503,13 +578,17 @@ func (s *Store) runTx(ops []*op, merge bool) (errs []error, culprit int, err err
 	if err != nil {
 		return nil, -1, fmt.Errorf("failed to reach the database: %w", err)
 	}
-	defer conn.Release()
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite})
-	if err != nil {
-		return nil, -1, fmt.Errorf("failed to begin transaction: %w", err)
-	}
-	defer tx.Rollback(context.Background())
-	t := &wtx{ctx: ctx, tx: tx, op: -1, merge: merge}
+	defer func() {
+		// Not committed: roll back. A connection still in a
+		// transaction after this is closed by the pool on Release.
+		if conn.Conn().PgConn().TxStatus() != 'I' {
+			conn.Exec(context.Background(), "ROLLBACK")
+		}
+		conn.Release()
+	}()
+	// BEGIN goes with begin's reads and COMMIT with the last writes: a
+	// batch takes two round trips.
+	t := &wtx{ctx: ctx, tx: conn.Conn(), op: -1, merge: merge}
 	var prefetch []string
 	for _, o := range ops {
 		if o.sub != "" {
@@ -538,10 +617,10 @@ func (s *Store) runTx(ops []*op, merge bool) (errs []error, culprit int, err err
 		}
 	}
 	t.op = -1
-	if err := t.flush(); err != nil {
-		return t.blame()
-	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := t.commit(); err != nil {
+		if t.failed != nil {
+			return t.blame()
+		}
 		// The server may have committed before the connection broke.
 		committed, rerr := s.resolve(xid)
 		if rerr != nil {
@@ -588,7 +667,7 @@ func (s *Store) resolve(xid int64) (bool, error) {
 // costs about N round trips, not one per statement.
 type wtx struct {
 	ctx     context.Context
-	tx      pgx.Tx
+	tx      *pgx.Conn      // in the transaction begin starts
 	merge   bool           // rows go to bulk, not pending
 	bulk    bulkRows       // rows for merged inserts, sent before pending
 	op      int            // the op running, -1 outside of them
@@ -615,25 +694,25 @@ type pendingWrite struct {
 	args []any
 }
 
-// begin locks the writer row (waiting for any other writer, of any process,
-// to finish), reads where the log and the sequences stand and the
-// submissions with the IDs in subs, and returns the transaction's ID, all
-// in one round trip. edge is the writer's right edge of the log after its
+// begin starts the transaction (READ COMMITTED), locks the writer row
+// (waiting for any other writer, of any process, to finish), reads where
+// the log and the sequences stand and the submissions with the IDs in
+// subs, and returns the transaction's ID, all in one round trip. edge is the writer's right edge of the log after its
 // last commit, used if the log has not grown since.
 func (t *wtx) begin(edge logEdge, subs []string) (int64, error) {
 	b := &pgx.Batch{}
-	b.Queue("SELECT id FROM writer WHERE id = 1 FOR UPDATE")
-	b.Queue("SELECT txid_current()")
-	b.Queue(`SELECT
-		(SELECT coalesce(max(idx) + 1, 0) FROM log_leaves),
-		(SELECT coalesce(max(seq), 0) FROM submissions),
-		(SELECT coalesce(max(seq), 0) FROM annotations),
-		(SELECT coalesce(max(seq), 0) FROM lookups)`)
+	b.Queue(beginSQL)
+	b.Queue(lockWriterSQL)
+	b.Queue(txidSQL)
+	b.Queue(headsSQL)
 	if len(subs) > 0 {
-		b.Queue("SELECT "+submissionColumns+" FROM submissions WHERE id = ANY($1)", subs)
+		b.Queue(submissionsSQL, subs)
 	}
 	br := t.tx.SendBatch(t.ctx, b)
 	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return 0, fmt.Errorf("failed to begin transaction: %w", err)
+	}
 	var one int
 	if err := br.QueryRow().Scan(&one); err != nil {
 		return 0, fmt.Errorf("failed to lock the writer row: %w", err)
@@ -766,8 +845,28 @@ func (t *wtx) query(sql string, args []any, row func(pgx.Rows) error) error {
 	})
 }
 
-// flush sends the queued writes.
-func (t *wtx) flush() error { return t.send("", nil, nil) }
+// commit sends the queued writes and COMMIT in one round trip. If the
+// database refused a write, the error is also in t.failed and nothing was
+// committed: the server skips the rest of the round trip, COMMIT
+// included, after an error. Any other error (COMMIT's own, or a
+// connection that broke) leaves unknown whether the transaction
+// committed.
+func (t *wtx) commit() error {
+	var commitErr error
+	err := t.send(commitSQL, nil, func(br pgx.BatchResults) error {
+		_, commitErr = br.Exec()
+		return commitErr
+	})
+	if err == nil {
+		return nil
+	}
+	var pe *pgconn.PgError
+	if f := t.failed; f != nil && commitErr == nil && f.op != -1 && errors.As(f.err, &pe) {
+		return f // a write was refused
+	}
+	t.failed = nil
+	return err
+}
 
 // blame turns the first refused statement into runTx's answer: the op it
 // belongs to leaves the batch if the database refused the data (a
