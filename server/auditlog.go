@@ -89,6 +89,9 @@ type treeHead struct {
 type headCache struct {
 	mu   sync.Mutex
 	head *treeHead
+	// refresh is held by the one receipt that signs a newer checkpoint;
+	// the others of its batch wait and use that one.
+	refresh sync.Mutex
 }
 
 func (s *Server) hashReader(ctx context.Context) tlog.HashReader {
@@ -129,14 +132,26 @@ func (s *Server) checkpoint(ctx context.Context) (*treeHead, error) {
 // one signed, if its tree holds the leaf, so that concurrent uploads share
 // one signature per batch instead of one each.
 func (s *Server) logProof(ctx context.Context, index int64) (*LogProof, error) {
-	s.heads.mu.Lock()
-	h := s.heads.head
-	s.heads.mu.Unlock()
+	head := func() *treeHead {
+		s.heads.mu.Lock()
+		defer s.heads.mu.Unlock()
+		return s.heads.head
+	}
+	h := head()
 	if h == nil || h.cp.Size <= index {
-		var err error
-		if h, err = s.checkpoint(ctx); err != nil {
-			return nil, err
+		// The receipts of one commit all find the checkpoint too old:
+		// one of them signs a new one, and the rest use it, instead of
+		// each reading, hashing and signing the same tree.
+		s.heads.refresh.Lock()
+		if h = head(); h == nil || h.cp.Size <= index {
+			var err error
+			h, err = s.checkpoint(ctx)
+			if err != nil {
+				s.heads.refresh.Unlock()
+				return nil, err
+			}
 		}
+		s.heads.refresh.Unlock()
 	}
 	p, err := tlog.ProveRecord(h.cp.Size, index, s.hashReader(ctx))
 	if err != nil {
