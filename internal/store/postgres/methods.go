@@ -253,7 +253,7 @@ func (s *Store) Enrollment(ctx context.Context, codeHash [32]byte, now time.Time
 // Enroll redeems an enrollment code. The code is valid while now is before
 // its expiry (to the second).
 func (s *Store) Enroll(ctx context.Context, codeHash [32]byte, now time.Time, t store.Token, secretHash [32]byte) (store.Token, error) {
-	if err := checkTokenFields(t); err != nil {
+	if err := store.CheckToken(t); err != nil {
 		return store.Token{}, fmt.Errorf("failed to enroll: %w", err)
 	}
 	var stored store.Token
@@ -313,7 +313,7 @@ func scanSubmission(r pgx.Row, extra ...any) (store.Submission, error) {
 // AddSubmission records an accepted submission, giving it the next Seq.
 // ReidDigest and ReidSize are ignored unless HasReid is set.
 func (s *Store) AddSubmission(ctx context.Context, sub store.Submission) (store.Submission, bool, error) {
-	if err := checkSubmission(sub); err != nil {
+	if err := store.CheckSubmission(sub); err != nil {
 		return store.Submission{}, false, fmt.Errorf("failed to add submission: %w", err)
 	}
 	if !sub.HasReid {

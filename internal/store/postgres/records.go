@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -28,7 +27,7 @@ func scanAnnotation(r pgx.Row, extra ...any) (store.Annotation, error) {
 
 // AddAnnotation records an annotation, giving it the next annotation Seq.
 func (s *Store) AddAnnotation(ctx context.Context, a store.Annotation) (store.Annotation, bool, error) {
-	if err := checkAnnotation(a); err != nil {
+	if err := store.CheckAnnotation(a); err != nil {
 		return store.Annotation{}, false, fmt.Errorf("failed to add annotation: %w", err)
 	}
 	var stored store.Annotation
@@ -116,7 +115,7 @@ func scanLookup(r pgx.Row, extra ...any) (store.Lookup, error) {
 
 // AddLookup records a lookup and appends its leaf, in one transaction.
 func (s *Store) AddLookup(ctx context.Context, l store.Lookup) (store.Lookup, bool, error) {
-	if err := checkLookup(l); err != nil {
+	if err := store.CheckLookup(l); err != nil {
 		return store.Lookup{}, false, fmt.Errorf("failed to add lookup: %w", err)
 	}
 	var stored store.Lookup
@@ -225,88 +224,13 @@ func (s *Store) Lookups(ctx context.Context, after int64, limit int) ([]store.Lo
 		[]any{after, limit}, func(r pgx.Rows) (store.Lookup, error) { return scanLookup(r) })
 }
 
-// checkToken checks the fields of a token that the store keeps as given.
+// checkToken checks a token the store keeps as given, role included.
 func checkToken(t store.Token) error {
-	if err := checkTokenFields(t); err != nil {
+	if err := store.CheckToken(t); err != nil {
 		return err
 	}
 	if !t.Role.Valid() {
 		return fmt.Errorf("invalid role %q", t.Role)
 	}
 	return nil
-}
-
-// checkTokenFields checks what a caller gives of a token that Enroll
-// stores: its role and label come from the enrollment code.
-func checkTokenFields(t store.Token) error {
-	switch {
-	case !isHex(t.ID, 16):
-		return fmt.Errorf("invalid token ID %q: want 16 lowercase hex digits", t.ID)
-	case !isDay(t.Created):
-		return fmt.Errorf("invalid day %q: want YYYY-MM-DD", t.Created)
-	}
-	return nil
-}
-
-func checkSubmission(s store.Submission) error {
-	switch {
-	case !isHex(s.ID, 32):
-		return fmt.Errorf("invalid submission ID %q: want 32 lowercase hex digits", s.ID)
-	case !isDay(s.Day):
-		return fmt.Errorf("invalid day %q: want YYYY-MM-DD", s.Day)
-	case s.Size < 0:
-		return fmt.Errorf("invalid size %d", s.Size)
-	case s.HasReid && s.ReidSize < 0:
-		return fmt.Errorf("invalid re-identification record size %d", s.ReidSize)
-	case s.Body != nil && (int64(len(s.Body)) != s.Size || len(s.Body) > store.MaxInlineBody):
-		return fmt.Errorf("an inline body must be Size bytes, at most %d", store.MaxInlineBody)
-	}
-	return nil
-}
-
-func checkAnnotation(a store.Annotation) error {
-	switch {
-	case !isHex(a.ID, 32):
-		return fmt.Errorf("invalid ID %q: want 32 lowercase hex digits", a.ID)
-	case !isDay(a.Day):
-		return fmt.Errorf("invalid day %q: want YYYY-MM-DD", a.Day)
-	case a.Size < 0:
-		return fmt.Errorf("invalid size %d", a.Size)
-	case a.Body != nil && (int64(len(a.Body)) != a.Size || len(a.Body) > store.MaxInlineBody):
-		return fmt.Errorf("an inline body must be Size bytes, at most %d", store.MaxInlineBody)
-	}
-	return nil
-}
-
-func checkLookup(l store.Lookup) error {
-	switch {
-	case !isHex(l.ID, 32):
-		return fmt.Errorf("invalid lookup ID %q: want 32 lowercase hex digits", l.ID)
-	case !isHex(l.Submission, 32):
-		return fmt.Errorf("invalid submission ID %q: want 32 lowercase hex digits", l.Submission)
-	case !isHex(l.Custodian, 16):
-		return fmt.Errorf("invalid custodian token ID %q: want 16 lowercase hex digits", l.Custodian)
-	case !isDay(l.Day):
-		return fmt.Errorf("invalid day %q: want YYYY-MM-DD", l.Day)
-	case l.Body == nil || int64(len(l.Body)) != l.Size || len(l.Body) > store.MaxInlineBody:
-		return fmt.Errorf("a lookup's body is required: Size bytes, at most %d", store.MaxInlineBody)
-	}
-	return nil
-}
-
-func isHex(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-func isDay(s string) bool {
-	t, err := time.Parse(time.DateOnly, s)
-	return err == nil && t.Format(time.DateOnly) == s
 }

@@ -359,7 +359,7 @@ func (r *restorer) add(rec store.Record) error {
 		if !e.Enrollment.Role.Valid() {
 			return fmt.Errorf("%s: invalid role %q", what, e.Enrollment.Role)
 		}
-		if e.TokenID != "" && !isHex(e.TokenID, 16) {
+		if e.TokenID != "" && !store.ValidHex(e.TokenID, 16) {
 			return fmt.Errorf("%s: invalid token ID %q", what, e.TokenID)
 		}
 		if err := r.ascending("enrollment code", e.CodeHash[:]); err != nil {
@@ -400,7 +400,7 @@ func (r *restorer) add(rec store.Record) error {
 		if err := r.enter(secSubmission); err != nil {
 			return err
 		}
-		if err := checkSubmission(*sub); err != nil {
+		if err := store.CheckSubmission(*sub); err != nil {
 			return err
 		}
 		what := "submission " + sub.ID
@@ -428,7 +428,7 @@ func (r *restorer) add(rec store.Record) error {
 		if err := r.enter(secAnnotation); err != nil {
 			return err
 		}
-		if err := checkAnnotation(*a); err != nil {
+		if err := store.CheckAnnotation(*a); err != nil {
 			return fmt.Errorf("annotation: %w", err)
 		}
 		if err := r.seq("annotation", a.Seq); err != nil {
@@ -442,7 +442,7 @@ func (r *restorer) add(rec store.Record) error {
 		if err := r.enter(secLookup); err != nil {
 			return err
 		}
-		if err := checkLookup(*l); err != nil {
+		if err := store.CheckLookup(*l); err != nil {
 			return err
 		}
 		what := "lookup " + l.ID

@@ -26,15 +26,8 @@ func scanAnnotation(r scanner) (store.Annotation, error) {
 
 // AddAnnotation records an annotation, giving it the next annotation Seq.
 func (s *Store) AddAnnotation(ctx context.Context, a store.Annotation) (store.Annotation, bool, error) {
-	switch {
-	case !isHex(a.ID, 32):
-		return store.Annotation{}, false, fmt.Errorf("failed to add annotation: invalid ID %q: want 32 lowercase hex digits", a.ID)
-	case !isDay(a.Day):
-		return store.Annotation{}, false, fmt.Errorf("failed to add annotation: invalid day %q: want YYYY-MM-DD", a.Day)
-	case a.Size < 0:
-		return store.Annotation{}, false, fmt.Errorf("failed to add annotation: invalid size %d", a.Size)
-	case a.Body != nil && (int64(len(a.Body)) != a.Size || len(a.Body) > store.MaxInlineBody):
-		return store.Annotation{}, false, fmt.Errorf("failed to add annotation: an inline body must be Size bytes, at most %d", store.MaxInlineBody)
+	if err := store.CheckAnnotation(a); err != nil {
+		return store.Annotation{}, false, fmt.Errorf("failed to add annotation: %w", err)
 	}
 	var stored store.Annotation
 	var created bool

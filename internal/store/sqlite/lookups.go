@@ -25,22 +25,6 @@ func scanLookup(r scanner) (store.Lookup, error) {
 	return l, nil
 }
 
-func checkLookup(l store.Lookup) error {
-	switch {
-	case !isHex(l.ID, 32):
-		return fmt.Errorf("invalid lookup ID %q: want 32 lowercase hex digits", l.ID)
-	case !isHex(l.Submission, 32):
-		return fmt.Errorf("invalid submission ID %q: want 32 lowercase hex digits", l.Submission)
-	case !isHex(l.Custodian, 16):
-		return fmt.Errorf("invalid custodian token ID %q: want 16 lowercase hex digits", l.Custodian)
-	case !isDay(l.Day):
-		return fmt.Errorf("invalid day %q: want YYYY-MM-DD", l.Day)
-	case l.Body == nil || int64(len(l.Body)) != l.Size || len(l.Body) > store.MaxInlineBody:
-		return fmt.Errorf("a lookup's body is required: Size bytes, at most %d", store.MaxInlineBody)
-	}
-	return nil
-}
-
 // appendLookupLeaf appends the leaf recording l and returns its index.
 func appendLookupLeaf(tx querier, l store.Lookup) (int64, error) {
 	data, err := auditlog.Lookup{ID: l.ID, SHA256: l.Digest, Submission: l.Submission, Custodian: l.Custodian, Day: l.Day}.MarshalLeaf()
@@ -52,7 +36,7 @@ func appendLookupLeaf(tx querier, l store.Lookup) (int64, error) {
 
 // AddLookup records a lookup and appends its leaf, in one transaction.
 func (s *Store) AddLookup(ctx context.Context, l store.Lookup) (store.Lookup, bool, error) {
-	if err := checkLookup(l); err != nil {
+	if err := store.CheckLookup(l); err != nil {
 		return store.Lookup{}, false, fmt.Errorf("failed to add lookup: %w", err)
 	}
 	var stored store.Lookup

@@ -87,7 +87,7 @@ func (s *Store) PutRoster(ctx context.Context, version uint64, roster []byte) er
 
 // AddToken stores a new token.
 func (s *Store) AddToken(ctx context.Context, t store.Token, secretHash [32]byte) error {
-	if err := checkToken(t); err != nil {
+	if err := store.CheckToken(t); err != nil {
 		return fmt.Errorf("failed to add token: %w", err)
 	}
 	if !t.Role.Valid() {
@@ -255,7 +255,7 @@ func (s *Store) Enrollment(ctx context.Context, codeHash [32]byte, now time.Time
 // Enroll redeems an enrollment code. The code is valid while now is before
 // its expiry (to the second).
 func (s *Store) Enroll(ctx context.Context, codeHash [32]byte, now time.Time, t store.Token, secretHash [32]byte) (store.Token, error) {
-	if err := checkToken(t); err != nil {
+	if err := store.CheckToken(t); err != nil {
 		return store.Token{}, fmt.Errorf("failed to enroll: %w", err)
 	}
 	var stored store.Token
@@ -328,7 +328,7 @@ func scanSubmissionWith(r scanner, extra ...any) (store.Submission, error) {
 // AddSubmission records an accepted submission, giving it the next Seq.
 // ReidDigest and ReidSize are ignored unless HasReid is set.
 func (s *Store) AddSubmission(ctx context.Context, sub store.Submission) (store.Submission, bool, error) {
-	if err := checkSubmission(sub); err != nil {
+	if err := store.CheckSubmission(sub); err != nil {
 		return store.Submission{}, false, fmt.Errorf("failed to add submission: %w", err)
 	}
 	if !sub.HasReid {
@@ -452,46 +452,4 @@ func nonNil(b []byte) []byte {
 		return []byte{}
 	}
 	return b
-}
-
-// checkToken checks the fields of a token that the store keeps as given.
-func checkToken(t store.Token) error {
-	if !isHex(t.ID, 16) {
-		return fmt.Errorf("invalid token ID %q: want 16 lowercase hex digits", t.ID)
-	}
-	if !isDay(t.Created) {
-		return fmt.Errorf("invalid day %q: want YYYY-MM-DD", t.Created)
-	}
-	return nil
-}
-
-func checkSubmission(s store.Submission) error {
-	switch {
-	case !isHex(s.ID, 32):
-		return fmt.Errorf("invalid submission ID %q: want 32 lowercase hex digits", s.ID)
-	case !isDay(s.Day):
-		return fmt.Errorf("invalid day %q: want YYYY-MM-DD", s.Day)
-	case s.Size < 0:
-		return fmt.Errorf("invalid size %d", s.Size)
-	case s.HasReid && s.ReidSize < 0:
-		return fmt.Errorf("invalid re-identification record size %d", s.ReidSize)
-	}
-	return nil
-}
-
-func isHex(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-func isDay(s string) bool {
-	t, err := time.Parse(time.DateOnly, s)
-	return err == nil && t.Format(time.DateOnly) == s
 }

@@ -289,7 +289,7 @@ func (r *restorer) add(rec store.Record) error {
 		if err := r.enter(secToken); err != nil {
 			return err
 		}
-		if err := checkToken(t); err != nil {
+		if err := store.CheckToken(t); err != nil {
 			return err
 		}
 		if !t.Role.Valid() {
@@ -359,7 +359,7 @@ func (r *restorer) add(rec store.Record) error {
 		if err := r.enter(secSubmission); err != nil {
 			return err
 		}
-		if err := checkSubmission(*sub); err != nil {
+		if err := store.CheckSubmission(*sub); err != nil {
 			return err
 		}
 		if !sub.HasReid && (sub.ReidDigest != [32]byte{} || sub.ReidSize != 0) {
@@ -401,15 +401,8 @@ func (r *restorer) add(rec store.Record) error {
 		if err := r.enter(secAnnotation); err != nil {
 			return err
 		}
-		switch {
-		case !isHex(a.ID, 32):
-			return fmt.Errorf("invalid annotation ID %q: want 32 lowercase hex digits", a.ID)
-		case !isDay(a.Day):
-			return fmt.Errorf("annotation %s: invalid day %q: want YYYY-MM-DD", a.ID, a.Day)
-		case a.Size < 0:
-			return fmt.Errorf("annotation %s: invalid size %d", a.ID, a.Size)
-		case a.Body != nil && (int64(len(a.Body)) != a.Size || len(a.Body) > store.MaxInlineBody):
-			return fmt.Errorf("annotation %s: an inline body must be Size bytes, at most %d", a.ID, store.MaxInlineBody)
+		if err := store.CheckAnnotation(*a); err != nil {
+			return err
 		}
 		if err := r.seq("annotation", a.Seq); err != nil {
 			return err
@@ -430,7 +423,7 @@ func (r *restorer) add(rec store.Record) error {
 		if err := r.enter(secLookup); err != nil {
 			return err
 		}
-		if err := checkLookup(*l); err != nil {
+		if err := store.CheckLookup(*l); err != nil {
 			return err
 		}
 		if err := r.seq("lookup", l.Seq); err != nil {

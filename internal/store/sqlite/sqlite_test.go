@@ -476,7 +476,7 @@ func runCrashChild(t *testing.T, path string, round int) []string {
 		for sc.Scan() {
 			// A line is complete only with its newline: a write cut
 			// by the kill is no acknowledgement.
-			if id := sc.Text(); isHex(id, 32) {
+			if id := sc.Text(); store.ValidHex(id, 32) {
 				if len(ids) == 0 {
 					close(first)
 				}
