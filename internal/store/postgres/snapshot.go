@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"testimony/internal/auditlog"
 	"testimony/internal/store"
 )
 
@@ -188,14 +187,11 @@ func (s *Store) restore(ctx context.Context, next func() (store.Record, bool, er
 			}
 		}
 	}
-	if r.section == secNone {
-		return errors.New("the snapshot is empty: it has no config record")
+	if err := r.check.Done(); err != nil {
+		return err
 	}
 	if err := r.flush(); err != nil {
 		return err
-	}
-	if r.rowLeafs != r.edge.size {
-		return fmt.Errorf("the log has %d leaves but %d submissions and lookups: every leaf records exactly one", r.edge.size, r.rowLeafs)
 	}
 	if err := r.checkLeaves(); err != nil {
 		return err
@@ -213,28 +209,10 @@ type restorer struct {
 	batch *pgx.Batch // statements not sent yet
 	what  []string   // the record each statement in batch is for, for messages
 
-	section  int   // the kind of the previous record, in Snapshot's order
-	n        int64 // records seen, for messages
-	lastKey  []byte
-	lastSeq  int64
-	lastLeaf int64   // the previous submission's or lookup's leaf in this section
-	edge     logEdge // the log restored so far
-	rowLeafs int64   // submissions and lookups restored: each has its own leaf
+	check store.RestoreCheck
+	n     int64   // records seen, for messages
+	edge  logEdge // the log restored so far
 }
-
-// The sections of a snapshot, in order.
-const (
-	secNone = iota
-	secConfig
-	secToken
-	secEnrollment
-	secLeaf
-	secSubmission
-	secAnnotation
-	secLookup
-)
-
-var sectionNames = [...]string{"", "config", "token", "enrollment", "leaf", "submission", "annotation", "lookup"}
 
 // queue adds a statement for the record described by what.
 func (r *restorer) queue(what, sql string, args ...any) {
@@ -263,88 +241,18 @@ func (r *restorer) flush() error {
 	return br.Close()
 }
 
-// enter moves to section sec, checking the order of sections.
-func (r *restorer) enter(sec int) error {
-	switch {
-	case r.section == secNone && sec != secConfig:
-		return fmt.Errorf("a snapshot starts with its config record, not a %s", sectionNames[sec])
-	case sec < r.section:
-		return fmt.Errorf("%s record after %s records: out of order", sectionNames[sec], sectionNames[r.section])
-	case sec == secConfig && r.section == secConfig:
-		return errors.New("a second config record")
-	}
-	if sec != r.section {
-		r.section, r.lastKey, r.lastSeq, r.lastLeaf = sec, nil, 0, -1
-	}
-	return nil
-}
-
-// ascending checks that key comes after the previous record's in its
-// section.
-func (r *restorer) ascending(what string, key []byte) error {
-	if r.lastKey != nil && bytes.Compare(key, r.lastKey) <= 0 {
-		return fmt.Errorf("%s %x is not after %x: out of order or repeated", what, key, r.lastKey)
-	}
-	r.lastKey = key
-	return nil
-}
-
-func (r *restorer) seq(what string, seq int64) error {
-	if seq <= r.lastSeq {
-		return fmt.Errorf("%s Seq %d is not above %d: out of order or repeated", what, seq, r.lastSeq)
-	}
-	r.lastSeq = seq
-	return nil
-}
-
-// rowLeaf checks a submission's or lookup's leaf index: a leaf restored,
-// after the previous row's. That the leaf records the row is checked at
-// the end (checkLeaves).
-func (r *restorer) rowLeaf(what string, index int64) error {
-	if index < 0 || index >= r.edge.size {
-		return fmt.Errorf("%s points at leaf %d, which the snapshot does not have (it has %d)", what, index, r.edge.size)
-	}
-	if index <= r.lastLeaf {
-		return fmt.Errorf("%s has leaf %d, not after leaf %d of the one before it: leaves follow Seq", what, index, r.lastLeaf)
-	}
-	r.lastLeaf = index
-	r.rowLeafs++
-	return nil
-}
-
 func (r *restorer) add(rec store.Record) error {
-	set := 0
-	for _, p := range []bool{rec.Config != nil, rec.Token != nil, rec.Enrollment != nil, rec.Leaf != nil, rec.Submission != nil, rec.Annotation != nil, rec.Lookup != nil} {
-		if p {
-			set++
-		}
-	}
-	if set != 1 {
-		return fmt.Errorf("a record has %d fields set, not exactly one", set)
+	if err := r.check.Record(rec); err != nil {
+		return err
 	}
 	switch {
 	case rec.Config != nil:
 		c := rec.Config
-		if err := r.enter(secConfig); err != nil {
-			return err
-		}
-		if c.AdminPub == "" {
-			return errors.New("the config record has no admin key")
-		}
 		r.queue("config", "INSERT INTO config (id, admin_pub, roster_version, roster) VALUES (1, $1, $2, $3)",
 			c.AdminPub, int64(c.RosterVersion), nonNil(c.Roster))
 
 	case rec.Token != nil:
 		t := rec.Token.Token
-		if err := r.enter(secToken); err != nil {
-			return err
-		}
-		if err := checkToken(t); err != nil {
-			return err
-		}
-		if err := r.ascending("token", []byte(t.ID)); err != nil {
-			return err
-		}
 		r.queue("token "+t.ID, `INSERT INTO tokens
 			(id, role, label, device, device_pub, created, revoked, secret_hash)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -352,40 +260,19 @@ func (r *restorer) add(rec store.Record) error {
 
 	case rec.Enrollment != nil:
 		e := rec.Enrollment
-		if err := r.enter(secEnrollment); err != nil {
-			return err
-		}
-		what := fmt.Sprintf("enrollment code %x", e.CodeHash[:4])
-		if !e.Enrollment.Role.Valid() {
-			return fmt.Errorf("%s: invalid role %q", what, e.Enrollment.Role)
-		}
-		if e.TokenID != "" && !store.ValidHex(e.TokenID, 16) {
-			return fmt.Errorf("%s: invalid token ID %q", what, e.TokenID)
-		}
-		if err := r.ascending("enrollment code", e.CodeHash[:]); err != nil {
-			return err
-		}
 		var tokenID *string // NULL while unused; the foreign key refuses a token the snapshot lacks
 		if e.TokenID != "" {
 			tokenID = &e.TokenID
 		}
-		r.queue(what, "INSERT INTO enrollments (code_hash, role, label, device, expires, token_id) VALUES ($1, $2, $3, $4, $5, $6)",
+		r.queue(fmt.Sprintf("enrollment code %x", e.CodeHash[:4]), "INSERT INTO enrollments (code_hash, role, label, device, expires, token_id) VALUES ($1, $2, $3, $4, $5, $6)",
 			e.CodeHash[:], string(e.Enrollment.Role), e.Enrollment.Label, e.Enrollment.Device, e.Enrollment.Expires.Unix(), tokenID)
 
 	case rec.Leaf != nil:
 		l := rec.Leaf
-		if err := r.enter(secLeaf); err != nil {
-			return err
-		}
 		n := r.edge.size
 		if l.Index != n {
-			return fmt.Errorf("leaf %d where leaf %d comes next: a gap or a leaf out of order", l.Index, n)
-		}
-		if len(l.Data) > auditlog.MaxLeafSize {
-			return fmt.Errorf("leaf %d is larger than %d bytes", l.Index, auditlog.MaxLeafSize)
-		}
-		if _, err := auditlog.ParseLeaf(l.Data); err != nil {
-			return fmt.Errorf("leaf %d: %w", l.Index, err)
+			// RestoreCheck numbers leaves the same way: cannot happen.
+			return fmt.Errorf("leaf %d where leaf %d comes next", l.Index, n)
 		}
 		hashes, err := r.edge.append(l.Data)
 		if err != nil {
@@ -397,63 +284,25 @@ func (r *restorer) add(rec store.Record) error {
 
 	case rec.Submission != nil:
 		sub := rec.Submission
-		if err := r.enter(secSubmission); err != nil {
-			return err
-		}
-		if err := store.CheckSubmission(*sub); err != nil {
-			return err
-		}
-		what := "submission " + sub.ID
-		if !sub.HasReid && (sub.ReidDigest != [32]byte{} || sub.ReidSize != 0) {
-			return fmt.Errorf("%s has re-identification digests but no record", what)
-		}
-		if err := r.seq("submission", sub.Seq); err != nil {
-			return err
-		}
-		if err := r.rowLeaf(what, sub.Leaf); err != nil {
-			return err
-		}
 		var rd []byte
 		var rsize *int64
 		if sub.HasReid {
 			rd, rsize = sub.ReidDigest[:], &sub.ReidSize
 		}
-		r.queue(what, `INSERT INTO submissions
+		r.queue("submission "+sub.ID, `INSERT INTO submissions
 			(seq, id, digest, size, reid_digest, reid_size, device, day, body, leaf)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			sub.Seq, sub.ID, sub.Digest[:], sub.Size, rd, rsize, sub.Device, sub.Day, sub.Body, sub.Leaf)
 
 	case rec.Annotation != nil:
 		a := rec.Annotation
-		if err := r.enter(secAnnotation); err != nil {
-			return err
-		}
-		if err := store.CheckAnnotation(*a); err != nil {
-			return fmt.Errorf("annotation: %w", err)
-		}
-		if err := r.seq("annotation", a.Seq); err != nil {
-			return err
-		}
 		r.queue("annotation "+a.ID, "INSERT INTO annotations (seq, id, digest, size, author, day, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
 			a.Seq, a.ID, a.Digest[:], a.Size, a.Author, a.Day, a.Body)
 
 	default:
 		l := rec.Lookup
-		if err := r.enter(secLookup); err != nil {
-			return err
-		}
-		if err := store.CheckLookup(*l); err != nil {
-			return err
-		}
-		what := "lookup " + l.ID
-		if err := r.seq("lookup", l.Seq); err != nil {
-			return err
-		}
-		if err := r.rowLeaf(what, l.Leaf); err != nil {
-			return err
-		}
 		// The foreign key refuses a submission the snapshot lacks.
-		r.queue(what, `INSERT INTO lookups
+		r.queue("lookup "+l.ID, `INSERT INTO lookups
 			(seq, id, submission, digest, size, custodian, day, body, leaf)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			l.Seq, l.ID, l.Submission, l.Digest[:], l.Size, l.Custodian, l.Day, l.Body, l.Leaf)

@@ -163,33 +163,14 @@ func (s *Store) Restore(ctx context.Context, next func() (store.Record, bool, er
 	return nil
 }
 
-// restorer checks records on their way in, in Snapshot's order.
+// restorer writes records on their way in, in Snapshot's order, after
+// store.RestoreCheck has checked them.
 type restorer struct {
-	tx  *setupTx // each query prepared once for the whole restore
-	ctx context.Context
-
-	section  int   // the kind of the previous record, in Snapshot's order
-	n        int64 // records seen, for messages
-	lastKey  []byte
-	lastSeq  int64
-	lastLeaf int64 // the previous submission's or lookup's leaf in this section
-	leaves   int64 // leaves restored
-	rowLeafs int64 // submissions and lookups restored: each has its own leaf
+	tx    *setupTx // each query prepared once for the whole restore
+	ctx   context.Context
+	check store.RestoreCheck
+	n     int64 // records seen, for messages
 }
-
-// The sections of a snapshot, in order.
-const (
-	secNone = iota
-	secConfig
-	secToken
-	secEnrollment
-	secLeaf
-	secSubmission
-	secAnnotation
-	secLookup
-)
-
-var sectionNames = [...]string{"", "config", "token", "enrollment", "leaf", "submission", "annotation", "lookup"}
 
 func (r *restorer) run(next func() (store.Record, bool, error)) error {
 	for _, table := range []string{"config", "tokens", "enrollments", "log_leaves", "log_hashes", "submissions", "annotations", "lookups"} {
@@ -217,87 +198,23 @@ func (r *restorer) run(next func() (store.Record, bool, error)) error {
 			return fmt.Errorf("record %d: %w", r.n, err)
 		}
 	}
-	if r.section == secNone {
-		return errors.New("the snapshot is empty: it has no config record")
-	}
-	if r.rowLeafs != r.leaves {
-		return fmt.Errorf("the log has %d leaves but %d submissions and lookups: every leaf records exactly one", r.leaves, r.rowLeafs)
-	}
-	return nil
-}
-
-// enter moves to section sec, checking the order of sections.
-func (r *restorer) enter(sec int) error {
-	switch {
-	case r.section == secNone && sec != secConfig:
-		return fmt.Errorf("a snapshot starts with its config record, not a %s", sectionNames[sec])
-	case sec < r.section:
-		return fmt.Errorf("%s record after %s records: out of order", sectionNames[sec], sectionNames[r.section])
-	case sec == secConfig && r.section == secConfig:
-		return errors.New("a second config record")
-	}
-	if sec != r.section {
-		r.section, r.lastKey, r.lastSeq, r.lastLeaf = sec, nil, 0, -1
-	}
-	return nil
-}
-
-// ascending checks that key comes after the previous record's in its
-// section.
-func (r *restorer) ascending(what string, key []byte) error {
-	if r.lastKey != nil && bytes.Compare(key, r.lastKey) <= 0 {
-		return fmt.Errorf("%s %x is not after %x: out of order or repeated", what, key, r.lastKey)
-	}
-	r.lastKey = key
-	return nil
-}
-
-func (r *restorer) seq(what string, seq int64) error {
-	if seq <= r.lastSeq {
-		return fmt.Errorf("%s Seq %d is not above %d: out of order or repeated", what, seq, r.lastSeq)
-	}
-	r.lastSeq = seq
-	return nil
+	return r.check.Done()
 }
 
 func (r *restorer) add(rec store.Record) error {
-	set := 0
-	for _, p := range []bool{rec.Config != nil, rec.Token != nil, rec.Enrollment != nil, rec.Leaf != nil, rec.Submission != nil, rec.Annotation != nil, rec.Lookup != nil} {
-		if p {
-			set++
-		}
-	}
-	if set != 1 {
-		return fmt.Errorf("a record has %d fields set, not exactly one", set)
+	if err := r.check.Record(rec); err != nil {
+		return err
 	}
 	tx := r.tx
 	switch {
 	case rec.Config != nil:
 		c := rec.Config
-		if err := r.enter(secConfig); err != nil {
-			return err
-		}
-		if c.AdminPub == "" {
-			return errors.New("the config record has no admin key")
-		}
 		_, err := tx.exec("INSERT INTO config (id, admin_pub, roster_version, roster) VALUES (1, ?, ?, ?)",
 			c.AdminPub, int64(c.RosterVersion), nonNil(c.Roster))
 		return err
 
 	case rec.Token != nil:
 		t := rec.Token.Token
-		if err := r.enter(secToken); err != nil {
-			return err
-		}
-		if err := store.CheckToken(t); err != nil {
-			return err
-		}
-		if !t.Role.Valid() {
-			return fmt.Errorf("token %s: invalid role %q", t.ID, t.Role)
-		}
-		if err := r.ascending("token", []byte(t.ID)); err != nil {
-			return err
-		}
 		_, err := tx.exec(`INSERT INTO tokens
 			(id, role, label, device, device_pub, created, revoked, secret_hash)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -306,15 +223,6 @@ func (r *restorer) add(rec store.Record) error {
 
 	case rec.Enrollment != nil:
 		e := rec.Enrollment
-		if err := r.enter(secEnrollment); err != nil {
-			return err
-		}
-		if !e.Enrollment.Role.Valid() {
-			return fmt.Errorf("enrollment code %x: invalid role %q", e.CodeHash[:4], e.Enrollment.Role)
-		}
-		if err := r.ascending("enrollment code", e.CodeHash[:]); err != nil {
-			return err
-		}
 		var tokenID any // NULL while unused
 		if e.TokenID != "" {
 			var n int
@@ -332,18 +240,6 @@ func (r *restorer) add(rec store.Record) error {
 
 	case rec.Leaf != nil:
 		l := rec.Leaf
-		if err := r.enter(secLeaf); err != nil {
-			return err
-		}
-		if l.Index != r.leaves {
-			return fmt.Errorf("leaf %d where leaf %d comes next: a gap or a leaf out of order", l.Index, r.leaves)
-		}
-		if len(l.Data) > auditlog.MaxLeafSize {
-			return fmt.Errorf("leaf %d is larger than %d bytes", l.Index, auditlog.MaxLeafSize)
-		}
-		if _, err := auditlog.ParseLeaf(l.Data); err != nil {
-			return fmt.Errorf("leaf %d: %w", l.Index, err)
-		}
 		idx, err := appendLeaf(tx, l.Data)
 		if err != nil {
 			return err
@@ -351,26 +247,10 @@ func (r *restorer) add(rec store.Record) error {
 		if idx != l.Index {
 			return fmt.Errorf("leaf %d was appended at %d", l.Index, idx)
 		}
-		r.leaves++
 		return nil
 
 	case rec.Submission != nil:
 		sub := rec.Submission
-		if err := r.enter(secSubmission); err != nil {
-			return err
-		}
-		if err := store.CheckSubmission(*sub); err != nil {
-			return err
-		}
-		if !sub.HasReid && (sub.ReidDigest != [32]byte{} || sub.ReidSize != 0) {
-			return fmt.Errorf("submission %s has re-identification digests but no record", sub.ID)
-		}
-		if sub.Body != nil && (int64(len(sub.Body)) != sub.Size || len(sub.Body) > store.MaxInlineBody) {
-			return fmt.Errorf("submission %s: an inline body must be Size bytes, at most %d", sub.ID, store.MaxInlineBody)
-		}
-		if err := r.seq("submission", sub.Seq); err != nil {
-			return err
-		}
 		al := auditlog.Submission{ID: sub.ID, SHA256: sub.Digest, Device: sub.Device, Day: sub.Day}
 		if sub.HasReid {
 			d := sub.ReidDigest
@@ -393,20 +273,10 @@ func (r *restorer) add(rec store.Record) error {
 		if err != nil {
 			return fmt.Errorf("submission %s: %w", sub.ID, err)
 		}
-		r.rowLeafs++
 		return nil
 
 	case rec.Annotation != nil:
 		a := rec.Annotation
-		if err := r.enter(secAnnotation); err != nil {
-			return err
-		}
-		if err := store.CheckAnnotation(*a); err != nil {
-			return err
-		}
-		if err := r.seq("annotation", a.Seq); err != nil {
-			return err
-		}
 		var body any
 		if a.Body != nil {
 			body = a.Body
@@ -420,15 +290,6 @@ func (r *restorer) add(rec store.Record) error {
 
 	default:
 		l := rec.Lookup
-		if err := r.enter(secLookup); err != nil {
-			return err
-		}
-		if err := store.CheckLookup(*l); err != nil {
-			return err
-		}
-		if err := r.seq("lookup", l.Seq); err != nil {
-			return err
-		}
 		var n int
 		if err := tx.queryRow("SELECT count(*) FROM submissions WHERE id = ?", l.Submission).Scan(&n); err != nil {
 			return err
@@ -447,22 +308,15 @@ func (r *restorer) add(rec store.Record) error {
 		if err != nil {
 			return fmt.Errorf("lookup %s: %w", l.ID, err)
 		}
-		r.rowLeafs++
 		return nil
 	}
 }
 
-// leafRecords checks that the leaf at index exists and is the leaf that
-// records what (a submission or lookup as the store would append it). The
-// UNIQUE constraint on the leaf columns refuses a second row on one leaf.
+// leafRecords checks that the leaf at index (a leaf restored: RestoreCheck
+// saw to that) is the leaf that records what, a submission or lookup as
+// the store would append it. The UNIQUE constraint on the leaf columns
+// refuses a second row on one leaf.
 func (r *restorer) leafRecords(what string, index int64, l interface{ MarshalLeaf() ([]byte, error) }) error {
-	if index < 0 || index >= r.leaves {
-		return fmt.Errorf("%s points at leaf %d, which the snapshot does not have (it has %d)", what, index, r.leaves)
-	}
-	if index <= r.lastLeaf {
-		return fmt.Errorf("%s has leaf %d, not after leaf %d of the one before it: leaves follow Seq", what, index, r.lastLeaf)
-	}
-	r.lastLeaf = index
 	want, err := l.MarshalLeaf()
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
