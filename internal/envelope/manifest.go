@@ -81,7 +81,7 @@ type Entry struct {
 var (
 	idPattern         = regexp.MustCompile(`^[0-9a-f]{32}$`)
 	hashPattern       = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	formPattern       = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}/[0-9]{1,6}$`)
+	formPattern       = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}/[0-9]{1,10}$`)
 	languagePattern   = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$`)
 	attachmentPattern = regexp.MustCompile(`^attachments/[0-9]{2,5}(\.[a-z0-9]{1,10})?$`)
 )
