@@ -200,3 +200,16 @@ func ParseResponse(b []byte) (*Response, error) {
 	}
 	return &r, nil
 }
+
+// Record is a response as a reviewer holds it: opened from a sealed file
+// whose signature verified.
+type Record struct {
+	// ID is the submission ID of the sealed file.
+	ID string
+	// Day is the day of the interview, from the signed manifest.
+	Day string
+	// Device is the ID of the device that sealed it.
+	Device string
+	// Response is the response.
+	Response *Response
+}

@@ -44,6 +44,8 @@ func (f *Form) Check() error {
 		return &FormError{Sheet: "settings", Column: "form_id", Msg: fmt.Sprintf("form ID %q must be lowercase letters, digits, '.', '_' or '-' (at most 64), and not \"note\"", f.ID)}
 	case !ValidVersion(f.Version):
 		return &FormError{Sheet: "settings", Column: "version", Msg: fmt.Sprintf("version %q must be 1 to 10 digits, like 2026120601", f.Version)}
+	case f.MinCell < MinCellFloor || f.MinCellSensitive < f.MinCell:
+		return &FormError{Sheet: "settings", Column: "min_cell", Msg: fmt.Sprintf("the minimum cell is %d and %d for sensitive questions: it must be at least %d, and the sensitive one at least the other", f.MinCell, f.MinCellSensitive, MinCellFloor)}
 	case len(f.Survey) == 0:
 		return &FormError{Sheet: "survey", Msg: "the form has no questions"}
 	}

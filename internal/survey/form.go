@@ -160,7 +160,21 @@ type Form struct {
 	Survey []*Question `json:"survey"`
 	// Choices holds the choice lists by list name.
 	Choices map[string][]Choice `json:"choices"`
+	// MinCell is the smallest count that statistics and exports show of
+	// this form (smaller counts show as "<MinCell"), and the k of the
+	// k-anonymity check; MinCellSensitive is the same for questions marked
+	// sensitive. The admin sets them for the organisation when publishing;
+	// neither is below MinCellFloor.
+	MinCell          int `json:"min_cell"`
+	MinCellSensitive int `json:"min_cell_sensitive"`
 }
+
+// Disclosure defaults and floor.
+const (
+	DefaultMinCell          = 5
+	DefaultMinCellSensitive = 10
+	MinCellFloor            = 3
+)
 
 // Question is a question of a form, or a group or repeat of questions.
 type Question struct {
