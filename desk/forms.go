@@ -12,15 +12,33 @@ import (
 	"testimony/internal/survey"
 )
 
-// Published forms are kept in the desk's home as forms/<form ID>.txt: the
-// newest signed form of each ID that verified against the pinned admin key
-// and the roster's organisation. They are fetched with the roster (see
-// keepForm) and verified again every time they are read, so a file changed
-// on disk is refused like one changed on the server.
+// Published forms are kept in the desk's home as forms/<form ID>@<version>.txt:
+// every signed form that verified against the pinned admin key and the
+// roster's organisation. They are fetched with the roster (see keepForm) and
+// verified again every time they are read, so a file changed on disk is
+// refused like one changed on the server. An interviewer fills only the
+// newest version of each form; a reviewer reads each response with the
+// version it names.
 
-// forms returns the verified published forms, by form ID. A file that does
-// not verify is left out.
+// forms returns the newest verified version of each published form, by
+// form ID. A file that does not verify is left out.
 func (d *Desk) forms() []*survey.Published {
+	newest := map[string]*survey.Published{}
+	for _, p := range d.allForms() {
+		if old := newest[p.Form.ID]; old == nil || versionNumber(old.Form.Version) < versionNumber(p.Form.Version) {
+			newest[p.Form.ID] = p
+		}
+	}
+	out := make([]*survey.Published, 0, len(newest))
+	for _, p := range newest {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Form.ID < out[j].Form.ID })
+	return out
+}
+
+// allForms returns every verified version of every published form.
+func (d *Desk) allForms() []*survey.Published {
 	files, _ := filepath.Glob(d.path("forms", "*.txt"))
 	var out []*survey.Published
 	for _, f := range files {
@@ -31,16 +49,40 @@ func (d *Desk) forms() []*survey.Published {
 		}
 		out = append(out, p)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Form.ID < out[j].Form.ID })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Form.ID != out[j].Form.ID {
+			return out[i].Form.ID < out[j].Form.ID
+		}
+		return versionNumber(out[i].Form.Version) < versionNumber(out[j].Form.Version)
+	})
 	return out
 }
 
-// form returns the verified published form with this ID.
+// form returns the newest verified version of the form with this ID.
 func (d *Desk) form(id string) (*survey.Published, error) {
-	if !survey.ValidID(id) {
+	for _, p := range d.forms() {
+		if p.Form.ID == id {
+			return p, nil
+		}
+	}
+	return nil, os.ErrNotExist
+}
+
+// formVersion returns the verified form with this ID and version.
+func (d *Desk) formVersion(id, version string) (*survey.Published, error) {
+	if !survey.ValidID(id) || !survey.ValidVersion(version) {
 		return nil, os.ErrNotExist
 	}
-	return d.readForm(d.path("forms", id+".txt"))
+	return d.readForm(d.formPath(id, version))
+}
+
+func (d *Desk) formPath(id, version string) string {
+	return d.path("forms", id+"@"+version+".txt")
+}
+
+func versionNumber(v string) uint64 {
+	n, _ := strconv.ParseUint(v, 10, 64)
+	return n
 }
 
 func (d *Desk) readForm(path string) (*survey.Published, error) {
@@ -55,20 +97,21 @@ func (d *Desk) readForm(path string) (*survey.Published, error) {
 	if err != nil {
 		return nil, err
 	}
-	if filepath.Base(path) != p.Form.ID+".txt" {
-		return nil, fmt.Errorf("%s holds the form %q", filepath.Base(path), p.Form.ID)
+	if want := p.Form.ID + "@" + p.Form.Version + ".txt"; filepath.Base(path) != want {
+		return nil, fmt.Errorf("%s holds the form %s", filepath.Base(path), want)
 	}
 	return p, nil
 }
 
-// errFormRollback is returned by keepForm for a form older than the one
-// kept, or of the same version with other content.
-var errFormRollback = errors.New("the form is older than the one this desk has")
+// errFormConflict is returned by keepForm for a form whose version this
+// desk already has with other content.
+var errFormConflict = errors.New("another form under the same version")
 
-// keepForm verifies a signed form and keeps it if it is newer than the one
-// kept with its ID. The same form again is not an error; an older version,
-// or the same version with different content, is errFormRollback: a server
-// cannot take a desk back to an older form or swap one under its version.
+// keepForm verifies a signed form and keeps it. The same form again is not
+// an error; the same ID and version with different content is
+// errFormConflict, and the desk keeps the first: a server cannot swap a
+// form under its version. Keeping an older version does not make it the
+// one interviewers fill (see forms).
 func (d *Desk) keepForm(signed []byte) (*survey.Published, error) {
 	d.mu.Lock()
 	org := d.roster.Org
@@ -77,20 +120,16 @@ func (d *Desk) keepForm(signed []byte) (*survey.Published, error) {
 	if err != nil {
 		return nil, err
 	}
-	if old, err := d.form(p.Form.ID); err == nil {
-		ov, _ := strconv.ParseUint(old.Form.Version, 10, 64)
-		nv, _ := strconv.ParseUint(p.Form.Version, 10, 64)
-		switch {
-		case ov == nv && old.Digest == p.Digest:
+	if old, err := d.formVersion(p.Form.ID, p.Form.Version); err == nil {
+		if old.Digest == p.Digest {
 			return old, nil
-		case nv <= ov:
-			return nil, fmt.Errorf("%w: form %q version %s, but this desk has version %s", errFormRollback, p.Form.ID, p.Form.Version, old.Form.Version)
 		}
+		return nil, fmt.Errorf("%w: form %q version %s", errFormConflict, p.Form.ID, p.Form.Version)
 	}
 	if err := os.MkdirAll(d.path("forms"), 0o700); err != nil {
 		return nil, err
 	}
-	if err := durable.Replace(d.path("forms", p.Form.ID+".txt"), signed, 0o600); err != nil {
+	if err := durable.WriteNew(d.formPath(p.Form.ID, p.Form.Version), signed, 0o600); err != nil {
 		return nil, err
 	}
 	return p, nil

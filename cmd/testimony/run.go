@@ -124,6 +124,10 @@ file, 5 truncated, 6 unknown device, 7 bad signature, 8 roster rejected,
 tampered with.
 `
 
+// extraCommands holds commands registered by the files that define them
+// (in an init function), beside the table in run.
+var extraCommands = map[string]func(*env, []string) error{}
+
 type command struct {
 	name string
 	run  func(*env, []string) error
@@ -166,6 +170,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		"verify":     runVerify,
 		"backup":     runBackup,
 		"restore":    runRestore,
+	}
+	for name, c := range extraCommands {
+		commands[name] = c
 	}
 	switch args[0] {
 	case "help", "-h", "--help", "-help":
