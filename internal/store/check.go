@@ -3,6 +3,8 @@ package store
 import (
 	"fmt"
 	"time"
+
+	"testimony/internal/survey"
 )
 
 // The checks below are what every implementation applies to what a caller
@@ -90,3 +92,24 @@ func CheckLookup(l Lookup) error {
 	}
 	return nil
 }
+
+// CheckForm checks a form's ID, day and body.
+func CheckForm(f Form) error {
+	switch {
+	case !survey.ValidID(f.ID):
+		return fmt.Errorf("invalid form ID %q: want lowercase letters, digits, '.', '_' and '-', at most 64", f.ID)
+	case f.Version > maxFormVersion:
+		return fmt.Errorf("invalid form version %d: at most 10 digits", f.Version)
+	case !ValidDay(f.Day):
+		return fmt.Errorf("invalid day %q: want YYYY-MM-DD", f.Day)
+	case f.Digest == [32]byte{}:
+		return fmt.Errorf("form %s@%d has no digest", f.ID, f.Version)
+	case len(f.Body) == 0 || len(f.Body) > MaxFormSize:
+		return fmt.Errorf("a form's body is required: at most %d bytes", MaxFormSize)
+	}
+	return nil
+}
+
+// maxFormVersion is the largest version a form may have: survey versions
+// are at most 10 decimal digits.
+const maxFormVersion = 9_999_999_999

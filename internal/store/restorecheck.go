@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -37,9 +38,10 @@ const (
 	secSubmission
 	secAnnotation
 	secLookup
+	secForm
 )
 
-var sectionNames = [...]string{"", "config", "token", "enrollment", "leaf", "submission", "annotation", "lookup"}
+var sectionNames = [...]string{"", "config", "token", "enrollment", "leaf", "submission", "annotation", "lookup", "form"}
 
 // Leaves returns the number of leaves seen so far.
 func (c *RestoreCheck) Leaves() int64 { return c.leaves }
@@ -47,7 +49,7 @@ func (c *RestoreCheck) Leaves() int64 { return c.leaves }
 // Record checks rec after the records before it.
 func (c *RestoreCheck) Record(rec Record) error {
 	set := 0
-	for _, p := range []bool{rec.Config != nil, rec.Token != nil, rec.Enrollment != nil, rec.Leaf != nil, rec.Submission != nil, rec.Annotation != nil, rec.Lookup != nil} {
+	for _, p := range []bool{rec.Config != nil, rec.Token != nil, rec.Enrollment != nil, rec.Leaf != nil, rec.Submission != nil, rec.Annotation != nil, rec.Lookup != nil, rec.Form != nil} {
 		if p {
 			set++
 		}
@@ -125,6 +127,16 @@ func (c *RestoreCheck) Record(rec Record) error {
 			return err
 		}
 		return c.seq("annotation", rec.Annotation.Seq)
+	case rec.Form != nil:
+		f := rec.Form
+		if err := c.enter(secForm); err != nil {
+			return err
+		}
+		if err := CheckForm(*f); err != nil {
+			return err
+		}
+		key := binary.BigEndian.AppendUint64(append([]byte(f.ID), 0), f.Version)
+		return c.ascending("form", key)
 	default:
 		l := rec.Lookup
 		if err := c.enter(secLookup); err != nil {

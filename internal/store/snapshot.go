@@ -31,7 +31,8 @@ import "context"
 // submission's and lookup's Leaf pointing at a leaf that records it (the
 // leaf the store would have appended for it), following Seq, every leaf
 // recorded by exactly one submission or lookup, every lookup's submission
-// and every used code's token present). It is all or nothing: on any
+// and every used code's token present; each form's versions rising, as
+// PutForm would have kept them). It is all or nothing: on any
 // error, from next, ctx or its own, the store is left as it was
 // (uninitialized). After Restore, new submissions continue after the
 // highest Seq and the last leaf.
@@ -51,6 +52,8 @@ type Record struct {
 	Submission *Submission `json:"submission,omitempty"`
 	Annotation *Annotation `json:"annotation,omitempty"`
 	Lookup     *Lookup     `json:"lookup,omitempty"`
+	// Form carries its Body.
+	Form *Form `json:"form,omitempty"`
 }
 
 // ConfigRecord is what Init and PutRoster keep: the pinned admin key and

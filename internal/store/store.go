@@ -1,7 +1,8 @@
 // Package store keeps the server's metadata: the pinned admin key and the
 // roster, access tokens (as hashes), enrollment codes (as hashes), the list
 // of accepted submissions, reviewers' sealed annotations and custodians'
-// lookups. It never holds testimony, names, keys that decrypt, token secrets
+// lookups, and the survey forms the admin published (signed notes, kept as
+// given). It never holds testimony, names, keys that decrypt, token secrets
 // or addresses: annotations and the reasons for lookups are ciphertext.
 //
 // # Contract
@@ -43,14 +44,18 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
+
+	"testimony/internal/survey"
 )
 
 var (
-	// ErrNotFound: no such token, code, submission, annotation or lookup.
+	// ErrNotFound: no such token, code, submission, annotation, lookup or
+	// form.
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: the change contradicts what is stored (another digest
-	// under a submission, annotation or lookup ID, a roster version not
-	// above the current one, a used or expired enrollment code).
+	// under a submission, annotation or lookup ID or a form's version, a
+	// roster or form version not above the current one, a used or expired
+	// enrollment code).
 	ErrConflict = errors.New("conflict")
 	// ErrWrongDevice: an enrollment names a device other than the one its
 	// code was made for.
@@ -193,6 +198,29 @@ type Lookup struct {
 	Body []byte
 }
 
+// Form is a survey form the admin published: the signed note (package
+// survey's Sign) as the admin made it. The store does not read the note;
+// the caller verified it against the pinned admin key and took ID, Version
+// and Digest from it.
+type Form struct {
+	// ID is the form's ID ([survey.ValidID]).
+	ID string
+	// Version is the form's version; each ID's versions only go up.
+	Version uint64
+	// Digest is the form's digest (SHA-256 of its canonical encoding):
+	// what every answer set to it names.
+	Digest [32]byte
+	// Day is the day it was published.
+	Day string
+	// Body is the signed note, at most MaxFormSize bytes. Only PutForm
+	// reads it; [Store.FormBody] returns it, and Forms leaves it out.
+	Body []byte
+}
+
+// MaxFormSize is the largest signed form the store keeps
+// (survey.MaxSignedSize).
+const MaxFormSize = survey.MaxSignedSize
+
 // Store is the server's metadata store.
 type Store interface {
 	// Init pins the admin verifier key and the first signed roster. It
@@ -283,6 +311,19 @@ type Store interface {
 	// Lookups lists up to limit lookups with Seq > after, by Seq, without
 	// their Body.
 	Lookups(ctx context.Context, after int64, limit int) ([]Lookup, error)
+
+	// PutForm stores a published form. The same ID and version again with
+	// the same digest returns the stored form and created=false; with
+	// another digest it is ErrConflict (a form cannot be swapped under its
+	// version); a version below the newest of that ID (one not stored) is
+	// ErrConflict too, so that a form cannot be rolled back. Forms are not
+	// in the log.
+	PutForm(ctx context.Context, f Form) (stored Form, created bool, err error)
+	// Forms lists every version of every form, by ID and then version,
+	// without their Body.
+	Forms(ctx context.Context) ([]Form, error)
+	// FormBody returns the signed note of a form, or ErrNotFound.
+	FormBody(ctx context.Context, id string, version uint64) ([]byte, error)
 
 	// LogSize returns the number of leaves in the log.
 	LogSize(ctx context.Context) (int64, error)

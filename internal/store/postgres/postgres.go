@@ -83,7 +83,7 @@
 // schema in an empty database, migrates an older one, and refuses a database
 // written by a newer version of this package or one that holds other tables
 // of the same names. The tables mirror the SQLite store's (its schema
-// version 4): days are text "YYYY-MM-DD", digests and hashes are 32-byte
+// version 5): days are text "YYYY-MM-DD", digests and hashes are 32-byte
 // bytea, the only time of day stored is an enrollment code's expiry (unix
 // seconds, a deadline), no address of any client is stored. An inline
 // body stays in its row while the row fits a page (STORAGE MAIN,
@@ -126,8 +126,9 @@ var ErrClosed = errors.New("store is closed")
 
 const (
 	// schemaVersion is the version in testimony_schema this package
-	// writes. Version 1 is the SQLite store's version 4.
-	schemaVersion = 1
+	// writes. Version 1 is the SQLite store's version 4; version 2 (its
+	// version 5) adds published forms.
+	schemaVersion = 2
 	// defaultMaxBatch bounds the writes committed in one transaction.
 	defaultMaxBatch = 512
 	// schemaLockKey is the advisory lock that serializes schema creation
@@ -140,7 +141,7 @@ const (
 )
 
 // migrations[v] takes the schema from version v to v+1; migrations[0]
-// creates it in an empty database.
+// creates version 1 in an empty database.
 var migrations = []string{`
 CREATE TABLE testimony_schema (
 	id      integer PRIMARY KEY CHECK (id = 1),
@@ -235,6 +236,17 @@ ALTER TABLE lookups SET (toast_tuple_target = 8160);
 CREATE INDEX lookups_submission ON lookups (submission);
 
 INSERT INTO testimony_schema (id, version) VALUES (1, 0);
+`, `
+-- Published survey forms, each version the signed note as given. A
+-- form's versions only go up (PutForm checks); none is ever changed.
+CREATE TABLE forms (
+	id      text COLLATE "C" NOT NULL CHECK (id ~ '^[a-z0-9][a-z0-9._-]{0,63}$'),
+	version bigint NOT NULL CHECK (version >= 0),
+	digest  bytea  NOT NULL CHECK (octet_length(digest) = 32),
+	day     text   NOT NULL CHECK (day ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'),
+	body    bytea  NOT NULL CHECK (octet_length(body) > 0),
+	PRIMARY KEY (id, version)
+);
 `}
 
 // Store is a [store.Store] in a PostgreSQL database. Make it with [Open].
@@ -402,7 +414,9 @@ func setUp(ctx context.Context, pool *pgxpool.Pool) error {
 	if version == schemaVersion {
 		return nil
 	}
-	for v := version + 1; v < len(migrations); v++ {
+	// An empty database (-1) starts with migrations[0], which creates
+	// version 1; a database at version v needs migrations[v] onwards.
+	for v := max(version, 0); v < len(migrations); v++ {
 		if _, err := tx.Exec(ctx, migrations[v]); err != nil {
 			var pe *pgconn.PgError
 			if v == 0 && errors.As(err, &pe) && pe.Code == "42P07" { // duplicate_table

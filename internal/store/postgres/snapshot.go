@@ -121,11 +121,20 @@ func (s *Store) snapshot(ctx context.Context, emit func(store.Record) error) err
 	if err != nil {
 		return err
 	}
-	return each("SELECT "+lookupColumns+", body FROM lookups ORDER BY seq", func(r pgx.Rows) (store.Record, error) {
+	err = each("SELECT "+lookupColumns+", body FROM lookups ORDER BY seq", func(r pgx.Rows) (store.Record, error) {
 		var body []byte
 		l, err := scanLookup(r, &body)
 		l.Body = body
 		return store.Record{Lookup: &l}, err
+	})
+	if err != nil {
+		return err
+	}
+	return each("SELECT "+formColumns+", body FROM forms ORDER BY id, version", func(r pgx.Rows) (store.Record, error) {
+		var body []byte
+		f, err := scanForm(r, &body)
+		f.Body = body
+		return store.Record{Form: &f}, err
 	})
 }
 
@@ -156,7 +165,7 @@ func (s *Store) restore(ctx context.Context, next func() (store.Record, bool, er
 	if _, err := tx.Exec(ctx, "SELECT id FROM writer WHERE id = 1 FOR UPDATE"); err != nil {
 		return fmt.Errorf("failed to lock the writer row: %w", err)
 	}
-	for _, table := range []string{"config", "tokens", "enrollments", "log_leaves", "log_hashes", "submissions", "annotations", "lookups"} {
+	for _, table := range []string{"config", "tokens", "enrollments", "log_leaves", "log_hashes", "submissions", "annotations", "lookups", "forms"} {
 		var any bool
 		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+table+")").Scan(&any); err != nil {
 			return err
@@ -298,6 +307,11 @@ func (r *restorer) add(rec store.Record) error {
 		a := rec.Annotation
 		r.queue("annotation "+a.ID, "INSERT INTO annotations (seq, id, digest, size, author, day, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
 			a.Seq, a.ID, a.Digest[:], a.Size, a.Author, a.Day, a.Body)
+
+	case rec.Form != nil:
+		f := rec.Form
+		r.queue(fmt.Sprintf("form %s version %d", f.ID, f.Version), "INSERT INTO forms (id, version, digest, day, body) VALUES ($1, $2, $3, $4, $5)",
+			f.ID, int64(f.Version), f.Digest[:], f.Day, f.Body)
 
 	default:
 		l := rec.Lookup

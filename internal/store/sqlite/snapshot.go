@@ -130,7 +130,7 @@ func (s *Store) snapshot(ctx context.Context, emit func(store.Record) error) err
 	if err != nil {
 		return err
 	}
-	return each("SELECT "+lookupColumns+", body FROM lookups ORDER BY seq", func(r *sql.Rows) (store.Record, error) {
+	err = each("SELECT "+lookupColumns+", body FROM lookups ORDER BY seq", func(r *sql.Rows) (store.Record, error) {
 		var l store.Lookup
 		var d []byte
 		if err := r.Scan(&l.Seq, &l.ID, &l.Submission, &d, &l.Size, &l.Custodian, &l.Day, &l.Leaf, &l.Body); err != nil {
@@ -141,6 +141,18 @@ func (s *Store) snapshot(ctx context.Context, emit func(store.Record) error) err
 			return store.Record{}, fmt.Errorf("lookup %s: %w", l.ID, err)
 		}
 		return store.Record{Lookup: &l}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return each("SELECT "+formColumns+", body FROM forms ORDER BY id, version", func(r *sql.Rows) (store.Record, error) {
+		var body []byte
+		f, err := scanForm(r, &body)
+		if err != nil {
+			return store.Record{}, err
+		}
+		f.Body = body
+		return store.Record{Form: &f}, nil
 	})
 }
 
@@ -173,7 +185,7 @@ type restorer struct {
 }
 
 func (r *restorer) run(next func() (store.Record, bool, error)) error {
-	for _, table := range []string{"config", "tokens", "enrollments", "log_leaves", "log_hashes", "submissions", "annotations", "lookups"} {
+	for _, table := range []string{"config", "tokens", "enrollments", "log_leaves", "log_hashes", "submissions", "annotations", "lookups", "forms"} {
 		var n int
 		if err := r.tx.queryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
 			return err
@@ -285,6 +297,15 @@ func (r *restorer) add(rec store.Record) error {
 			a.Seq, a.ID, a.Digest[:], a.Size, a.Author, a.Day, body)
 		if err != nil {
 			return fmt.Errorf("annotation %s: %w", a.ID, err)
+		}
+		return nil
+
+	case rec.Form != nil:
+		f := rec.Form
+		_, err := tx.exec("INSERT INTO forms (id, version, digest, day, body) VALUES (?, ?, ?, ?, ?)",
+			f.ID, int64(f.Version), f.Digest[:], f.Day, f.Body)
+		if err != nil {
+			return fmt.Errorf("form %s version %d: %w", f.ID, f.Version, err)
 		}
 		return nil
 

@@ -88,8 +88,8 @@ var ErrClosed = errors.New("store is closed")
 const (
 	// schemaVersion is the PRAGMA user_version this package writes.
 	// Version 2 added the log; version 3 annotations and lookups; version
-	// 4 the device an enrollment code is for.
-	schemaVersion = 4
+	// 4 the device an enrollment code is for; version 5 published forms.
+	schemaVersion = 5
 	// applicationID marks the file as a testimony metadata store ("Tmy1").
 	applicationID = 0x546d7931
 	// busyTimeout is how long a connection waits for a lock, in
@@ -194,6 +194,20 @@ CREATE TABLE lookups (
 // admin chose for it. Codes made before have none (”).
 const schemaV4 = `
 ALTER TABLE enrollments ADD COLUMN device TEXT NOT NULL DEFAULT '';
+`
+
+// schemaV5 is migration 4 → 5: the survey forms the admin published, each
+// version the signed note as given. A form's versions only go up (PutForm
+// checks); none is ever changed.
+const schemaV5 = `
+CREATE TABLE forms (
+	id      TEXT    NOT NULL,
+	version INTEGER NOT NULL CHECK (version >= 0),
+	digest  BLOB    NOT NULL CHECK (length(digest) = 32),
+	day     TEXT    NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+	body    BLOB    NOT NULL CHECK (length(body) > 0),
+	PRIMARY KEY (id, version)
+) STRICT, WITHOUT ROWID;
 `
 
 // Store is a [store.Store] in one SQLite file. Make it with [Open].
@@ -365,6 +379,11 @@ func setUp(ctx context.Context, db *sql.DB) error {
 	if version < 4 {
 		if _, err := tx.ExecContext(ctx, schemaV4); err != nil {
 			return fmt.Errorf("failed to add enrollment devices to the schema: %w", err)
+		}
+	}
+	if version < 5 {
+		if _, err := tx.ExecContext(ctx, schemaV5); err != nil {
+			return fmt.Errorf("failed to add forms to the schema: %w", err)
 		}
 	}
 	// PRAGMA takes no bound parameters; both values are constants.

@@ -60,13 +60,14 @@ type filled struct {
 	subs  []store.Submission
 	anns  []store.Annotation
 	looks []store.Lookup
+	forms []store.Form
 }
 
 // fillStore stores every kind of record: a roster past version 1, tokens
 // (revoked, enrolled with a device), enrollment codes used, unused and
 // expired, submissions inline and in the blob store, with and without a
-// re-identification record, annotations inline and not, and lookups whose
-// leaves come between submissions' leaves.
+// re-identification record, annotations inline and not, lookups whose
+// leaves come between submissions' leaves, and forms in several versions.
 func fillStore(t *testing.T, s store.Store) filled {
 	t.Helper()
 	ctx := context.Background()
@@ -129,6 +130,12 @@ func fillStore(t *testing.T, s store.Store) filled {
 			f.anns = append(f.anns, a)
 		}
 	}
+	for _, fm := range []store.Form{form("household", 2, 0), form("a", 9, 0), form("household", 10, 0), form("a.b", 1, 0)} {
+		if _, _, err := s.PutForm(ctx, fm); err != nil {
+			t.Fatal(err)
+		}
+		f.forms = append(f.forms, fm)
+	}
 	return f
 }
 
@@ -159,7 +166,7 @@ func from(recs []store.Record) func() (store.Record, bool, error) {
 
 // checkSnapshotOrder checks the order the contract gives: one config,
 // tokens by ID, codes by hash, leaves by index from 0, then submissions,
-// annotations and lookups by Seq.
+// annotations and lookups by Seq, then forms by ID and version.
 func checkSnapshotOrder(t *testing.T, recs []store.Record) {
 	t.Helper()
 	kind := func(r store.Record) int {
@@ -178,6 +185,8 @@ func checkSnapshotOrder(t *testing.T, recs []store.Record) {
 			return 5
 		case r.Lookup != nil:
 			return 6
+		case r.Form != nil:
+			return 7
 		}
 		return -1
 	}
@@ -220,6 +229,10 @@ func checkSnapshotOrder(t *testing.T, recs []store.Record) {
 		case 6:
 			if a.Lookup.Seq >= b.Lookup.Seq {
 				t.Errorf("lookups not by Seq")
+			}
+		case 7:
+			if a.Form.ID > b.Form.ID || a.Form.ID == b.Form.ID && a.Form.Version >= b.Form.Version {
+				t.Errorf("forms not by ID and version: %s@%d then %s@%d", a.Form.ID, a.Form.Version, b.Form.ID, b.Form.Version)
 			}
 		}
 	}
@@ -293,6 +306,20 @@ func sameAnswers(t *testing.T, want, got store.Store, f filled) {
 		b1, err1 := want.LookupBody(ctx, l.ID)
 		b2, err2 := got.LookupBody(ctx, l.ID)
 		eq("LookupBody "+l.ID, call(b1, err1), call(b2, err2))
+	}
+	fs1, err1 := want.Forms(ctx)
+	fs2, err2 := got.Forms(ctx)
+	eq("Forms", call(fs1, err1), call(fs2, err2))
+	if len(fs1) != len(f.forms) {
+		t.Errorf("the store has %d forms; want %d", len(fs1), len(f.forms))
+	}
+	for _, fm := range f.forms {
+		b1, err1 := want.FormBody(ctx, fm.ID, fm.Version)
+		b2, err2 := got.FormBody(ctx, fm.ID, fm.Version)
+		eq(fmt.Sprintf("FormBody %s@%d", fm.ID, fm.Version), call(b1, err1), call(b2, err2))
+		if !bytes.Equal(b1, fm.Body) {
+			t.Errorf("FormBody %s@%d = %q; want %q", fm.ID, fm.Version, b1, fm.Body)
+		}
 	}
 	n1, err1 := want.LogSize(ctx)
 	n2, err2 := got.LogSize(ctx)
@@ -553,6 +580,9 @@ func cloneRecords(recs []store.Record) []store.Record {
 		case r.Lookup != nil:
 			c := *r.Lookup
 			r.Lookup = &c
+		case r.Form != nil:
+			c := *r.Form
+			r.Form = &c
 		}
 		out[i] = r
 	}
@@ -579,6 +609,7 @@ func testRestoreRefusals(t *testing.T, open Open) {
 	isSub := func(r store.Record) bool { return r.Submission != nil }
 	isLookup := func(r store.Record) bool { return r.Lookup != nil }
 	isAnn := func(r store.Record) bool { return r.Annotation != nil }
+	isForm := func(r store.Record) bool { return r.Form != nil }
 	lastLeaf := first(isSub) - 1
 	errNext := errors.New("the backup file is cut short")
 
@@ -651,6 +682,29 @@ func testRestoreRefusals(t *testing.T, open Open) {
 		{name: "records out of order", change: func(recs []store.Record) []store.Record {
 			i := first(isAnn)
 			return append(recs, recs[i])
+		}},
+		{name: "forms out of order", change: func(recs []store.Record) []store.Record {
+			i := first(isForm)
+			recs[i], recs[i+1] = recs[i+1], recs[i]
+			return recs
+		}},
+		{name: "a form's version repeated", change: func(recs []store.Record) []store.Record {
+			i := first(isForm)
+			return slices.Insert(recs, i+1, recs[i])
+		}},
+		{name: "form without a body", change: func(recs []store.Record) []store.Record {
+			recs[first(isForm)].Form.Body = nil
+			return recs
+		}},
+		{name: "form with a bad ID", change: func(recs []store.Record) []store.Record {
+			recs[first(isForm)].Form.ID = "../a"
+			return recs
+		}},
+		{name: "form before lookups", change: func(recs []store.Record) []store.Record {
+			i := first(isForm)
+			fr := recs[i]
+			recs = slices.Delete(recs, i, i+1)
+			return slices.Insert(recs, first(isLookup), fr)
 		}},
 		{name: "no config first", change: func(recs []store.Record) []store.Record {
 			return recs[1:]

@@ -17,7 +17,8 @@
 // snapshots are refused with nothing stored.
 //
 // The suite checks the contract written on [store.Store]: the sentinel
-// errors, idempotent submissions, annotations and lookups, single-use
+// errors, idempotent submissions, annotations, lookups and forms, forms'
+// versions that only go up, single-use
 // enrollment codes, ordering and paging, that the log holds exactly one leaf
 // per submission and per lookup (and none for annotations), and that
 // concurrent writes (run them with -race) neither lose nor duplicate
@@ -70,6 +71,8 @@ func Run(t *testing.T, open Open) {
 	t.Run("LookupConflicts", func(t *testing.T) { testLookupConflicts(t, openClosed(t, open)) })
 	t.Run("LookupPaging", func(t *testing.T) { testLookupPaging(t, openClosed(t, open)) })
 	t.Run("LookupConcurrent", func(t *testing.T) { testLookupConcurrent(t, openClosed(t, open)) })
+	t.Run("Forms", func(t *testing.T) { testForms(t, openClosed(t, open)) })
+	t.Run("FormsConcurrent", func(t *testing.T) { testFormsConcurrent(t, openClosed(t, open)) })
 }
 
 // RunDurability stores one of everything in a store from open, closes it,
@@ -122,6 +125,11 @@ func RunDurability(t *testing.T, open, reopen Open) {
 			t.Fatal(err)
 		}
 		looks = append(looks, l)
+	}
+	for _, f := range []store.Form{form("household", 1, 0), form("household", 2, 0)} {
+		if _, _, err := s.PutForm(ctx, f); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -179,6 +187,15 @@ func RunDurability(t *testing.T, open, reopen Open) {
 	nextL, created, err := s.AddLookup(ctx, lookup(2, next.ID))
 	if err != nil || !created || nextL.Seq != 3 || nextL.Leaf != 13 {
 		t.Errorf("after reopening, AddLookup of a new one = %v, %v, %v; want Seq 3, Leaf 13, created", nextL, created, err)
+	}
+	if fs, err := s.Forms(ctx); err != nil || !reflect.DeepEqual(fs, []store.Form{bodiless(form("household", 1, 0)), bodiless(form("household", 2, 0))}) {
+		t.Errorf("after reopening, Forms = %+v, %v", fs, err)
+	}
+	if b, err := s.FormBody(ctx, "household", 2); err != nil || !bytes.Equal(b, form("household", 2, 0).Body) {
+		t.Errorf("after reopening, FormBody = %q, %v", b, err)
+	}
+	if _, _, err := s.PutForm(ctx, form("household", 1, 1)); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("after reopening, PutForm of another form under a stored version: %v; want ErrConflict", err)
 	}
 	CheckLogEntries(t, s, append(subs, next), append(looks, nextL))
 }
