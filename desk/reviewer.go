@@ -57,6 +57,8 @@ type testimony struct {
 	// device sealed with it, or is "".
 	ReidProblem string
 	fold        string // folded text for search
+	// answersJSON is answers.json as sealed, for survey statistics.
+	answersJSON []byte
 }
 
 type answer struct{ Key, Value string }
@@ -196,6 +198,7 @@ func (d *Desk) openTestimony(path, id string, u *unlocked, roster any) *testimon
 	t.Note = string(mem.Entries[envelope.NoteName])
 	if b := mem.Entries[envelope.AnswersName]; b != nil {
 		t.Answers = flattenAnswers(b)
+		t.answersJSON = b
 	}
 	for _, e := range o.Manifest.Entries {
 		if strings.HasPrefix(e.Name, envelope.AttachmentDir) {
