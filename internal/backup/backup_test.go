@@ -140,6 +140,11 @@ func (o *org) fill(t testing.TB) {
 	if _, _, err := o.st.AddAnnotation(ctx, store.Annotation{ID: fmt.Sprintf("%032x", 0xa2), Digest: sha256.Sum256(small), Size: int64(len(small)), Author: "reviewer", Day: "2031-05-07", Body: small}); err != nil {
 		t.Fatal(err)
 	}
+	for _, v := range []string{"1", "2"} {
+		if _, _, err := o.st.PutForm(ctx, publishedForm(t, o.admin, "Example NGO", "household", v)); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func (o *org) backup(t testing.TB) string {
@@ -160,7 +165,7 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
-	want := Counts{Tokens: 1, Enrollments: 1, Leaves: 8, Submissions: 7, Annotations: 2, Lookups: 1, Blobs: 6, BlobBytes: 2*(100<<10) + 70<<10 + int64(len("record 0")+len("record 2")+len("record 4"))}
+	want := Counts{Tokens: 1, Enrollments: 1, Leaves: 8, Submissions: 7, Annotations: 2, Lookups: 1, Forms: 2, Blobs: 6, BlobBytes: 2*(100<<10) + 70<<10 + int64(len("record 0")+len("record 2")+len("record 4"))}
 	if rep.Found != want {
 		t.Errorf("Found = %+v; want %+v", rep.Found, want)
 	}

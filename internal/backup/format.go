@@ -7,7 +7,7 @@
 // lookup is the one its leaf records, and that every file is there with
 // its digest.
 //
-// # Format (testimony-backup-v1)
+// # Format (testimony-backup-v2)
 //
 // A backup is a directory:
 //
@@ -15,10 +15,13 @@
 //	meta.jsonl    the store's snapshot: one JSON object per line
 //	blobs/<key>   every blob a record refers to, under its blob key
 //
-// The first line of meta.jsonl is {"format":"testimony-backup-v1"}. Every
+// The first line of meta.jsonl is {"format":"testimony-backup-v2"}. Every
 // other line is one record of the store's snapshot ([store.Snapshotter]),
 // in the snapshot's order, as an object with exactly one member naming its
-// kind: config, token, enrollment, leaf, submission, annotation, lookup.
+// kind: config, token, enrollment, leaf, submission, annotation, lookup,
+// form. A form is the signed note the admin published, in "body"; its
+// "sha256" is the form's digest (of its canonical encoding, as answer sets
+// name it), not the note's.
 // Digests and hashes are lowercase hex; bodies, leaves and the roster are
 // standard base64; an absent "body" means the blob store holds the file.
 // The members of each kind are those of the wire types in this file, and
@@ -58,8 +61,13 @@
 //
 // # Backwards compatibility
 //
-// The format is versioned by its name; a reader refuses any other. A later
-// version gets a new name, and this package will go on reading v1.
+// The format is versioned by its name; a reader refuses any other. Version
+// 2 added form records (and "forms" to the manifest's counts); this
+// package still reads testimony-backup-v1, which has none. backup.json and
+// meta.jsonl must name the same version. The statement's first line stays
+// "testimony backup v1": the statement itself did not change. A later
+// version gets a new name, and this package will go on reading the older
+// ones.
 package backup
 
 import (
@@ -79,8 +87,16 @@ import (
 	"testimony/internal/store"
 )
 
-// Format is the name of the format this package writes and reads.
-const Format = "testimony-backup-v1"
+// Format is the name of the format this package writes; it reads it and
+// FormatV1.
+const Format = "testimony-backup-v2"
+
+// FormatV1 is the format before forms were published: the same without
+// form records.
+const FormatV1 = "testimony-backup-v1"
+
+// knownFormat reports whether this package reads format f.
+func knownFormat(f string) bool { return f == Format || f == FormatV1 }
 
 // The files of a backup.
 const (
@@ -93,9 +109,10 @@ const (
 // the format.
 var ErrFormat = errors.New("not in the backup format")
 
-// maxLine bounds a line of meta.jsonl: the largest is a record with an
-// inline body (64 KiB, a third more in base64) or the roster.
-const maxLine = 1 << 20
+// maxLine bounds a line of meta.jsonl: the largest is a form (at most
+// store.MaxFormSize, a third more in base64), a record with an inline body
+// (64 KiB) or the roster.
+const maxLine = store.MaxFormSize/3*4 + 1<<20
 
 // header is meta.jsonl's first line.
 type header struct {
@@ -110,6 +127,7 @@ type wireRecord struct {
 	Submission *wireSubmission `json:"submission,omitempty"`
 	Annotation *wireAnnotation `json:"annotation,omitempty"`
 	Lookup     *wireLookup     `json:"lookup,omitempty"`
+	Form       *wireForm       `json:"form,omitempty"`
 }
 
 type wireConfig struct {
@@ -182,6 +200,14 @@ type wireLookup struct {
 	Body       []byte `json:"body"`
 }
 
+type wireForm struct {
+	ID      string `json:"id"`
+	Version uint64 `json:"version"`
+	SHA256  string `json:"sha256"`
+	Day     string `json:"day"`
+	Body    []byte `json:"body"`
+}
+
 func hexOf(d [32]byte) string { return hex.EncodeToString(d[:]) }
 
 // parseHex parses 64 lowercase hex digits.
@@ -245,6 +271,9 @@ func marshalRecord(rec store.Record) ([]byte, error) {
 		l := rec.Lookup
 		w.Lookup = &wireLookup{Seq: l.Seq, ID: l.ID, Submission: l.Submission, SHA256: hexOf(l.Digest), Size: l.Size,
 			Custodian: l.Custodian, Day: l.Day, Leaf: l.Leaf, Body: l.Body}
+	case rec.Form != nil:
+		f := rec.Form
+		w.Form = &wireForm{ID: f.ID, Version: f.Version, SHA256: hexOf(f.Digest), Day: f.Day, Body: f.Body}
 	default:
 		return nil, errors.New("an empty record")
 	}
@@ -341,6 +370,17 @@ func unmarshalRecord(line []byte) (store.Record, error) {
 		}
 		rec.Lookup = lk
 	}
+	if f := w.Form; f != nil {
+		n++
+		fr := &store.Form{ID: f.ID, Version: f.Version, Day: f.Day, Body: f.Body}
+		if fr.Digest, err = parseHex("form digest", f.SHA256); err != nil {
+			return rec, err
+		}
+		if len(fr.Body) == 0 {
+			return rec, fmt.Errorf("%w: form %s version %d has no body", ErrFormat, f.ID, f.Version)
+		}
+		rec.Form = fr
+	}
 	if n != 1 {
 		return store.Record{}, fmt.Errorf("%w: a record has %d kinds, not one", ErrFormat, n)
 	}
@@ -349,10 +389,11 @@ func unmarshalRecord(line []byte) (store.Record, error) {
 
 // Reader reads the records of a meta.jsonl stream, one at a time.
 type Reader struct {
-	br   *bufio.Reader
-	line int   // lines read
-	off  int64 // bytes read
-	buf  []byte
+	br     *bufio.Reader
+	format string
+	line   int   // lines read
+	off    int64 // bytes read
+	buf    []byte
 }
 
 // NewReader reads meta.jsonl's header line from r.
@@ -366,11 +407,15 @@ func NewReader(r io.Reader) (*Reader, error) {
 		return nil, err
 	}
 	var h header
-	if err := unmarshalStrict(line, &h); err != nil || h.Format != Format {
-		return nil, fmt.Errorf("%w: %s does not start with {\"format\":%q}", ErrFormat, MetaFile, Format)
+	if err := unmarshalStrict(line, &h); err != nil || !knownFormat(h.Format) {
+		return nil, fmt.Errorf("%w: %s does not start with {\"format\":%q} (or %q)", ErrFormat, MetaFile, Format, FormatV1)
 	}
+	rd.format = h.Format
 	return rd, nil
 }
+
+// Format returns the format meta.jsonl's first line names.
+func (r *Reader) Format() string { return r.format }
 
 // Line returns the number of the line the last record came from.
 func (r *Reader) Line() int { return r.line }
@@ -416,6 +461,9 @@ func (r *Reader) Next() (rec store.Record, ok bool, err error) {
 		return store.Record{}, false, err
 	}
 	rec, err = unmarshalRecord(line)
+	if err == nil && rec.Form != nil && r.format == FormatV1 {
+		err = fmt.Errorf("%w: a form record in a %s backup, which has none", ErrFormat, FormatV1)
+	}
 	if err != nil {
 		return store.Record{}, false, &LineError{Line: r.line, Err: err}
 	}
@@ -465,8 +513,10 @@ type Counts struct {
 	Submissions int64 `json:"submissions"`
 	Annotations int64 `json:"annotations"`
 	Lookups     int64 `json:"lookups"`
-	Blobs       int64 `json:"blobs"`
-	BlobBytes   int64 `json:"blob_bytes"`
+	// Forms is absent from a testimony-backup-v1 manifest.
+	Forms     int64 `json:"forms,omitempty"`
+	Blobs     int64 `json:"blobs"`
+	BlobBytes int64 `json:"blob_bytes"`
 }
 
 // LogInfo is the log of a backup: its size and root, and a checkpoint
@@ -490,8 +540,8 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	if err := unmarshalStrict(data, &m); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrFormat, ManifestFile, err)
 	}
-	if m.Format != Format {
-		return nil, fmt.Errorf("%w: %s is format %q, not %q", ErrFormat, ManifestFile, m.Format, Format)
+	if !knownFormat(m.Format) {
+		return nil, fmt.Errorf("%w: %s is format %q, not %q (or %q)", ErrFormat, ManifestFile, m.Format, Format, FormatV1)
 	}
 	if _, err := parseHex("meta.jsonl digest", m.Meta.SHA256); err != nil {
 		return nil, err

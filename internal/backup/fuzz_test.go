@@ -24,6 +24,7 @@ func FuzzMeta(f *testing.F) {
 	f.Add(meta)
 	for _, line := range bytes.SplitAfter(meta, []byte("\n"))[1:] {
 		f.Add(append([]byte(`{"format":"testimony-backup-v1"}`+"\n"), line...))
+		f.Add(append([]byte(`{"format":"testimony-backup-v2"}`+"\n"), line...))
 	}
 	f.Add([]byte(`{"format":"testimony-backup-v1"}` + "\n" + `{"submission":{"seq":1,"id":"x","sha256":"` + string(bytes.Repeat([]byte("A"), 64)) + `","size":0,"device":"","day":"","leaf":0,"body":""}}` + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

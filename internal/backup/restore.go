@@ -49,7 +49,7 @@ func Restore(ctx context.Context, dir string, rep *Report, dst Target, progress 
 		return err
 	}
 	var n int64
-	total := m.Counts.Tokens + m.Counts.Enrollments + m.Counts.Leaves + m.Counts.Submissions + m.Counts.Annotations + m.Counts.Lookups + 1
+	total := m.Counts.Tokens + m.Counts.Enrollments + m.Counts.Leaves + m.Counts.Submissions + m.Counts.Annotations + m.Counts.Lookups + m.Counts.Forms + 1
 	err = dst.Store.Restore(ctx, func() (rec store.Record, ok bool, err error) {
 		rec, ok, err = rd.Next()
 		if err != nil || ok {

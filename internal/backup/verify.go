@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"testimony/internal/auditlog"
 	"testimony/internal/blob"
 	"testimony/internal/store"
+	"testimony/internal/survey"
 	"testimony/keys"
 )
 
@@ -44,6 +47,10 @@ type Report struct {
 	Found Counts
 	// Roster is the backup's roster, verified against the admin key.
 	Roster *keys.Roster
+	// Forms lists the published forms the backup holds, each verified
+	// against the admin key for the roster's organisation, by ID and
+	// version ("household@2026120601").
+	Forms []string
 	// AdminPub is the admin key the backup pins.
 	AdminPub string
 	// Problems lists what is wrong, each naming the file, line, record
@@ -99,7 +106,8 @@ func (r *hashingReader) Read(p []byte) (int, error) {
 // submission and lookup against the leaf it points at, and every leaf
 // against exactly one of them; every inline body and every blob, present
 // in blobs/, against its record's digest and size, and no other file
-// there; and meta.jsonl against the digest the statement signs. It reads
+// there; every published form against the admin key and the roster's
+// organisation, as a desk checks it; and meta.jsonl against the digest the statement signs. It reads
 // every byte once, holding memory for a few records at a time. It returns
 // the report and, if it found any problem, an error wrapping ErrInvalid
 // that lists them; other errors mean the backup could not be read at all.
@@ -131,6 +139,7 @@ type verifier struct {
 	m        *Manifest
 
 	blobs    *os.Root
+	admin    keys.Verifier // the pinned admin key, once checkConfig parsed it
 	tree     treeBuilder
 	metaInfo FileInfo
 	// Where each section starts in meta.jsonl (-1: it has none).
@@ -171,6 +180,9 @@ func (v *verifier) passRecords() error {
 	if err != nil {
 		v.rep.problem("%v", err)
 		return nil
+	}
+	if rd.Format() != v.m.Format {
+		v.rep.problem("%s is format %q but %s is %q", ManifestFile, v.m.Format, MetaFile, rd.Format())
 	}
 	v.leafOff, v.subOff, v.lookupOff = -1, -1, -1
 	v.lookupSubs = make(map[string][]string)
@@ -287,6 +299,11 @@ func (v *verifier) passRecords() error {
 			}
 			v.checkInline(at, "lookup "+l.ID, l.Body, l.Digest, l.Size)
 			v.lookupSubs[l.Submission] = append(v.lookupSubs[l.Submission], l.ID)
+		case rec.Form != nil:
+			f := rec.Form
+			found.Forms++
+			key("form "+f.ID, string(binary.BigEndian.AppendUint64(append([]byte(f.ID), 0), f.Version)))
+			v.checkForm(at, f)
 		}
 		for _, ref := range blobsOf(rec) {
 			v.checkBlob(at, ref)
@@ -331,6 +348,7 @@ func (v *verifier) checkConfig(at string, c *store.ConfigRecord) {
 		v.rep.problem("%s: the roster: %v", at, err)
 		return
 	}
+	v.admin = admin
 	if r.Version != c.RosterVersion {
 		v.rep.problem("%s: the roster is version %d, the record says %d", at, r.Version, c.RosterVersion)
 	}
@@ -339,6 +357,30 @@ func (v *verifier) checkConfig(at string, c *store.ConfigRecord) {
 		return
 	}
 	v.rep.Roster = r
+}
+
+// checkForm checks a published form as a desk would: signed by the pinned
+// admin key for the roster's organisation, and the form its record names.
+func (v *verifier) checkForm(at string, f *store.Form) {
+	name := fmt.Sprintf("form %s version %d", f.ID, f.Version)
+	if err := store.CheckForm(*f); err != nil {
+		v.rep.problem("%s: %s: %v", at, name, err)
+		return
+	}
+	if v.rep.Roster == nil {
+		v.rep.problem("%s: %s: without a verified roster, the form cannot be checked", at, name)
+		return
+	}
+	p, err := survey.Verify(f.Body, v.admin, v.rep.Roster.Org)
+	if err != nil {
+		v.rep.problem("%s: %s: %v", at, name, err)
+		return
+	}
+	if p.Form.ID != f.ID || p.Form.Version != strconv.FormatUint(f.Version, 10) || p.Digest != hexOf(f.Digest) {
+		v.rep.problem("%s: %s: the signed form is %s version %s with digest %s, not what its record says", at, name, p.Form.ID, p.Form.Version, p.Digest)
+		return
+	}
+	v.rep.Forms = append(v.rep.Forms, f.ID+"@"+p.Form.Version)
 }
 
 func (v *verifier) checkInline(at, what string, body []byte, digest [32]byte, size int64) {
@@ -589,7 +631,7 @@ func (v *verifier) checkSignatures() {
 }
 
 // The kinds of record, in a snapshot's order.
-var kindNames = [...]string{"config", "token", "enrollment", "leaf", "submission", "annotation", "lookup"}
+var kindNames = [...]string{"config", "token", "enrollment", "leaf", "submission", "annotation", "lookup", "form"}
 
 func kindOf(r store.Record) int {
 	switch {
@@ -605,8 +647,10 @@ func kindOf(r store.Record) int {
 		return 4
 	case r.Annotation != nil:
 		return 5
+	case r.Lookup != nil:
+		return 6
 	}
-	return 6
+	return 7
 }
 
 func isHex(s string, n int) bool {

@@ -203,6 +203,8 @@ func write(ctx context.Context, dir string, src Source, progress Progress) (*Man
 			c.Annotations++
 		case rec.Lookup != nil:
 			c.Lookups++
+		case rec.Form != nil:
+			c.Forms++
 		}
 		for _, b := range blobsOf(rec) {
 			c.Blobs++
