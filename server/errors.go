@@ -8,6 +8,7 @@ import (
 	"testimony/internal/agepolicy"
 	"testimony/internal/blob"
 	"testimony/internal/store"
+	"testimony/internal/survey"
 	"testimony/keys"
 )
 
@@ -59,6 +60,10 @@ func toAPIError(err error) *apiError {
 		return errBadID
 	case errors.Is(err, keys.ErrRoster):
 		return apiErr(http.StatusUnprocessableEntity, "roster", err.Error())
+	case errors.Is(err, survey.ErrForm):
+		// Verify's reasons name no secret: not signed by the admin key,
+		// changed, for another organisation, not a form.
+		return apiErr(http.StatusForbidden, "form_refused", err.Error())
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {

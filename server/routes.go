@@ -35,6 +35,9 @@ func (s *Server) Handler() http.Handler {
 		r.With(s.require(store.Custodian)).Put("/lookups/{id}", s.putLookup)
 		r.With(s.require(store.Custodian)).Get("/lookups", s.listLookups)
 		r.With(s.require(store.Custodian)).Get("/lookups/{id}", s.getLookup)
+		r.With(s.require(store.Admin)).Put("/forms/{id}/{version}", s.putForm)
+		r.With(s.require(store.Interviewer, store.Reviewer, store.Custodian, store.Admin)).Get("/forms", s.listForms)
+		r.With(s.require(store.Interviewer, store.Reviewer, store.Custodian, store.Admin)).Get("/forms/{id}/{version}", s.getForm)
 	})
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		s.fail(w, apiErr(http.StatusNotFound, "no_route", "no such API endpoint"))
