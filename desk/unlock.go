@@ -199,6 +199,8 @@ func (d *Desk) home(w http.ResponseWriter, r *http.Request, u *unlocked) {
 // refreshRoster fetches the server's roster and keeps it if the admin key
 // signed it and it is newer than the pinned one. A roster the server holds
 // that is older, or not signed, is an error: the server is not trusted.
+// Then it fetches the published forms (syncForms), whose refusals are
+// logged and stop nothing.
 func (d *Desk) refreshRoster(ctx context.Context, u *unlocked) error {
 	signed, err := u.client.Roster(ctx)
 	if err != nil {
@@ -214,14 +216,15 @@ func (d *Desk) refreshRoster(ctx context.Context, u *unlocked) error {
 	if err != nil {
 		return fmt.Errorf("the server's roster was refused: %w", err)
 	}
-	if r.Version == pinned.Version {
-		return nil
+	if r.Version != pinned.Version {
+		if err := durable.Replace(d.path("roster.txt"), signed, 0o644); err != nil {
+			return err
+		}
+		d.mu.Lock()
+		d.roster = r
+		d.mu.Unlock()
 	}
-	if err := durable.Replace(d.path("roster.txt"), signed, 0o644); err != nil {
-		return err
-	}
-	d.mu.Lock()
-	d.roster = r
-	d.mu.Unlock()
+	// Forms come with the roster; a refused one does not stop the sync.
+	d.syncForms(ctx, u)
 	return nil
 }
