@@ -53,6 +53,10 @@ type org struct {
 	// laptop-1's signing key, for tests that act as a laptop directly.
 	roster *keys.Roster
 	device *keys.SigningKey
+	// admin is the organisation's admin key (to sign forms), ids the
+	// identities of the reviewers and the custodian.
+	admin *keys.SigningKey
+	ids   map[string]*keys.Identity
 }
 
 func newOrg(t *testing.T) *org {
@@ -100,6 +104,7 @@ func newOrgWith(t *testing.T, opt orgOptions) *org {
 	signed := must(r.Sign(admin))
 	o.roster = must(keys.VerifyRoster(signed, must(keys.ParseVerifier(admin.Verifier())), nil))
 	o.device = device
+	o.admin, o.ids = admin, ids
 
 	ctx := context.Background()
 	o.store = must(sqlite.Open(filepath.Join(o.dir, "meta.db")))
