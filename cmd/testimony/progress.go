@@ -37,7 +37,7 @@ func (p *runProgress) update(phase string, done, total, bytes int64) {
 		return
 	}
 	p.last = now
-	what := map[string]string{"metadata": "log entries", "blobs": "files", "verify": "files checked", "restore": "records"}[phase]
+	what := map[string]string{"metadata": "log entries", "blobs": "files", "verify": "files checked", "restore": "records", "open": "files opened"}[phase]
 	line := fmt.Sprintf("%s: %s %s", p.name, phase, commas(done))
 	if total > 0 {
 		line += " / " + commas(total)
