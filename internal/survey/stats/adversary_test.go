@@ -261,4 +261,3 @@ func (p *problem) protect(name string, t term, c stats.Count) {
 		p.protected = append(p.protected, linear{vars: []int{t.v}, coefs: []int{1}, what: name})
 	}
 }
-

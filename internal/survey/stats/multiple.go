@@ -32,9 +32,9 @@ type multiCell struct {
 type cellState int
 
 const (
-	shown cellState = iota
-	small           // 1..k-1, shown as "<k"
-	hiddenX         // k or more, shown as "x"
+	shown   cellState = iota
+	small             // 1..k-1, shown as "<k"
+	hiddenX           // k or more, shown as "x"
 )
 
 // multiTable is a select_multiple's table.
