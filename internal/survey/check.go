@@ -32,7 +32,10 @@ func (e *FormError) Error() string {
 // Check checks the form's structure: its ID and version, that every
 // question has a known type and a unique valid name, that groups and
 // repeats (and only they) have children, that select questions name a
-// list that exists, and that choice names are unique in their list.
+// list that exists, and that choice names are unique in their list. Then
+// its rules ([Form.checkRules]): that every expression parses and reads
+// only what it can, that calculations do not loop, that defaults are
+// answers.
 func (f *Form) Check() error {
 	bad := func(q *Question, column, format string, args ...any) error {
 		return &FormError{Sheet: "survey", Row: q.Row, Column: column, Msg: fmt.Sprintf(format, args...)}
@@ -65,7 +68,7 @@ func (f *Form) Check() error {
 		}
 	}
 	names := map[string]int{}
-	return f.Walk(func(q *Question, _ *Question) error {
+	err := f.Walk(func(q *Question, _ *Question) error {
 		switch {
 		case !slices.Contains(Types, q.Type):
 			return bad(q, "type", "unknown type %q", q.Type)
@@ -90,6 +93,16 @@ func (f *Form) Check() error {
 			}
 		}
 		names[q.Name] = max(q.Row, 1)
+		if q.OrOther {
+			if row := names[OtherName(q)]; row != 0 {
+				return bad(q, "type", "the text of %q of this or_other question is named %s, which row %d already uses", OtherChoice, OtherName(q), row)
+			}
+			names[OtherName(q)] = max(q.Row, 1)
+		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return f.checkRules()
 }
