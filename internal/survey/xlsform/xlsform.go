@@ -502,6 +502,11 @@ func (r *reader) settings(t *table) error {
 			return &survey.FormError{Sheet: "settings", Row: 2, Column: c.header,
 				Msg: fmt.Sprintf("the version %q is not a number of 1 to 10 digits: write digits only, as text, such as the date and a counter (2026120601), and raise it each time the form changes", v)}
 		}
+		if len(v) > 1 && v[0] == '0' {
+			// The server names versions by their number: 007 would be 7.
+			return &survey.FormError{Sheet: "settings", Row: 2, Column: c.header,
+				Msg: fmt.Sprintf("the version %q starts with 0: write it without leading zeros (%s)", v, strings.TrimLeft(v, "0"))}
+		}
 		f.Version = v
 	}
 	if v, c := get(cDefaultLanguage); v != "" {

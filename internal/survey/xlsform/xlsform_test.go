@@ -461,6 +461,7 @@ func TestRefused(t *testing.T) {
 		// Settings.
 		{"version not a number", []sheet{surveySheet([]string{"text", "q", "Q"}), {"settings", [][]string{{"version"}, {"1.2"}}}}, want{"settings", 2, "version", "write digits only"}},
 		{"version a date", []sheet{surveySheet([]string{"text", "q", "Q"}), {"settings", [][]string{{"version"}, {"44662.6850575292"}}}}, want{"settings", 2, "version", "not a number of 1 to 10 digits"}},
+		{"version with a leading zero", []sheet{surveySheet([]string{"text", "q", "Q"}), {"settings", [][]string{{"version"}, {"007"}}}}, want{"settings", 2, "version", "without leading zeros (7)"}},
 		{"form id", []sheet{surveySheet([]string{"text", "q", "Q"}), {"settings", [][]string{{"form_id"}, {"Spec test"}}}}, want{"settings", 2, "form_id", `like "spec_test"`}},
 		{"min cell below floor", []sheet{surveySheet([]string{"text", "q", "Q"}), {"settings", [][]string{{"min_cell"}, {"2"}}}}, want{"settings", 2, "min_cell", "can single out a person"}},
 		{"min cell sensitive below min cell", []sheet{surveySheet([]string{"text", "q", "Q"}), {"settings", [][]string{{"min_cell", "min_cell_sensitive"}, {"8", "6"}}}}, want{"settings", 2, "min_cell_sensitive", "below min_cell"}},
