@@ -308,6 +308,9 @@ type Export struct {
 	quasi  []*survey.Question
 	tables []*table
 	disc   Disclosure
+	// free names the free-text questions (survey.FreeText); calculations
+	// are treated as free text too, since one may copy what was typed.
+	free map[string]bool
 	// per main row: its quasi-identifier columns' indexes
 	quasiCols [][]int
 }
@@ -408,7 +411,7 @@ func plan(f *survey.Form, o Options) (*Export, error) {
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
 		return nil, fmt.Errorf("%w: day %q is not YYYY-MM-DD", ErrOptions, day)
 	}
-	x := &Export{form: f, digest: digest, o: o, k: k}
+	x := &Export{form: f, digest: digest, o: o, k: k, free: survey.FreeText(f)}
 	x.disc = Disclosure{
 		Format: DisclosureFormat, Day: day,
 		Form: f.ID, Version: f.Version, FormSHA256: digest,
@@ -439,16 +442,10 @@ func (x *Export) exported(q *survey.Question) bool {
 		return false
 	case q.Type == survey.Geopoint:
 		return x.o.GeoDecimals != GeoOmit
-	case isFreeText(q):
+	case x.free[q.Name] || q.Type == survey.Calculate:
 		return x.o.FreeText
 	}
 	return true
-}
-
-// isFreeText reports whether answers to q are free text: typed by the
-// person, or computed from what was typed.
-func isFreeText(q *survey.Question) bool {
-	return q.Type == survey.Text || q.Type == survey.Calculate
 }
 
 // layout lays out the main table and one table per repeat.
