@@ -48,7 +48,10 @@ DIR/<id>.json and every checkpoint seen in DIR/checkpoints/.
 pull downloads what is new into DIR as <id>.age (reviewers) or <id>.reid.age
 (custodians), checks that the log holds each file as listed before taking
 it, checks each file's SHA-256, and picks up where it stopped. It keeps a
-receipt for each file (in DIR/receipts unless --receipts says otherwise).
+receipt for each file (in DIR/receipts unless --receipts says otherwise),
+and the published survey forms in DIR/forms, each verified against the
+admin key (export reads them there); a form that does not verify is not
+kept, and pull then exits with status 9.
 
 verify checks that the server still holds everything it gave receipts for:
 each receipt's entry is still in the log, the log still extends every
@@ -277,7 +280,7 @@ func runPull(e *env, args []string) error {
 	if *receipts == "" {
 		*receipts = filepath.Join(*out, "receipts")
 	}
-	_, logKey, err := logRoster(*rosterPath, *adminPub)
+	r, logKey, err := logRoster(*rosterPath, *adminPub)
 	if err != nil {
 		return err
 	}
@@ -292,7 +295,8 @@ func runPull(e *env, args []string) error {
 		return err
 	}
 	e.info("pulled %d new file(s) into %s (%d already there)", len(res.New), *out, res.Already)
-	return nil
+	// The published forms, verified, into OUT/forms (form_pull.go).
+	return pullForms(e, c, r, *adminPub, *out)
 }
 
 // progress draws a one-line progress bar on a terminal, and nothing
