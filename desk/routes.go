@@ -33,6 +33,9 @@ func (d *Desk) Handler() http.Handler {
 		mux.HandleFunc("GET /t/{id}/a/{n}", d.needUnlocked(d.attachment))
 		mux.HandleFunc("POST /t/{id}/annotate", d.needUnlocked(d.annotatePost))
 		mux.HandleFunc("POST /verify", d.needUnlocked(d.verifyPost))
+		mux.HandleFunc("GET /surveys", d.needUnlocked(d.surveysPage))
+		mux.HandleFunc("GET /surveys/{form}", d.needUnlocked(d.surveyStatsPage))
+		mux.HandleFunc("GET /surveys/{form}/crosstab", d.needUnlocked(d.surveyCrossPage))
 		mux.HandleFunc("GET /surveys/{form}/export", d.needUnlocked(d.surveyExportPage))
 		mux.HandleFunc("POST /surveys/{form}/export", d.needUnlocked(d.surveyExportPost))
 	case Custodian:
