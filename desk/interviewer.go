@@ -37,6 +37,9 @@ type draft struct {
 	Places      []placeRow   `json:"places"`
 	Accepted    []string     `json:"accepted"`
 	Attachments []attachment `json:"attachments"`
+	// Survey is set for a survey draft (see survey_fill.go); a note
+	// draft has none.
+	Survey *surveyDraft `json:"survey,omitempty"`
 }
 
 type personRow struct {
@@ -54,6 +57,9 @@ type attachment struct {
 	Ext  string `json:"ext"`
 	Type string `json:"type"`
 	Data []byte `json:"data"`
+	// Key is set for a survey's file answer: the answer holds it until
+	// the survey is sealed (see survey_fill.go).
+	Key string `json:"key,omitempty"`
 }
 
 // Limits of the interview form.
@@ -117,18 +123,23 @@ func (d *Desk) loadDraft(u *unlocked, id string) (*draft, error) {
 type draftSummary struct {
 	ID, Day, Start string
 	Saved          time.Time
+	// Survey is the title of the form a survey draft answers.
+	Survey string
 }
 
 func (d *Desk) interviewerHome(w http.ResponseWriter, r *http.Request, u *unlocked) {
-	d.render(w, r, http.StatusOK, "interviewer", "Interviews", d.interviewerData(u))
+	d.render(w, r, http.StatusOK, "interviewer", "Interviews", d.interviewerData(u, lang(r)))
 }
 
 type interviewerData struct {
 	Drafts []draftSummary
 	Outbox outboxData
+	// Forms are the surveys the interviewer can start.
+	Forms []formOffer
 }
 
-func (d *Desk) interviewerData(u *unlocked) interviewerData {
+// interviewerData is the home page's data, with texts in the language l.
+func (d *Desk) interviewerData(u *unlocked, l string) interviewerData {
 	var out interviewerData
 	files, _ := filepath.Glob(d.path("drafts", "*.age"))
 	for _, f := range files {
@@ -145,10 +156,18 @@ func (d *Desk) interviewerData(u *unlocked) interviewerData {
 		if utf8.RuneCountInString(start) > 60 {
 			start = string([]rune(start)[:60]) + "…"
 		}
-		out.Drafts = append(out.Drafts, draftSummary{ID: id, Day: dr.Day, Start: start, Saved: fi.ModTime()})
+		sum := draftSummary{ID: id, Day: dr.Day, Start: start, Saved: fi.ModTime()}
+		if dr.Survey != nil {
+			sum.Survey = dr.Survey.Form
+			if p, err := d.formVersion(dr.Survey.Form, dr.Survey.Version); err == nil {
+				sum.Survey = p.Form.Title.In(l, p.Form.DefaultLanguage)
+			}
+		}
+		out.Drafts = append(out.Drafts, sum)
 	}
 	sort.Slice(out.Drafts, func(i, j int) bool { return out.Drafts[i].Saved.After(out.Drafts[j].Saved) })
 	out.Outbox = d.outbox()
+	out.Forms = d.formOffers(l)
 	return out
 }
 
@@ -159,7 +178,7 @@ func (d *Desk) newInterview(w http.ResponseWriter, r *http.Request, u *unlocked)
 		dr.Language = "en"
 	}
 	if err := d.saveDraft(dr); err != nil {
-		d.fail(w, r, http.StatusInternalServerError, "interviewer", "Interviews", d.interviewerData(u), "The draft could not be saved.", err)
+		d.fail(w, r, http.StatusInternalServerError, "interviewer", "Interviews", d.interviewerData(u, lang(r)), "The draft could not be saved.", err)
 		return
 	}
 	http.Redirect(w, r, "/interview/"+dr.ID, http.StatusSeeOther)
@@ -175,6 +194,10 @@ func (d *Desk) interviewPage(w http.ResponseWriter, r *http.Request, u *unlocked
 	dr, err := d.loadDraft(u, r.PathValue("id"))
 	if err != nil {
 		d.refuse(w, r, http.StatusNotFound, "There is no such draft.")
+		return
+	}
+	if dr.Survey != nil {
+		http.Redirect(w, r, "/survey/"+dr.ID, http.StatusSeeOther)
 		return
 	}
 	d.render(w, r, http.StatusOK, "interview", "Interview", &interviewView{D: dr, Preview: d.preview(u, dr)})
@@ -303,15 +326,22 @@ type flagView struct {
 	Place               bool
 	Line                int
 	Accepted, InAnswers bool
+	// Question is the label of the question whose answer a flag is in.
+	Question string
+}
+
+// redactor returns the pseudonymizer for the draft's people and places.
+func (d *Desk) redactor(u *unlocked, dr *draft) (*pseudonym.Redactor, error) {
+	ents, err := dr.entities()
+	if err != nil {
+		return nil, err
+	}
+	return pseudonym.NewWithRegistry(ents, u.pkey, u.registry)
 }
 
 // redact pseudonymizes the draft's note.
 func (d *Desk) redact(u *unlocked, dr *draft) (*intake.Result, *envelope.Contents, error) {
-	ents, err := dr.entities()
-	if err != nil {
-		return nil, nil, err
-	}
-	red, err := pseudonym.NewWithRegistry(ents, u.pkey, u.registry)
+	red, err := d.redactor(u, dr)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -325,25 +355,54 @@ func (d *Desk) preview(u *unlocked, dr *draft) *preview {
 	if err != nil {
 		return &preview{Err: "The people and places table has a mistake.", Detail: err.Error()}
 	}
-	text := res.Note.Text
+	p := &preview{}
+	p.Segments, p.Flags = marked(res.Note, dr.Accepted)
+	p.count()
+	p.addPeople(res.Note)
+	return p
+}
+
+// count sets Open to the number of flags not accepted.
+func (p *preview) count() {
+	p.Open = 0
+	for _, f := range p.Flags {
+		if !f.Accepted {
+			p.Open++
+		}
+	}
+}
+
+// addPeople adds the pseudonyms of the people res replaced to p.People.
+func (p *preview) addPeople(res *pseudonym.Result) {
+	for _, rep := range res.Report.Replacements {
+		if rep.Kind == "person" && !slices.Contains(p.People, rep.Pseudonym) {
+			p.People = append(p.People, rep.Pseudonym)
+		}
+	}
+}
+
+// marked cuts a pseudonymized text into segments that show what was
+// replaced, masked or flagged, and lists its flags.
+func marked(res *pseudonym.Result, accepted []string) ([]segment, []flagView) {
+	text := res.Text
 	type mark struct {
 		start, end int
 		seg        segment
 	}
 	var marks []mark
-	for _, rep := range res.Note.Report.Replacements {
+	for _, rep := range res.Report.Replacements {
 		for _, s := range rep.Spans {
 			marks = append(marks, mark{s.Start, s.End, segment{Class: "rep", Note: rep.Kind}})
 		}
 	}
-	for _, m := range res.Note.Report.Masked {
+	for _, m := range res.Report.Masked {
 		marks = append(marks, mark{m.Start, m.End, segment{Class: "mask", Note: m.Kind}})
 	}
-	p := &preview{}
-	for _, f := range res.Flags {
-		fv := flagView{ID: f.ID, Reason: f.Reason, Suggestion: f.Suggestion, InAnswers: f.InAnswers, Accepted: slices.Contains(dr.Accepted, f.ID),
+	var flags []flagView
+	for _, f := range res.Report.Flags {
+		fv := flagView{ID: f.ID, Reason: f.Reason, Suggestion: f.Suggestion, Accepted: slices.Contains(accepted, f.ID),
 			Place: strings.HasPrefix(f.Reason, "a place that nobody declared")}
-		if !f.InAnswers && 0 <= f.Start && f.Start <= f.End && f.End <= len(text) {
+		if 0 <= f.Start && f.Start <= f.End && f.End <= len(text) {
 			fv.Text = text[f.Start:f.End]
 			fv.Line = 1 + strings.Count(text[:f.Start], "\n")
 			class := "flag"
@@ -352,37 +411,33 @@ func (d *Desk) preview(u *unlocked, dr *draft) *preview {
 			}
 			marks = append(marks, mark{f.Start, f.End, segment{Class: class, Flag: f.ID}})
 		}
-		if !fv.Accepted {
-			p.Open++
-		}
-		p.Flags = append(p.Flags, fv)
+		flags = append(flags, fv)
 	}
 	sort.SliceStable(marks, func(i, j int) bool { return marks[i].start < marks[j].start })
+	var segs []segment
 	pos := 0
 	for _, m := range marks {
 		if m.start < pos || m.end > len(text) || m.start >= m.end {
 			continue // overlapping or out of range: show as text
 		}
 		if m.start > pos {
-			p.Segments = append(p.Segments, segment{Text: text[pos:m.start]})
+			segs = append(segs, segment{Text: text[pos:m.start]})
 		}
 		m.seg.Text = text[m.start:m.end]
-		p.Segments = append(p.Segments, m.seg)
+		segs = append(segs, m.seg)
 		pos = m.end
 	}
 	if pos < len(text) {
-		p.Segments = append(p.Segments, segment{Text: text[pos:]})
+		segs = append(segs, segment{Text: text[pos:]})
 	}
-	for _, rep := range res.Note.Report.Replacements {
-		if rep.Kind == "person" && !slices.Contains(p.People, rep.Pseudonym) {
-			p.People = append(p.People, rep.Pseudonym)
-		}
-	}
-	return p
+	return segs, flags
 }
 
 func (d *Desk) previewFragment(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	dr, err := d.loadDraft(u, r.PathValue("id"))
+	if err == nil && dr.Survey != nil {
+		err = os.ErrInvalid
+	}
 	if err != nil {
 		d.refuse(w, r, http.StatusNotFound, "There is no such draft.")
 		return
@@ -407,6 +462,9 @@ func (d *Desk) previewFragment(w http.ResponseWriter, r *http.Request, u *unlock
 
 func (d *Desk) interviewPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	dr, err := d.loadDraft(u, r.PathValue("id"))
+	if err == nil && dr.Survey != nil {
+		err = os.ErrInvalid // a survey is not sealed as a note
+	}
 	if err != nil {
 		d.refuse(w, r, http.StatusNotFound, "There is no such draft.")
 		return
@@ -496,23 +554,47 @@ func (d *Desk) seal(u *unlocked, dr *draft) (string, error) {
 		return "", errors.New("the note is empty")
 	}
 	for _, a := range dr.Attachments {
-		data := a.Data
-		c.Attachments = append(c.Attachments, envelope.Attachment{Ext: a.Ext, Size: int64(len(data)),
-			Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }})
+		c.Attachments = append(c.Attachments, a.sealable())
 	}
-	// The subject is the interviewee's pseudonym.
-	subject := ""
-	ents, _ := dr.entities()
+	return d.sealOutbox(u, dr, c, res.Reids, envelope.Options{Day: dr.Day, Language: dr.Language, Subject: subjectOf(dr, res.Note)}, nil)
+}
+
+// sealable returns the attachment as Seal takes it.
+func (a attachment) sealable() envelope.Attachment {
+	data := a.Data
+	return envelope.Attachment{Ext: a.Ext, Size: int64(len(data)),
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
+}
+
+// subjectOf returns the interviewee's pseudonym, if one of results
+// replaced the person the draft declares as the interviewee.
+func subjectOf(dr *draft, results ...*pseudonym.Result) string {
+	ents, err := dr.entities()
+	if err != nil {
+		return ""
+	}
 	for _, p := range ents.People {
-		if p.Role == "interviewee" {
-			for _, rep := range res.Note.Report.Replacements {
+		if p.Role != "interviewee" {
+			continue
+		}
+		for _, res := range results {
+			for _, rep := range res.Report.Replacements {
 				if rep.Entity == p.ID {
-					subject = rep.Pseudonym
+					return rep.Pseudonym
 				}
 			}
-			break
 		}
+		break
 	}
+	return ""
+}
+
+// sealOutbox seals c, already pseudonymized, into the outbox with the
+// re-identification records reids, and deletes the draft. opts gives what
+// the draft decides (form, day, language, subject); the roster, the device
+// and the submission ID are the desk's. check, if not nil, sees what Seal
+// reported before anything is kept: an error from it keeps nothing.
+func (d *Desk) sealOutbox(u *unlocked, dr *draft, c *envelope.Contents, reids []pseudonym.Reid, opts envelope.Options, check func(*envelope.Sealed) error) (string, error) {
 	d.mu.Lock()
 	roster := d.roster
 	d.mu.Unlock()
@@ -525,7 +607,7 @@ func (d *Desk) seal(u *unlocked, dr *draft) (string, error) {
 		return "", err
 	}
 	defer reid.Abort()
-	reidDigest, err := intake.SealReid(reid, roster, res.Reids, intake.ReidBinding{ID: id, DeviceID: d.profile.Device, Device: u.device})
+	reidDigest, err := intake.SealReid(reid, roster, reids, intake.ReidBinding{ID: id, DeviceID: d.profile.Device, Device: u.device})
 	if err != nil {
 		return "", err
 	}
@@ -534,9 +616,15 @@ func (d *Desk) seal(u *unlocked, dr *draft) (string, error) {
 		return "", err
 	}
 	defer f.Abort()
-	if _, err := envelope.Seal(f, *c, envelope.Options{Roster: roster, Device: u.device, DeviceID: d.profile.Device,
-		Day: dr.Day, Language: dr.Language, Subject: subject, ID: id, Reid: reidDigest}); err != nil {
+	opts.Roster, opts.Device, opts.DeviceID, opts.ID, opts.Reid = roster, u.device, d.profile.Device, id, reidDigest
+	sealed, err := envelope.Seal(f, *c, opts)
+	if err != nil {
 		return "", err
+	}
+	if check != nil {
+		if err := check(sealed); err != nil {
+			return "", err
+		}
 	}
 	// The record first: a record without its sealed file is harmless, a
 	// sealed file without its record would lose the custodian's mapping.
