@@ -253,7 +253,7 @@ func TestValidateRepeatLimits(t *testing.T) {
 	}
 	a.Values["hh_size"] = fmt.Sprint(survey.MaxRepeats + 1)
 	errs := survey.Validate(f, a, day)
-	if len(errs) != 1 || !strings.Contains(errs[0].Msg, "more than 500") {
+	if len(errs) != 1 || !strings.Contains(errs[0].Msg, "answered 501 times, more than 500") {
 		t.Errorf("got %v", errs)
 	}
 	a.Repeats["members"] = a.Repeats["members"][:survey.MaxRepeats]

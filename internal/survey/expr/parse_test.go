@@ -59,6 +59,8 @@ func TestParseErrors(t *testing.T) {
 		{strings.Repeat("(", 129) + "1" + strings.Repeat(")", 129), 128, "nested more than 128 deep", false},
 		{strings.Repeat("-", 129) + "1", 128, "nested more than 128 deep", false},
 		{strings.Repeat("1+", 128) + "1", 257, "nested more than 128 deep", false},
+		// Calls and minus alternate: each level adds two to the tree.
+		{strings.Repeat("-not(", 70) + "1" + strings.Repeat(")", 70), 0, "nested 141 deep, more than 128", false},
 		{"'" + strings.Repeat("x", MaxSource) + "'", MaxSource, "longer than 4096 bytes", false},
 	} {
 		parse := Parse
