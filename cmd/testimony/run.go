@@ -97,6 +97,13 @@ Testimony:
   seal           encrypt a note, answers and attachments to the reviewers
   open           decrypt and authenticate a sealed file
 
+Surveys:
+  form check     check an XLSForm and print what it asks
+  form publish   sign a form with the admin key and put it on the server
+  form list      list the published forms
+  export         write a survey's responses as CSV, JSON Lines or XLSX,
+                 after a check that no small group can be singled out
+
 Server (the central store, which never reads testimony):
   server init    create a server's data directory, pinning the admin key and roster
   serve          run the intake server
