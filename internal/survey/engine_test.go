@@ -411,3 +411,42 @@ func TestCheckRules(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// FuzzPrepare: on any answer set, Prepare refuses it or returns a set that
+// it leaves as it is, with no answer to a question that is not asked nor
+// to a name the form lacks (whatever else Validate finds).
+func FuzzPrepare(f *testing.F) {
+	b, _ := json.Marshal(valid())
+	f.Add(string(b))
+	f.Add(`{"consent":"no","age":"3","pre_story":"x","story":"y","left":"work","left_other":"z"}`)
+	f.Add(`{"consent":"yes","hh_size":"1","members":[{"rel":"child","m_age":"4","m_note":"n"},{}]}`)
+	f.Add(`{"age":"1","members":[{"age":"1"}]}`)
+	form := engineForm()
+	f.Fuzz(func(t *testing.T, s string) {
+		var a survey.Answers
+		if json.Unmarshal([]byte(s), &a) != nil {
+			return
+		}
+		p, err := survey.Prepare(form, &a, day)
+		if err != nil {
+			if !errors.Is(err, survey.ErrPrepare) {
+				t.Fatalf("%v is not ErrPrepare", err)
+			}
+			return
+		}
+		for _, e := range survey.Validate(form, p, day) {
+			if strings.Contains(e.Msg, "not asked") || strings.Contains(e.Msg, "has no question") || strings.Contains(e.Msg, "is not \"other\"") {
+				t.Fatalf("%s: prepared answers still have %v", s, e)
+			}
+		}
+		again, err := survey.Prepare(form, p, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b1, _ := json.Marshal(p)
+		b2, _ := json.Marshal(again)
+		if string(b1) != string(b2) {
+			t.Fatalf("%s: Prepare is not idempotent:\n%s\n%s", s, b1, b2)
+		}
+	})
+}
