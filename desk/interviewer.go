@@ -123,8 +123,10 @@ func (d *Desk) loadDraft(u *unlocked, id string) (*draft, error) {
 type draftSummary struct {
 	ID, Day, Start string
 	Saved          time.Time
-	// Survey is the title of the form a survey draft answers.
-	Survey string
+	// Survey is the title of the form a survey draft answers;
+	// FormMissing is set when the desk no longer holds its version.
+	Survey      string
+	FormMissing bool
 }
 
 func (d *Desk) interviewerHome(w http.ResponseWriter, r *http.Request, u *unlocked) {
@@ -158,9 +160,9 @@ func (d *Desk) interviewerData(u *unlocked, l string) interviewerData {
 		}
 		sum := draftSummary{ID: id, Day: dr.Day, Start: start, Saved: fi.ModTime()}
 		if dr.Survey != nil {
-			sum.Survey = dr.Survey.Form
-			if p, err := d.formVersion(dr.Survey.Form, dr.Survey.Version); err == nil {
-				sum.Survey = p.Form.Title.In(l, p.Form.DefaultLanguage)
+			sum.Survey, sum.FormMissing = dr.Survey.Form, true
+			if p, err := d.formVersion(dr.Survey.Form, dr.Survey.Version); err == nil && p.Digest == dr.Survey.Digest {
+				sum.Survey, sum.FormMissing = p.Form.Title.In(l, p.Form.DefaultLanguage), false
 			}
 		}
 		out.Drafts = append(out.Drafts, sum)

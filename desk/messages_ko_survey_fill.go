@@ -8,10 +8,11 @@ package desk
 func init() {
 	for en, k := range map[string]string{
 		// The home page.
-		"Surveys":        "설문",
-		"Survey":         "설문",
-		"New survey: %s": "새 설문: %s",
-		"version %s":     "버전 %s",
+		"Surveys":                              "설문",
+		"Survey":                               "설문",
+		"New survey: %s":                       "새 설문: %s",
+		"(this desk no longer holds its form)": "(이 데스크에 그 설문지가 더 이상 없습니다)",
+		"version %s":                           "버전 %s",
 		"Forms are kept on this computer: surveys can be filled without a network.":             "설문지는 이 컴퓨터에 보관되어 있어 네트워크 없이도 설문을 작성할 수 있습니다.",
 		"No survey forms yet. They arrive when you sync, once your organisation publishes one.": "아직 설문지가 없습니다. 단체가 설문지를 게시하면 동기화할 때 받아집니다.",
 		"This desk holds no such form. Sync to fetch the forms your organisation published.":    "이 데스크에는 그런 설문지가 없습니다. 동기화하여 단체가 게시한 설문지를 받으십시오.",

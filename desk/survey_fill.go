@@ -369,7 +369,7 @@ func (d *Desk) surveyView(u *unlocked, r *http.Request, dr *draft, p *survey.Pub
 	v.Problems = b.problems(errs)
 	v.Items = b.items(f.Survey, dr.Survey.Answers, b.ev.top(dr.Survey.Answers), "q.", true)
 	v.Answered, v.Total = b.answered, b.total
-	v.Rules = newRules(f, ui, dr.Day)
+	v.Rules = newRules(f, ui, messageLanguage(f, ui, dr.Language), dr.Day)
 	v.Preview = d.surveyPreview(u, dr, f)
 	used := referencedKeys(f, dr.Survey.Answers)
 	for i, a := range dr.Attachments {
@@ -597,6 +597,15 @@ func referencedKeys(f *survey.Form, a *survey.Answers) map[string]bool {
 
 func (d *Desk) surveyPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	dr, p, err := d.loadSurvey(u, r.PathValue("id"))
+	if errors.Is(err, errNoForm) && r.FormValue("action") == "discard" {
+		// A draft whose form is gone can still be deleted.
+		if err := os.Remove(d.draftPath(dr.ID)); err != nil {
+			d.fail(w, r, http.StatusInternalServerError, "interviewer", "Interviews", d.interviewerData(u, lang(r)), "The draft could not be deleted.", err)
+			return
+		}
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
 	if err != nil {
 		d.surveyPage(w, r, u) // the same refusals
 		return
@@ -1136,9 +1145,18 @@ type ruleRow struct {
 	Columns map[string]string `json:"columns,omitempty"`
 }
 
-// newRules collects the rules of f; messages are in the desk's language ui,
-// the form's in ui if the form has it, else in its default language.
-func newRules(f *survey.Form, ui, today string) *rules {
+// messageLanguage is the language the form's own messages are shown in:
+// the desk's if the form has it, else the interview's.
+func messageLanguage(f *survey.Form, ui, interview string) string {
+	if hasLanguage(f, ui) {
+		return ui
+	}
+	return interview
+}
+
+// newRules collects the rules of f; the desk's messages are in its
+// language ui, the form's in the language ml (see messageLanguage).
+func newRules(f *survey.Form, ui, ml, today string) *rules {
 	ev := newEvaluator(f, today)
 	rs := &rules{Today: today, Questions: map[string]*ruleSet{}, Choices: map[string][]ruleRow{}, Messages: map[string]string{
 		"required":   tr(ui, "This question needs an answer."),
@@ -1152,7 +1170,7 @@ func newRules(f *survey.Form, ui, today string) *rules {
 		set := &ruleSet{Type: string(q.Type), List: q.List,
 			Relevant: ev.parse(q.Relevant, false), Required: ev.parse(q.Required, false), Constraint: ev.parse(q.Constraint, false),
 			Calculation:   ev.parse(q.Calculation, false),
-			ConstraintMsg: q.ConstraintMessage.In(ui, f.DefaultLanguage), RequiredMsg: q.RequiredMessage.In(ui, f.DefaultLanguage)}
+			ConstraintMsg: q.ConstraintMessage.In(ml, f.DefaultLanguage), RequiredMsg: q.RequiredMessage.In(ml, f.DefaultLanguage)}
 		if q.ChoiceFilter != "" {
 			set.Filter = ev.parse(q.ChoiceFilter, true)
 			if _, done := rs.Choices[q.List]; !done {
@@ -1203,10 +1221,7 @@ func (b *builder) describe(e *survey.AnswerError) (name, label, msg string) {
 	if label == "" {
 		label = e.Name
 	}
-	lang := b.ui
-	if !hasLanguage(b.f, lang) {
-		lang = b.lang
-	}
+	lang := messageLanguage(b.f, b.ui, b.lang)
 	switch {
 	case len(e.Message) > 0 && e.Message.In(lang, b.f.DefaultLanguage) != "":
 		msg = e.Message.In(lang, b.f.DefaultLanguage)

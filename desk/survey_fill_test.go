@@ -378,12 +378,24 @@ func TestSurveyFormVersion(t *testing.T) {
 	if code, _, _ := lap.post(path, url.Values{"action": {"seal"}}); code != http.StatusConflict {
 		t.Errorf("sealing a draft without its form version: %d, want 409", code)
 	}
+	// The home page says so, and the draft can still be deleted.
+	lap.lang = "ko"
+	if _, _, page := lap.get("/"); !strings.Contains(page, "이 데스크에 그 설문지가 더 이상 없습니다") {
+		t.Errorf("the home page does not say the draft's form is gone")
+	}
+	lap.lang = "en"
+	if code, loc, _ := lap.post(path, url.Values{"action": {"discard"}}); code != http.StatusSeeOther || loc != "/" {
+		t.Errorf("deleting a draft whose form is gone: %d to %q", code, loc)
+	}
+	if _, err := os.Stat(filepath.Join(home, "drafts", strings.TrimPrefix(path, "/survey/")+".age")); !os.IsNotExist(err) {
+		t.Errorf("the draft whose form is gone was not deleted: %v", err)
+	}
 	// A form this desk does not hold is not started.
 	if code, _, _ := lap.post("/survey/new", url.Values{"form": {"nosuch"}}); code != http.StatusNotFound {
 		t.Errorf("starting a form the desk does not hold: %d, want 404", code)
 	}
 	// A note page does not seal a survey draft as a note.
-	id := strings.TrimPrefix(path, "/survey/")
+	id := strings.TrimPrefix(loc, "/survey/")
 	if code, _, _ := lap.post("/interview/"+id, url.Values{"action": {"seal"}, "note": {"x"}, "day": {"2026-03-14"}}); code != http.StatusNotFound {
 		t.Errorf("sealing a survey draft as a note: %d, want 404", code)
 	}
