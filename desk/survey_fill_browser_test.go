@@ -158,6 +158,17 @@ func TestSurveyInBrowser(t *testing.T) {
 		t.Errorf("the page loaded from elsewhere: %s", violations)
 	}
 
+	if dir := os.Getenv("TESTIMONY_SCREENSHOTS"); dir != "" {
+		c, stop := context.WithTimeout(ctx, 30*time.Second)
+		png, err := chromedp.Run(c, chromedp.FullScreenshot(100))
+		stop()
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, "survey-fill.png"), png, 0o644)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	}
 	step("seal", chromedp.Click(chromedp.ID("seal")))
 	waitFor("the outbox", `location.pathname === "/outbox"`)
 	id := strings.TrimPrefix(eval(`location.search`), "?sealed=")
