@@ -3,6 +3,7 @@ package desk_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"html"
 	"image"
@@ -434,4 +435,66 @@ func countFiles(t *testing.T, dir, suffix string) int {
 	}
 	sort.Strings(names)
 	return len(names)
+}
+
+// TestSurveyWithoutScript: without JavaScript every submit saves, and the
+// desk applies the form's rules to the page it sends back: the skip rule
+// shows or hides its question, a pass through a repeat is added and
+// removed by its buttons, and the defaults fill a new survey.
+func TestSurveyWithoutScript(t *testing.T) {
+	o := newOrg(t)
+	home := o.homes["laptop 1"]
+	f := householdForm("1")
+	f.Survey[5].Default = "0" // the registration number
+	publish(t, o, home, f)
+	lap := start(t, home, desk.Config{})
+	lap.unlock()
+	_, loc, _ := lap.post("/survey/new", url.Values{"form": {"household"}})
+	path := loc
+	helper := regexp.MustCompile(`<div class="q" data-q="helper" data-field="q.helper" data-input="text"\s*(hidden)?>`)
+	_, _, page := lap.get(path)
+	if m := helper.FindStringSubmatch(page); m == nil || m[1] != "hidden" {
+		t.Fatalf("the question behind the skip rule is not hidden at first: %q", m)
+	}
+	if !strings.Contains(page, `name="q.code" value="0"`) {
+		t.Errorf("the default is not filled in")
+	}
+	form := url.Values{"day": {"2026-03-14"}, "language": {"en"}, "q.left": {"yes"}, "q.code": {"0"}}
+	for _, tc := range []struct {
+		action string
+		passes int
+		hidden bool
+	}{
+		{"save", 0, false},
+		{"add:q.child", 1, false},
+		{"add:q.child", 2, false},
+		{"remove:q.child.0", 1, false},
+	} {
+		form.Set("action", tc.action)
+		code, _, page := lap.post(path, form)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", tc.action, code)
+		}
+		if m := helper.FindStringSubmatch(page); m == nil || (m[1] == "hidden") != tc.hidden {
+			t.Errorf("%s: the skip rule's question is hidden=%v, want %v", tc.action, m != nil && m[1] == "hidden", tc.hidden)
+		}
+		if tc.action == "remove:q.child.0" && (strings.Contains(page, "child 0 of add:q.child") || !strings.Contains(page, "child 1 of add:q.child")) {
+			t.Errorf("removing the first pass did not keep the second")
+		}
+		// The page lists its passes for the next submit, as a browser sends them back.
+		keys := regexp.MustCompile(`<input type="hidden" name="i.q.child" value="([0-9]+)">`).FindAllStringSubmatch(page, -1)
+		if len(keys) != tc.passes {
+			t.Fatalf("%s: %d passes, want %d", tc.action, len(keys), tc.passes)
+		}
+		form.Del("i.q.child")
+		for i, k := range keys {
+			form.Add("i.q.child", k[1])
+			form.Set("q.child."+k[1]+".child_name", fmt.Sprintf("child %d of %s", i, tc.action))
+		}
+	}
+	form.Set("q.left", "no")
+	form.Set("action", "save")
+	if _, _, page := lap.post(path, form); helper.FindStringSubmatch(page)[1] != "hidden" {
+		t.Error("answering no does not hide the skip rule's question")
+	}
 }
