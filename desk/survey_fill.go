@@ -247,6 +247,8 @@ type builder struct {
 	total    int
 }
 
+// items makes the items of qs, showing the answers a and evaluating the
+// rules in sc; shown is false inside a group or pass that is hidden.
 func (b *builder) items(qs []*survey.Question, a *survey.Answers, sc *scope, prefix string, shown bool) []*item {
 	var out []*item
 	for _, q := range qs {
@@ -269,14 +271,19 @@ func (b *builder) items(qs []*survey.Question, a *survey.Answers, sc *scope, pre
 		case survey.Repeat:
 			it.Input = "repeat"
 			it.Add = prefix + q.Name
+			seen := sc.a.Repeats[q.Name]
 			for i, sub := range a.Repeats[q.Name] {
-				it.Passes = append(it.Passes, b.pass(q, sub, sc, prefix, strconv.Itoa(i), i+1, visible))
+				in := survey.NewAnswers()
+				if i < len(seen) {
+					in = seen[i]
+				}
+				it.Passes = append(it.Passes, b.pass(q, sub, sc.enter(q, in), prefix, strconv.Itoa(i), i+1, visible))
 			}
 			blank := survey.NewAnswers()
 			setDefaults(q.Children, blank)
 			tb := *b
 			tb.errs = nil
-			it.Template = tb.pass(q, blank, sc, prefix, templateKey(q.Name), 0, false)
+			it.Template = tb.pass(q, blank, sc.enter(q, blank), prefix, templateKey(q.Name), 0, false)
 		case survey.Note:
 			it.Input = "note"
 		default:
@@ -293,13 +300,15 @@ func (b *builder) items(qs []*survey.Question, a *survey.Answers, sc *scope, pre
 	return out
 }
 
+// pass makes the items of the pass a through the repeat q, whose rules
+// are evaluated in sc.
 func (b *builder) pass(q *survey.Question, a *survey.Answers, sc *scope, prefix, key string, n int, shown bool) *pass {
 	p := &pass{L: b.ui, Key: key, Marker: "i." + prefix + q.Name, Prefix: prefix + q.Name + "." + key + ".", Path: prefix + q.Name + "." + key,
 		Repeat: q.Name, Label: q.Label.In(b.lang, b.f.DefaultLanguage), N: n}
 	if p.Label == "" {
 		p.Label = q.Name
 	}
-	p.Items = b.items(q.Children, a, sc.enter(q, a), p.Prefix, shown)
+	p.Items = b.items(q.Children, a, sc, p.Prefix, shown)
 	return p
 }
 
@@ -367,7 +376,14 @@ func (d *Desk) surveyView(u *unlocked, r *http.Request, dr *draft, p *survey.Pub
 	}
 	b := &builder{f: f, lang: dr.Language, ui: ui, dr: dr, ev: newEvaluator(f, dr.Day), errs: map[string]string{}}
 	v.Problems = b.problems(errs)
-	v.Items = b.items(f.Survey, dr.Survey.Answers, b.ev.top(dr.Survey.Answers), "q.", true)
+	// The rules read the answers as the engine does: without those to
+	// questions no longer asked (Prepare's result); the page shows them
+	// all, so that a change of mind loses nothing until sealing.
+	seen, err := survey.Prepare(f, dr.Survey.Answers, dr.Day)
+	if err != nil {
+		seen = dr.Survey.Answers
+	}
+	v.Items = b.items(f.Survey, dr.Survey.Answers, b.ev.top(seen), "q.", true)
 	v.Answered, v.Total = b.answered, b.total
 	v.Rules = newRules(f, ui, messageLanguage(f, ui, dr.Language), dr.Day)
 	v.Preview = d.surveyPreview(u, dr, f)

@@ -96,6 +96,14 @@ func TestSurveyInBrowser(t *testing.T) {
 	step("answer yes again", chromedp.KeyEvent(kb.ArrowUp))
 	waitFor("the question to appear again", `!`+helperHidden)
 	step("type who helped", chromedp.SendKeys(chromedp.CSS(`input[name="q.helper"]`), "A broker from the border."))
+	// A chain of rules: the note after the helper's answer goes when that
+	// question is no longer asked, and comes back with it.
+	thanksHidden := `document.querySelector('[data-q="thanks"]').hidden`
+	waitFor("the note after the answer", `!`+thanksHidden)
+	step("answer no", chromedp.Click(chromedp.CSS(`input[name="q.left"][value="no"]`)))
+	waitFor("the note to go with the question", thanksHidden+` && `+helperHidden)
+	step("answer yes", chromedp.Click(chromedp.CSS(`input[name="q.left"][value="yes"]`)))
+	waitFor("the note to come back", `!`+thanksHidden)
 
 	// The constraint: shown when the field is left, gone when corrected.
 	ageError := `document.getElementById("f-q.age-error")`

@@ -58,6 +58,9 @@ func householdForm(version string) *survey.Form {
 			}},
 			{Type: survey.Image, Name: "photo", Label: L("Photo of the document", "문서 사진"), Row: 17},
 			{Type: survey.Calculate, Name: "adult", Calculation: "if(${age} >= 18, 'yes', 'no')", Row: 18},
+			// Shown after the answer to a question behind a skip rule: a
+			// chain of rules.
+			{Type: survey.Note, Name: "thanks", Label: L("Thank the helper.", "도와준 사람에게 감사하십시오."), Relevant: "${helper} != ''", Row: 19},
 		},
 		Choices: map[string][]survey.Choice{
 			"yesno": {{Name: "yes", Label: L("Yes", "예"), Row: 2}, {Name: "no", Label: L("No", "아니요"), Row: 3}},
@@ -492,9 +495,24 @@ func TestSurveyWithoutScript(t *testing.T) {
 			form.Set("q.child."+k[1]+".child_name", fmt.Sprintf("child %d of %s", i, tc.action))
 		}
 	}
-	form.Set("q.left", "no")
+	// A chain: the note follows the answer to the question behind the
+	// skip rule, which counts as unanswered while it is not asked (though
+	// the draft keeps it).
+	thanks := regexp.MustCompile(`<div class="q q-note" data-q="thanks"\s*(hidden)?>`)
+	form.Set("q.helper", "a broker")
 	form.Set("action", "save")
-	if _, _, page := lap.post(path, form); helper.FindStringSubmatch(page)[1] != "hidden" {
+	if _, _, page := lap.post(path, form); thanks.FindStringSubmatch(page)[1] == "hidden" {
+		t.Error("the note after the helper's answer is hidden")
+	}
+	form.Set("q.left", "no")
+	_, _, page = lap.post(path, form)
+	if helper.FindStringSubmatch(page)[1] != "hidden" {
 		t.Error("answering no does not hide the skip rule's question")
+	}
+	if thanks.FindStringSubmatch(page)[1] != "hidden" {
+		t.Error("the note after an answer that is no longer asked is still shown")
+	}
+	if !strings.Contains(page, `value="a broker"`) {
+		t.Error("the draft lost the answer to the question no longer asked")
 	}
 }
