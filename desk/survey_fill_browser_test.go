@@ -105,6 +105,15 @@ func TestSurveyInBrowser(t *testing.T) {
 	step("answer yes", chromedp.Click(chromedp.CSS(`input[name="q.left"][value="yes"]`)))
 	waitFor("the note to come back", `!`+thanksHidden)
 
+	// Alt+N goes to the next required question without an answer.
+	if eval(`String(document.getElementById("next-required").hidden)`) != "false" {
+		t.Error("the button to the next required question is hidden while the age is unanswered")
+	}
+	step("press Alt+N", chromedp.KeyEvent("n", chromedp.KeyModifiers(chromedp.ModifierAlt)))
+	if got := eval(`document.activeElement.name`); got != "q.age" {
+		t.Errorf("Alt+N put the focus on %q, want the age", got)
+	}
+
 	// The constraint: shown when the field is left, gone when corrected.
 	ageError := `document.getElementById("f-q.age-error")`
 	step("type a bad age", chromedp.SendKeys(chromedp.CSS(`input[name="q.age"]`), "15"))
