@@ -47,13 +47,16 @@
 //
 // A workbook is a zip file, and a hostile one must not exhaust memory: it
 // is refused above [MaxFileSize] bytes, when a part would unpack to more
-// than [MaxPartSize] or all parts to more than [MaxUnpacked], or when it
-// holds more than [MaxParts] parts, all checked on the zip's directory
-// before anything is unpacked (a part that unpacks to more than its
-// directory entry says is an error of the zip reader). A sheet may have at
-// most [MaxRows] rows ([MaxChoiceRows] for choices) and [MaxColumns]
-// columns, a cell at most [MaxCellSize] bytes, a form at most
-// [MaxQuestions] questions nested at most [MaxDepth] deep.
+// than its limit ([MaxSheetSize], [MaxStringsSize], [MaxXMLSize],
+// [MaxPartSize]) or all parts to more than [MaxUnpacked], or when it holds
+// more than [MaxParts] parts, all checked on the zip's directory before
+// anything is unpacked (a part that unpacks to more than its directory
+// entry says is an error of the zip reader). A workbook may have at most
+// [MaxSheets] sheets, a sheet at most [MaxRows] rows ([MaxChoiceRows] for
+// choices) and [MaxColumns] columns, a cell at most [MaxCellSize] bytes, a
+// form at most [MaxQuestions] questions nested at most [MaxDepth] deep. A
+// hostile workbook within these limits costs some 200 MiB of memory and
+// a few seconds (TestHostileWithinLimits).
 package xlsform
 
 import (
@@ -75,9 +78,18 @@ import (
 
 // Limits on a workbook.
 const (
-	MaxFileSize   = 10 << 20
-	MaxPartSize   = 8 << 20
-	MaxUnpacked   = 32 << 20
+	MaxFileSize = 10 << 20
+	// MaxSheetSize bounds each worksheet's XML, MaxStringsSize the shared
+	// strings (every text of the workbook), MaxXMLSize all other XML parts
+	// together (styles, the workbook's list of sheets…), which excelize
+	// unmarshals whole: 1 MiB of empty elements becomes some 80 MiB of
+	// structs. MaxPartSize bounds any other part (a picture).
+	MaxSheetSize   = 8 << 20
+	MaxStringsSize = 4 << 20
+	MaxXMLSize     = 1 << 20
+	MaxPartSize    = 8 << 20
+	MaxUnpacked    = 32 << 20
+	MaxSheets      = 64
 	MaxParts      = 512
 	MaxRows       = 5000
 	MaxChoiceRows = 50000
@@ -162,10 +174,25 @@ func checkZip(data []byte) error {
 	if len(z.File) > MaxParts {
 		return &survey.FormError{Msg: fmt.Sprintf("the workbook has %d parts, more than %d: it is not a form", len(z.File), MaxParts)}
 	}
-	var total uint64
+	var total, xml uint64
 	for _, f := range z.File {
-		if f.UncompressedSize64 > MaxPartSize {
-			return &survey.FormError{Msg: fmt.Sprintf("the workbook's part %s unpacks to more than %d MiB: remove pictures and other large content", path.Base(f.Name), MaxPartSize>>20)}
+		name := strings.ToLower(strings.ReplaceAll(f.Name, `\`, "/"))
+		limit, what, other := uint64(MaxPartSize), "remove pictures and other large content", false
+		switch {
+		case strings.HasPrefix(name, "xl/worksheets/") && strings.HasSuffix(name, ".xml"):
+			limit, what = MaxSheetSize, "a form's sheet is smaller"
+		case name == "xl/sharedstrings.xml":
+			limit, what = MaxStringsSize, "a form's texts are fewer"
+		case strings.HasSuffix(name, ".xml") || strings.HasSuffix(name, ".rels"):
+			limit, what, other = MaxXMLSize, "clear the formatting (styles) of unused cells, or copy the sheets into a new workbook", true
+		}
+		if f.UncompressedSize64 > limit {
+			return &survey.FormError{Msg: fmt.Sprintf("the workbook's part %s unpacks to more than %d KiB: %s", f.Name, limit>>10, what)}
+		}
+		if other {
+			if xml += f.UncompressedSize64; xml > MaxXMLSize {
+				return &survey.FormError{Msg: fmt.Sprintf("the workbook's parts other than sheets and texts unpack to more than %d KiB: %s", MaxXMLSize>>10, what)}
+			}
 		}
 		total += f.UncompressedSize64
 	}
@@ -226,7 +253,11 @@ var (
 
 func (r *reader) read(fileName string) error {
 	found := map[string]string{} // canonical name → the workbook's
-	for _, title := range r.x.GetSheetList() {
+	titles := r.x.GetSheetList()
+	if len(titles) > MaxSheets {
+		return &survey.FormError{Msg: fmt.Sprintf("the workbook has %d sheets, more than %d: a form has three", len(titles), MaxSheets)}
+	}
+	for _, title := range titles {
 		low := strings.ToLower(strings.TrimSpace(title))
 		if slices.Contains(sheetNames, low) {
 			found[low] = title
