@@ -90,13 +90,13 @@ const (
 	MaxPartSize    = 8 << 20
 	MaxUnpacked    = 32 << 20
 	MaxSheets      = 64
-	MaxParts      = 512
-	MaxRows       = 5000
-	MaxChoiceRows = 50000
-	MaxColumns    = 256
-	MaxCellSize   = 32 << 10
-	MaxQuestions  = 2000
-	MaxDepth      = 12
+	MaxParts       = 512
+	MaxRows        = 5000
+	MaxChoiceRows  = 50000
+	MaxColumns     = 256
+	MaxCellSize    = 32 << 10
+	MaxQuestions   = 2000
+	MaxDepth       = 12
 )
 
 // A Warning is something in a form that testimony ignores: the form is
