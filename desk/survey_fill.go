@@ -396,7 +396,8 @@ func (d *Desk) surveyView(u *unlocked, r *http.Request, dr *draft, p *survey.Pub
 	return v
 }
 
-var draftTitle = "Survey"
+// draftTitle is the survey page's title.
+const draftTitle = "Survey"
 
 func (d *Desk) surveyPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	dr, p, err := d.loadSurvey(u, r.PathValue("id"))
@@ -706,17 +707,20 @@ func (d *Desk) surveyPreviewFragment(w http.ResponseWriter, r *http.Request, u *
 	r.ParseMultipartForm(1 << 20)
 	v := d.view(r, draftTitle, nil)
 	sv := &surveyView{D: dr, Form: p.Form}
+	status := http.StatusOK
 	if err := readSurvey(r, dr, p.Form, "", ""); err != nil {
 		sv.Preview = &surveyPreview{preview: preview{Err: err.Error()}}
 	} else {
 		if err := d.saveDraft(dr); err != nil {
+			// The script shows the preview as stale: not saved.
 			d.cfg.Log.Error("failed to save a draft", "err", err.Error())
-			w.WriteHeader(http.StatusInternalServerError)
+			status = http.StatusInternalServerError
 		}
 		sv.Preview = d.surveyPreview(u, dr, p.Form)
 	}
 	v.Data = sv
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
 	if err := d.pages.byName["survey"].ExecuteTemplate(w, "survey-preview", v); err != nil {
 		d.cfg.Log.Error("failed to render the preview", "err", err.Error())
 	}
