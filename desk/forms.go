@@ -3,6 +3,8 @@ package desk
 import (
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -133,4 +135,17 @@ func (d *Desk) keepForm(signed []byte) (*survey.Published, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// AddForm keeps a signed form on the desk in home, as a sync that fetched
+// it would: it must verify against the desk's pinned admin key and the
+// organisation of its roster.
+func AddForm(home string, signed []byte) error {
+	_, admin, roster, err := loadProfile(home)
+	if err != nil {
+		return err
+	}
+	d := &Desk{cfg: Config{Home: home, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, admin: admin, roster: roster}
+	_, err = d.keepForm(signed)
+	return err
 }

@@ -23,7 +23,9 @@ Makes a demo organisation in DIR (default ./testimony-demo): an admin key,
 two reviewers, a custodian, one interviewer laptop, the organisation's
 pseudonym key, a signed roster, a server, and a desk for each person, with
 a sample interview (Korean and English) waiting as a draft on the
-interviewer's desk. Then it runs the server and the four desks on this
+interviewer's desk, and a sample survey form (Korean and English), published
+by the admin, with 60 made-up responses to it sealed in the laptop's outbox
+so that the reviewer has enough answers for statistics. Then it runs the server and the four desks on this
 computer (loopback only) and prints the address of each desk and the
 passphrase that unlocks it. Stop it with Ctrl-C.
 
@@ -166,6 +168,9 @@ func (d demo) create(e *env) error {
 	}
 	if _, err := d.step(e, "the admin adds the server's log key to the roster",
 		append([]string{"roster", "set-log-key", "--roster", r + ".new", "--key", strings.TrimSpace(logKey)}, admin...)...); err != nil {
+		return err
+	}
+	if err := d.publishDemoForm(e, r+".new", admin); err != nil {
 		return err
 	}
 	signed, err := os.ReadFile(r + ".new")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"testimony/desk"
 	"testimony/internal/durable"
 	"testimony/internal/store"
+	"testimony/internal/survey"
 	"testimony/keys"
 	"testimony/server"
 )
@@ -64,6 +67,28 @@ func (d demo) setupServer(e *env, signed []byte) error {
 	if err := st.PutRoster(e.ctx, roster.Version, signed); err != nil {
 		return err
 	}
+	signedForm, err := os.ReadFile(d.path(demoFormSigned))
+	if err != nil {
+		return err
+	}
+	adminPub, err := os.ReadFile(d.path("admin.pub"))
+	if err != nil {
+		return err
+	}
+	adminVerifier, err := keys.ParseVerifier(string(adminPub))
+	if err != nil {
+		return err
+	}
+	form, err := survey.Verify(signedForm, adminVerifier, roster.Org)
+	if err != nil {
+		return err
+	}
+	version, _ := strconv.ParseUint(form.Form.Version, 10, 64)
+	digest, _ := hex.DecodeString(form.Digest)
+	if _, _, err := st.PutForm(e.ctx, store.Form{ID: form.Form.ID, Version: version, Digest: [32]byte(digest),
+		Day: time.Now().UTC().Format(time.DateOnly), Body: signedForm}); err != nil {
+		return err
+	}
 	// A free port for the server, kept for the next runs.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -72,10 +97,6 @@ func (d demo) setupServer(e *env, signed []byte) error {
 	serverURL := "http://" + ln.Addr().String()
 	ln.Close()
 	if err := d.saveState(quickstartState{Server: serverURL}); err != nil {
-		return err
-	}
-	adminPub, err := os.ReadFile(d.path("admin.pub"))
-	if err != nil {
 		return err
 	}
 	pkey, err := keys.LoadPseudonymKey(d.path("pseudonym.key"), d.unlock("pseudonym"))
@@ -107,13 +128,18 @@ func (d demo) setupServer(e *env, signed []byte) error {
 		if err := desk.Create(home, s); err != nil {
 			return err
 		}
+		// As if each desk had synced once: the form is there.
+		if err := desk.AddForm(home, signedForm); err != nil {
+			return err
+		}
 		if dd.role == desk.Interviewer {
 			if err := desk.AddDraft(home, demoSample); err != nil {
 				return err
 			}
 		}
 	}
-	return nil
+	fmt.Fprintf(e.stdout, "  # %d made-up survey responses are sealed into the laptop's outbox, for the reviewer's statistics\n", demoResponses)
+	return d.sealDemoResponses(signed, signedForm)
 }
 
 func (d demo) saveState(s quickstartState) error {
@@ -210,7 +236,12 @@ func (d demo) serve(e *env) error {
 	fmt.Fprintf(e.stdout, `Try it:
   1. interviewer: continue the sample draft; the preview shows the names
      replaced; decide the flags; seal; open the outbox and sync.
+     Then start "New survey", answer "yes" to having been detained (the
+     detention questions appear: a skip rule), type an age of 12 (the
+     form's rule refuses it), seal, and sync again.
   2. reviewer 1: pull new testimony, search for it, read it, add a tag.
+     Open Surveys: the charts and tables of the survey's answers (small
+     counts show as "<5"), a cross-tabulation, and Export to CSV or XLSX.
   3. custodian 1: pull new records, and look up a pseudonym from the note,
      with a reason: the lookup is recorded in the server's log first.
 
