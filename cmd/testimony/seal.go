@@ -14,6 +14,7 @@ import (
 	"testimony/internal/envelope"
 	"testimony/internal/intake"
 	"testimony/internal/pseudonym"
+	"testimony/internal/survey"
 	"testimony/keys"
 )
 
@@ -99,6 +100,16 @@ func runSeal(e *env, args []string) error {
 	if *answersPath != "" {
 		if c.Answers, err = readInput(e, *answersPath, envelope.MaxAnswersSize, "answers"); err != nil {
 			return err
+		}
+		// Answers to a published form are checked against the signed form
+		// and only their free text is pseudonymized: the desk does both.
+		// Here they would be sealed unchecked, with every choice and number
+		// run through the pseudonymizer, so they are refused.
+		var probe struct {
+			Format string `json:"format"`
+		}
+		if json.Unmarshal(c.Answers, &probe) == nil && probe.Format == survey.AnswersFormat {
+			return badInputError{fmt.Errorf("%s holds answers to a published survey form (%s): fill and seal surveys on the desk, which checks them against the signed form and pseudonymizes only their free text", *answersPath, survey.AnswersFormat)}
 		}
 	}
 	var reids []pseudonym.Reid
