@@ -55,7 +55,9 @@ func (c *Client) consistency(ctx context.Context, from, to int64) ([][]byte, err
 const checkpointsDir = "checkpoints"
 
 // keepCheckpoint stores a signed checkpoint in the receipts directory dir,
-// unless it is there already.
+// unless it is there already. Several pushes or pulls may share dir: a
+// checkpoint another one kept meanwhile is the same tree (its name is its
+// size and root) and counts as kept.
 func keepCheckpoint(dir string, cp auditlog.Checkpoint, signed []byte) error {
 	d := filepath.Join(dir, checkpointsDir)
 	if err := os.MkdirAll(d, 0o700); err != nil {
@@ -65,7 +67,7 @@ func keepCheckpoint(dir string, cp auditlog.Checkpoint, signed []byte) error {
 	if _, err := os.Stat(name); err == nil {
 		return nil
 	}
-	if err := durable.WriteNew(name, signed, 0o600); err != nil && !errors.Is(err, os.ErrExist) {
+	if err := durable.WriteNew(name, signed, 0o600); err != nil && !errors.Is(err, durable.ErrExists) && !errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("failed to keep the checkpoint: %w", err)
 	}
 	return nil
