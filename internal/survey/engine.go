@@ -328,14 +328,36 @@ func Validate(f *Form, a *Answers, today string) []*AnswerError {
 	if a == nil {
 		a = NewAnswers()
 	}
-	v := &validator{e: e}
-	v.level(f.Survey, e.top(a), "", true, 0)
+	return e.validate(a, nil)
+}
+
+// validate checks a and returns its problems; with st, it also records
+// the state of every question walked into st (State).
+func (e *engine) validate(a *Answers, st *PageState) []*AnswerError {
+	v := &validator{e: e, st: st}
+	v.level(e.f.Survey, e.top(a), "", true, 0)
 	return v.errs
 }
 
+// validator walks an answer set with the form's rules. Validate and
+// State share it: one walk decides what is asked, required, offered and
+// wrong, and State only records what the walk decided.
 type validator struct {
 	e    *engine
 	errs []*AnswerError
+	// st, when not nil, receives the state of every question walked.
+	st *PageState
+}
+
+// record returns the state of the question q at path, added to v.st; nil
+// without v.st.
+func (v *validator) record(q *Question, path string, relevant bool) *QuestionState {
+	if v.st == nil {
+		return nil
+	}
+	qs := &QuestionState{Question: q, Path: path, Relevant: relevant, Count: -1}
+	v.st.Questions[path] = qs
+	return qs
 }
 
 func (v *validator) add(q *Question, path, format string, args ...any) *AnswerError {
@@ -385,20 +407,31 @@ func (v *validator) questions(qs []*Question, s *scope, prefix string, relevant 
 			}
 			rel = ok && err == nil
 		}
+		st := v.record(q, path, rel)
 		switch {
 		case q.Type == Group:
 			v.questions(q.Children, s, prefix, rel, depth)
 		case q.Type == Repeat:
-			v.repeat(q, s, path, rel, depth)
-		case q.Type == Calculate || q.Type.IsMeta() || q.Type == Note:
+			v.repeat(q, s, path, rel, depth, st)
+		case q.Type == Calculate || q.Type.IsMeta():
+			if st != nil {
+				st.Value, _ = s.Lookup(q.Name)
+			}
+		case q.Type == Note:
 		default:
-			v.answer(q, s, path, rel)
+			v.answer(q, s, path, rel, st)
 		}
 	}
 }
 
-func (v *validator) repeat(q *Question, s *scope, path string, relevant bool, depth int) {
+func (v *validator) repeat(q *Question, s *scope, path string, relevant bool, depth int, st *QuestionState) {
 	passes := s.a.Repeats[q.Name]
+	if v.st != nil && depth+1 <= MaxDepth {
+		// The pass that adding one would make: the form's defaults, as
+		// if the repeat were asked. Its problems are nobody's yet.
+		blank := &validator{e: v.e, st: v.st}
+		blank.level(q.Children, s.enter(q, Defaults(q.Children)), path+NewPass+"/", true, depth+1)
+	}
 	switch {
 	case !relevant:
 		if len(passes) > 0 {
@@ -420,6 +453,9 @@ func (v *validator) repeat(q *Question, s *scope, path string, relevant bool, de
 		case n != len(passes):
 			v.add(q, path, "the repeat %s must be answered %d times (its repeat_count), not %d", q.Name, n, len(passes))
 		}
+		if st != nil && err == nil {
+			st.Count = n
+		}
 	}
 	for i, pass := range passes {
 		if pass == nil {
@@ -431,11 +467,14 @@ func (v *validator) repeat(q *Question, s *scope, path string, relevant bool, de
 
 // answer checks the answer to the question q and, for an or_other select,
 // the text of "other".
-func (v *validator) answer(q *Question, s *scope, path string, relevant bool) {
+func (v *validator) answer(q *Question, s *scope, path string, relevant bool, st *QuestionState) {
 	val, given := s.a.Values[q.Name]
 	given = given && val != ""
 	if q.OrOther {
 		defer v.other(q, s, path, relevant && given && slices.Contains(strings.Split(val, " "), OtherChoice))
+	}
+	if st != nil && q.Type.IsSelect() {
+		st.Offered = v.offered(q, s)
 	}
 	if !relevant {
 		if given {
@@ -443,8 +482,11 @@ func (v *validator) answer(q *Question, s *scope, path string, relevant bool) {
 		}
 		return
 	}
+	req, err := s.test(q, "required", q.Required, false)
+	if st != nil {
+		st.Value, st.Required = val, req && err == nil
+	}
 	if !given {
-		req, err := s.test(q, "required", q.Required, false)
 		switch {
 		case err != nil:
 			v.add(q, path, "the form's required rule could not be evaluated: %v", err)
@@ -466,12 +508,32 @@ func (v *validator) answer(q *Question, s *scope, path string, relevant bool) {
 	}
 }
 
+// offered returns the names of the choices of the select q that its
+// choice filter offers in s, in the list's order, "other" last for an
+// or_other select. A choice whose filter cannot be evaluated is not
+// offered: Validate would refuse it.
+func (v *validator) offered(q *Question, s *scope) []string {
+	out := []string{}
+	for _, c := range v.e.f.Choices[q.List] {
+		if ok, err := s.offered(q, c); ok && err == nil {
+			out = append(out, c.Name)
+		}
+	}
+	if q.OrOther {
+		out = append(out, OtherChoice)
+	}
+	return out
+}
+
 // other checks the text of "other" of the or_other select q, asked when
 // "other" is chosen.
 func (v *validator) other(q *Question, s *scope, path string, asked bool) {
 	name := OtherName(q)
 	val := s.a.Values[name]
 	path = strings.TrimSuffix(path, q.Name) + name
+	if st := v.record(q, path, asked); st != nil && asked {
+		st.Value = val
+	}
 	switch {
 	case !asked && val != "":
 		v.errs = append(v.errs, &AnswerError{Name: name, Path: path, Row: q.Row, Msg: fmt.Sprintf("%s is answered, but %s is not %q", name, q.Name, OtherChoice)})
@@ -614,20 +676,142 @@ func Prepare(f *Form, a *Answers, today string) (*Answers, error) {
 	if a == nil {
 		a = NewAnswers()
 	}
-	out, err := clone(f.Survey, a, 0)
+	return e.prepare(a)
+}
+
+func (e *engine) prepare(a *Answers) (*Answers, error) {
+	out, err := clone(e.f.Survey, a, 0)
 	if err != nil {
 		return nil, err
 	}
 	// Each round removes at least one answer, or is the last.
 	for {
 		p := &pruner{e: e}
-		p.level(f.Survey, e.top(out), true)
+		p.level(e.f.Survey, e.top(out), true)
 		if !p.changed {
 			break
 		}
 	}
-	fill(f.Survey, e.top(out))
+	fill(e.f.Survey, e.top(out))
 	return out, nil
+}
+
+// NewPass is the pass index in the paths of a PageState that names the
+// pass adding one to a repeat would make: "household[+]/age".
+const NewPass = "[+]"
+
+// PageState is how a form stands for an answer set, question by question:
+// what a page showing the form shows, hides, requires and offers, and what
+// is wrong. State computes it with the walk Validate makes, over what
+// Prepare makes of the answers, so that a page built from it agrees with
+// what sealing accepts.
+type PageState struct {
+	// Questions holds the state of every question, note, group and
+	// repeat, and of the "other" text of each or_other select, by path
+	// as AnswerError.Path writes it: "age", "household[2]/age",
+	// "needs_other". The passes of a repeat that is not asked are not
+	// in it (Prepare drops them). Each repeat also has the questions of
+	// the pass adding one would make (started with the form's
+	// defaults), at "household[+]/age" (see NewPass), evaluated as if
+	// the repeat were asked.
+	Questions map[string]*QuestionState
+	// Problems are every problem of the answers, in form order: exactly
+	// what Validate returns for Prepared.
+	Problems []*AnswerError
+	// Prepared is Prepare's result: the answers the rules read. An answer
+	// to a question that is not asked counts as none.
+	Prepared *Answers
+}
+
+// QuestionState is the state of one question (note, group, repeat) of an
+// answer set.
+type QuestionState struct {
+	// Question is the question; for the "other" text of an or_other
+	// select, the select.
+	Question *Question
+	Path     string
+	// Relevant reports whether it is asked: its relevant rule and those
+	// of every group and repeat around it are true (or empty). For an
+	// "other" text: its select is asked and "other" is chosen.
+	Relevant bool
+	// Required reports whether it is asked and its required rule is true.
+	Required bool
+	// Offered is, for a select, the names of the choices its
+	// choice_filter offers, in the list's order, with "other" last for an
+	// or_other select; every choice without a filter. Nil for other types.
+	Offered []string
+	// Value is what the rules read: the answer to a question that is
+	// asked, the value of a calculation (computed whether or not it is
+	// asked), the day for start, end and today.
+	Value string
+	// Count is, for a repeat asked whose repeat_count could be evaluated,
+	// how many passes it asks for; -1 otherwise.
+	Count int
+	// Problems are the problems Validate finds with this question, its
+	// answer or (for a repeat) its passes.
+	Problems []*AnswerError
+}
+
+// Offers reports whether the choice name is offered: always for a state
+// that is not of a select.
+func (qs *QuestionState) Offers(name string) bool {
+	return qs.Offered == nil || slices.Contains(qs.Offered, name)
+}
+
+// State returns the state of the answer set a to f on the day today
+// (YYYY-MM-DD), for a page that shows the form: for every question, group
+// and repeat (see PageState), whether it is asked, whether it is required
+// (its required expression evaluated), which choices are offered
+// (choice_filter), the value of calculations, how many passes a repeat's
+// repeat_count asks for, and what is wrong with the answer given. It is
+// Prepare followed by Validate, with the state of each question recorded
+// on the way; it refuses what Prepare refuses. A file answer is checked as
+// Validate checks it (attachments/NN.ext): a caller holding other
+// references gets a problem for each.
+func State(f *Form, a *Answers, today string) (*PageState, error) {
+	e, err := newEngine(f, today)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrPrepare, err)
+	}
+	if _, ok := expr.Days(today); !ok {
+		return nil, fmt.Errorf("%w: the interview's day %q is not a date YYYY-MM-DD", ErrPrepare, today)
+	}
+	if a == nil {
+		a = NewAnswers()
+	}
+	p, err := e.prepare(a)
+	if err != nil {
+		return nil, err
+	}
+	st := &PageState{Questions: map[string]*QuestionState{}, Prepared: p}
+	st.Problems = e.validate(p, st)
+	for _, pr := range st.Problems {
+		if qs := st.Questions[pr.Path]; qs != nil {
+			qs.Problems = append(qs.Problems, pr)
+		}
+	}
+	return st, nil
+}
+
+// Defaults returns the answers a new answer set to the questions qs starts
+// with: the default of each question a person answers, in qs and its
+// groups; a repeat among them starts with no pass (each pass added gets
+// Defaults of the repeat's questions).
+func Defaults(qs []*Question) *Answers {
+	a := NewAnswers()
+	var walk func(qs []*Question)
+	walk = func(qs []*Question) {
+		for _, q := range qs {
+			switch {
+			case q.Type == Group:
+				walk(q.Children)
+			case q.Default != "" && q.Type.HasAnswer() && q.Type != Calculate && !q.Type.IsMeta():
+				a.Values[q.Name] = q.Default
+			}
+		}
+	}
+	walk(qs)
+	return a
 }
 
 // clone copies a, refusing names qs does not have and nesting deeper than

@@ -414,7 +414,8 @@ func TestCheckRules(t *testing.T) {
 
 // FuzzPrepare: on any answer set, Prepare refuses it or returns a set that
 // it leaves as it is, with no answer to a question that is not asked nor
-// to a name the form lacks (whatever else Validate finds).
+// to a name the form lacks (whatever else Validate finds); State takes it
+// and finds what Validate finds.
 func FuzzPrepare(f *testing.F) {
 	b, _ := json.Marshal(valid())
 	f.Add(string(b))
@@ -433,6 +434,13 @@ func FuzzPrepare(f *testing.F) {
 				t.Fatalf("%v is not ErrPrepare", err)
 			}
 			return
+		}
+		st, err := survey.State(form, &a, day)
+		if err != nil {
+			t.Fatalf("%s: Prepare takes it, State refuses it: %v", s, err)
+		}
+		if got, want := problems(st.Problems), problems(survey.Validate(form, p, day)); got != want {
+			t.Fatalf("%s: State's problems\n%s\nValidate's\n%s", s, got, want)
 		}
 		for _, e := range survey.Validate(form, p, day) {
 			if strings.Contains(e.Msg, "not asked") || strings.Contains(e.Msg, "has no question") || strings.Contains(e.Msg, "is not \"other\"") {
