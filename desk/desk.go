@@ -72,6 +72,8 @@ type Desk struct {
 	cookie  string // the cookie's name: one per desk, as ports share cookies
 	host    string // the Host header requests must carry
 	pages   *pages
+	kept    *keptAddress // the address kept across launches
+	setup   *setupState  // nil once the home holds a profile
 
 	mu       sync.Mutex
 	roster   *keys.Roster
@@ -81,7 +83,9 @@ type Desk struct {
 	pull     pullState
 }
 
-// New loads the profile in cfg.Home. The desk is locked.
+// New loads the profile in cfg.Home. The desk is locked. If cfg.Home holds
+// no profile (or does not exist), the desk serves the setup page instead
+// (see [Desk.InSetup]), which makes one; cfg.Home is then created.
 func New(cfg Config) (*Desk, error) {
 	if cfg.IdleLock == 0 {
 		cfg.IdleLock = 10 * time.Minute
@@ -94,23 +98,50 @@ func New(cfg Config) (*Desk, error) {
 	}
 	cfg.Log = slog.New(hourly{cfg.Log.Handler()})
 	p, admin, roster, err := loadProfile(cfg.Home)
-	if err != nil {
+	var setup *setupState
+	if errors.Is(err, ErrNoProfile) {
+		if setup, err = loadSetup(cfg.Home); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
 		return nil, err
 	}
 	// A proxy that cannot be used stops the desk now, not at unlock.
-	if _, err := client.CheckProxy(p.Server, cmp.Or(cfg.Proxy, p.Proxy)); err != nil {
-		return nil, err
+	if p != nil {
+		if _, err := client.CheckProxy(p.Server, cmp.Or(cfg.Proxy, p.Proxy)); err != nil {
+			return nil, err
+		}
 	}
 	pg, err := loadPages()
 	if err != nil {
 		return nil, err
 	}
-	return &Desk{cfg: cfg, profile: p, admin: admin, roster: roster, pages: pg,
-		secret: randomString(24), session: randomString(32), cookie: "testimony-desk-" + randomString(6)}, nil
+	kept, err := keepAddress(cfg.Home)
+	if err != nil {
+		return nil, err
+	}
+	return &Desk{cfg: cfg, profile: p, admin: admin, roster: roster, pages: pg, kept: kept, setup: setup,
+		secret: kept.Secret, session: kept.Session, cookie: "testimony-desk-" + kept.Cookie}, nil
 }
 
-// Profile returns the desk's profile.
-func (d *Desk) Profile() Profile { return *d.profile }
+// Profile returns the desk's profile; its Role is "" while the desk is in
+// setup mode.
+func (d *Desk) Profile() Profile {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.profile == nil {
+		return Profile{}
+	}
+	return *d.profile
+}
+
+// InSetup reports whether the desk serves the setup page: its home holds
+// no profile yet. It turns false once the setup page has made one.
+func (d *Desk) InSetup() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.profile == nil
+}
 
 func randomString(n int) string {
 	b := make([]byte, n)

@@ -158,12 +158,15 @@ func Create(home string, s Setup) error {
 	return durable.WriteNew(path("profile.json"), append(b, '\n'), 0o600)
 }
 
+// ErrNoProfile is returned (wrapped) for a home without a profile.
+var ErrNoProfile = errors.New("no desk profile")
+
 // loadProfile reads the public part of a profile.
 func loadProfile(home string) (*Profile, keys.Verifier, *keys.Roster, error) {
 	b, err := os.ReadFile(filepath.Join(home, "profile.json"))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, keys.Verifier{}, nil, fmt.Errorf("%s holds no desk profile (profile.json); 'testimony quickstart' makes a demo one", home)
+			return nil, keys.Verifier{}, nil, fmt.Errorf("%s holds no desk profile (profile.json); the desk's setup page, or 'testimony quickstart' for a demo, makes one: %w", home, ErrNoProfile)
 		}
 		return nil, keys.Verifier{}, nil, err
 	}

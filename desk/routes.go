@@ -5,8 +5,17 @@ import (
 	"net/http"
 )
 
-// Handler returns the desk's whole route table, behind the security checks.
+// Handler returns the desk's whole route table, behind the security checks:
+// the setup page's until the home holds a profile, then the profile's.
 func (d *Desk) Handler() http.Handler {
+	if d.InSetup() {
+		return d.security(d.setupRoutes())
+	}
+	return d.security(d.routes())
+}
+
+// routes is the route table of a desk with a profile.
+func (d *Desk) routes() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
@@ -50,5 +59,5 @@ func (d *Desk) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		d.refuse(w, r, http.StatusNotFound, "There is no such page on this desk.")
 	})
-	return d.security(mux)
+	return mux
 }

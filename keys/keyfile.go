@@ -92,6 +92,15 @@ func readKeyFile(path string, u Unlock) ([]byte, error) {
 	if len(data) > maxKeyFileSize {
 		return nil, fmt.Errorf("key file %s is too large to be a key file", path)
 	}
+	return openKeyData(path, data, u)
+}
+
+// openKeyData returns the plain contents of the key file data, named path
+// in errors, asking for the passphrase if it is protected.
+func openKeyData(path string, data []byte, u Unlock) ([]byte, error) {
+	if len(data) > maxKeyFileSize {
+		return nil, fmt.Errorf("key file %s is too large to be a key file", path)
+	}
 	trimmed := bytes.TrimSpace(data)
 	armored := bytes.HasPrefix(trimmed, []byte(armor.Header))
 	if !armored && !bytes.HasPrefix(data, []byte("age-encryption.org/")) {

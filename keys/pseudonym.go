@@ -50,13 +50,20 @@ func (*PseudonymKey) Format(f fmt.State, _ rune) { f.Write([]byte(redacted)) }
 // WritePseudonymKeyFile writes k to a new file at path (mode 0600),
 // encrypted with pass unless pass is nil.
 func WritePseudonymKeyFile(path string, k *PseudonymKey, pass *Passphrase) error {
-	plain := "# testimony pseudonym key: it picks pseudonyms; keep it on desks, never on the server\n" +
-		pseudonymKeyPrefix + base64.RawURLEncoding.EncodeToString(k.k[:]) + "\n"
-	data, err := protect([]byte(plain), pass)
+	data, err := MarshalPseudonymKey(k, pass)
 	if err != nil {
 		return err
 	}
 	return durable.WriteNew(path, data, 0o600)
+}
+
+// MarshalPseudonymKey returns the contents of a pseudonym key file holding
+// k, encrypted with pass unless pass is nil: what [WritePseudonymKeyFile]
+// writes, for a key carried inside another file (a desk invitation).
+func MarshalPseudonymKey(k *PseudonymKey, pass *Passphrase) ([]byte, error) {
+	plain := "# testimony pseudonym key: it picks pseudonyms; keep it on desks, never on the server\n" +
+		pseudonymKeyPrefix + base64.RawURLEncoding.EncodeToString(k.k[:]) + "\n"
+	return protect([]byte(plain), pass)
 }
 
 // LoadPseudonymKey reads the pseudonym key file at path.
@@ -65,6 +72,21 @@ func LoadPseudonymKey(path string, u Unlock) (*PseudonymKey, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parsePseudonymKey(path, plain)
+}
+
+// ParsePseudonymKey reads the contents of a pseudonym key file, as
+// [MarshalPseudonymKey] returns them; name names them in errors. A wrong
+// passphrase is [ErrWrongPassphrase].
+func ParsePseudonymKey(name string, data []byte, u Unlock) (*PseudonymKey, error) {
+	plain, err := openKeyData(name, data, u)
+	if err != nil {
+		return nil, err
+	}
+	return parsePseudonymKey(name, plain)
+}
+
+func parsePseudonymKey(path string, plain []byte) (*PseudonymKey, error) {
 	lines := keyLines(plain)
 	if len(lines) != 1 || !strings.HasPrefix(lines[0], pseudonymKeyPrefix) {
 		return nil, fmt.Errorf("%s is not a testimony pseudonym key file (make one with: testimony keygen --pseudonym)", path)
