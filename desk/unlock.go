@@ -8,7 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"sync"
+	"runtime"
+	"runtime/debug"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -117,8 +118,12 @@ func (d *Desk) unlockPost(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// unlockWith opens every secret file of the profile with pass, in
-// parallel (each costs a scrypt).
+// unlockWith opens every secret file of the profile with pass, one after
+// another: each costs a scrypt, which holds 128·r·N bytes while it runs
+// (256 MiB at work factor 18), so in parallel an interviewer's four files
+// took the desk past 1 GiB. A collection after each frees its buffer for
+// the next to reuse, and the memory goes back to the system at the end
+// (docs/benchmarks.md, "Unlocking passphrase-protected keys").
 func (d *Desk) unlockWith(ctx context.Context, pass keys.Passphrase) (*unlocked, error) {
 	u := &unlocked{}
 	unlock := keys.Unlock{Passphrase: func(string) (keys.Passphrase, error) { return pass, nil }}
@@ -135,11 +140,13 @@ func (d *Desk) unlockWith(ctx context.Context, pass keys.Passphrase) (*unlocked,
 		jobs = append(jobs, func() (err error) { u.identity, err = keys.LoadIdentity(d.path("identity.key"), unlock); return })
 	}
 	errs := make([]error, len(jobs))
-	var wg sync.WaitGroup
 	for i, j := range jobs {
-		wg.Go(func() { errs[i] = j() })
+		if errs[i] = j(); errs[i] != nil {
+			break
+		}
+		runtime.GC()
 	}
-	wg.Wait()
+	debug.FreeOSMemory()
 	if err := errors.Join(errs...); err != nil {
 		for _, e := range errs {
 			if errors.Is(e, keys.ErrWrongPassphrase) {
