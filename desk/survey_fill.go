@@ -104,26 +104,12 @@ func (d *Desk) newSurvey(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	}
 	dr := &draft{ID: envelope.NewID(), Day: d.cfg.Now().Format(time.DateOnly), Language: surveyLanguage(p.Form, lang(r)),
 		People: make([]personRow, 3), Places: make([]placeRow, 2),
-		Survey: &surveyDraft{Form: p.Form.ID, Version: p.Form.Version, Digest: p.Digest, Answers: survey.NewAnswers()}}
-	setDefaults(p.Form.Survey, dr.Survey.Answers)
+		Survey: &surveyDraft{Form: p.Form.ID, Version: p.Form.Version, Digest: p.Digest, Answers: survey.Defaults(p.Form.Survey)}}
 	if err := d.saveDraft(dr); err != nil {
 		d.fail(w, r, http.StatusInternalServerError, "interviewer", "Interviews", d.interviewerData(u, lang(r)), "The draft could not be saved.", err)
 		return
 	}
 	http.Redirect(w, r, "/survey/"+dr.ID, http.StatusSeeOther)
-}
-
-// setDefaults fills the form's default answers into a, outside repeats
-// (a new pass through a repeat gets its own, see addPass).
-func setDefaults(qs []*survey.Question, a *survey.Answers) {
-	for _, q := range qs {
-		switch {
-		case q.Type == survey.Group:
-			setDefaults(q.Children, a)
-		case q.Default != "" && answerable(q):
-			a.Values[q.Name] = q.Default
-		}
-	}
 }
 
 // answerable reports whether the person answers q (not a note, group,
@@ -193,8 +179,11 @@ type item struct {
 	Choices  []choiceView
 	Other    *item // the text of an or_other select
 	Required bool
-	Hidden   bool // not relevant now
-	Error    string
+	// Count is, for a repeat whose repeat_count the engine could
+	// evaluate, how many passes it asks for; -1 otherwise.
+	Count  int
+	Hidden bool // not relevant now
+	Error  string
 	// File describes the attachment answering a file question.
 	File *attachment
 	// Children are a group's items; Passes a repeat's; Template a
@@ -241,53 +230,63 @@ type builder struct {
 	f        *survey.Form
 	lang, ui string
 	dr       *draft
-	ev       *evaluator
+	// st is the engine's state of the draft's answers: what is asked,
+	// required and offered. Nil if the engine could not compute it: the
+	// page then shows every question.
+	st       *survey.PageState
 	errs     map[string]string // field name → message
 	answered int
 	total    int
 }
 
-// items makes the items of qs, showing the answers a and evaluating the
-// rules in sc; shown is false inside a group or pass that is hidden.
-func (b *builder) items(qs []*survey.Question, a *survey.Answers, sc *scope, prefix string, shown bool) []*item {
+// state returns the engine's state of the question at path (a
+// survey.PageState path). A question the state does not hold is in a
+// pass of a repeat that is not asked: it is not asked either.
+func (b *builder) state(path string) *survey.QuestionState {
+	if b.st == nil {
+		return &survey.QuestionState{Relevant: true, Count: -1}
+	}
+	if qs := b.st.Questions[path]; qs != nil {
+		return qs
+	}
+	return &survey.QuestionState{Count: -1}
+}
+
+// items makes the items of qs, showing the answers a; prefix is their
+// field names' start ("q.child.0."), path their state paths' start
+// ("child[1]/"); shown is false inside a group or pass that is hidden.
+func (b *builder) items(qs []*survey.Question, a *survey.Answers, prefix, path string, shown bool) []*item {
 	var out []*item
 	for _, q := range qs {
 		if q.Type == survey.Calculate || q.Type.IsMeta() {
 			continue
 		}
+		st := b.state(path + q.Name)
 		it := &item{L: b.ui, Q: q, Name: prefix + q.Name, ID: fieldID(prefix + q.Name),
-			Label: q.Label.In(b.lang, b.f.DefaultLanguage), Hint: q.Hint.In(b.lang, b.f.DefaultLanguage)}
+			Label: q.Label.In(b.lang, b.f.DefaultLanguage), Hint: q.Hint.In(b.lang, b.f.DefaultLanguage),
+			Hidden: !st.Relevant, Required: st.Required, Count: st.Count}
 		if it.Label == "" {
 			it.Label = q.Name
 		}
-		it.Hidden = !b.ev.relevant(q, sc)
 		visible := shown && !it.Hidden
-		it.Required = b.ev.required(q, sc)
 		it.Error = b.errs[it.Name]
 		switch q.Type {
 		case survey.Group:
 			it.Input = "group"
-			it.Children = b.items(q.Children, a, sc, prefix, visible)
+			it.Children = b.items(q.Children, a, prefix, path, visible)
 		case survey.Repeat:
 			it.Input = "repeat"
 			it.Add = prefix + q.Name
-			seen := sc.a.Repeats[q.Name]
 			for i, sub := range a.Repeats[q.Name] {
-				in := survey.NewAnswers()
-				if i < len(seen) {
-					in = seen[i]
-				}
-				it.Passes = append(it.Passes, b.pass(q, sub, sc.enter(q, in), prefix, strconv.Itoa(i), i+1, visible))
+				it.Passes = append(it.Passes, b.pass(q, sub, prefix, strconv.Itoa(i), fmt.Sprintf("%s%s[%d]/", path, q.Name, i+1), i+1, visible))
 			}
-			blank := survey.NewAnswers()
-			setDefaults(q.Children, blank)
 			tb := *b
 			tb.errs = nil
-			it.Template = tb.pass(q, blank, sc.enter(q, blank), prefix, templateKey(q.Name), 0, false)
+			it.Template = tb.pass(q, survey.Defaults(q.Children), prefix, templateKey(q.Name), path+q.Name+survey.NewPass+"/", 0, false)
 		case survey.Note:
 			it.Input = "note"
 		default:
-			b.question(it, q, a, sc)
+			b.question(it, q, a, st, path)
 			if visible {
 				b.total++
 				if it.Value != "" || it.File != nil {
@@ -300,19 +299,19 @@ func (b *builder) items(qs []*survey.Question, a *survey.Answers, sc *scope, pre
 	return out
 }
 
-// pass makes the items of the pass a through the repeat q, whose rules
-// are evaluated in sc.
-func (b *builder) pass(q *survey.Question, a *survey.Answers, sc *scope, prefix, key string, n int, shown bool) *pass {
+// pass makes the items of the pass a through the repeat q; path is the
+// pass's state path ("child[2]/").
+func (b *builder) pass(q *survey.Question, a *survey.Answers, prefix, key, path string, n int, shown bool) *pass {
 	p := &pass{L: b.ui, Key: key, Marker: "i." + prefix + q.Name, Prefix: prefix + q.Name + "." + key + ".", Path: prefix + q.Name + "." + key,
 		Repeat: q.Name, Label: q.Label.In(b.lang, b.f.DefaultLanguage), N: n}
 	if p.Label == "" {
 		p.Label = q.Name
 	}
-	p.Items = b.items(q.Children, a, sc, p.Prefix, shown)
+	p.Items = b.items(q.Children, a, p.Prefix, path, shown)
 	return p
 }
 
-func (b *builder) question(it *item, q *survey.Question, a *survey.Answers, sc *scope) {
+func (b *builder) question(it *item, q *survey.Question, a *survey.Answers, st *survey.QuestionState, path string) {
 	it.Value = a.Get(q.Name)
 	switch {
 	case q.Type == survey.Integer:
@@ -349,7 +348,7 @@ func (b *builder) question(it *item, q *survey.Question, a *survey.Answers, sc *
 			if cv.Label == "" {
 				cv.Label = c.Name
 			}
-			cv.Hidden = !b.ev.keep(q, c, sc) && !cv.Checked
+			cv.Hidden = !st.Offers(c.Name) && !cv.Checked
 			it.Choices = append(it.Choices, cv)
 		}
 		if q.OrOther {
@@ -357,7 +356,7 @@ func (b *builder) question(it *item, q *survey.Question, a *survey.Answers, sc *
 				ID: fmt.Sprintf("%s-%d", it.ID, len(list)), Checked: slices.Contains(chosen, survey.OtherChoice)})
 			name := strings.TrimSuffix(it.Name, q.Name) + survey.OtherName(q)
 			it.Other = &item{L: b.ui, Name: name, ID: fieldID(name), Input: "text", Value: a.Get(survey.OtherName(q)),
-				Label: tr(b.ui, "Other: please specify"), Hidden: !slices.Contains(chosen, survey.OtherChoice), Error: b.errs[name]}
+				Label: tr(b.ui, "Other: please specify"), Hidden: !b.state(path + survey.OtherName(q)).Relevant, Error: b.errs[name]}
 		}
 	case q.Type == survey.Text && strings.Contains(q.Appearance, "multiline"):
 		it.Input = "textarea"
@@ -374,16 +373,12 @@ func (d *Desk) surveyView(u *unlocked, r *http.Request, dr *draft, p *survey.Pub
 	if newest, err := d.form(f.ID); err == nil && versionNumber(newest.Form.Version) > versionNumber(f.Version) {
 		v.Newer = newest.Form.Version
 	}
-	b := &builder{f: f, lang: dr.Language, ui: ui, dr: dr, ev: newEvaluator(f, dr.Day), errs: map[string]string{}}
+	b := &builder{f: f, lang: dr.Language, ui: ui, dr: dr, st: d.surveyState(f, dr), errs: map[string]string{}}
 	v.Problems = b.problems(errs)
-	// The rules read the answers as the engine does: without those to
+	// The engine reads the answers as sealing does: without those to
 	// questions no longer asked (Prepare's result); the page shows them
 	// all, so that a change of mind loses nothing until sealing.
-	seen, err := survey.Prepare(f, dr.Survey.Answers, dr.Day)
-	if err != nil {
-		seen = dr.Survey.Answers
-	}
-	v.Items = b.items(f.Survey, dr.Survey.Answers, b.ev.top(seen), "q.", true)
+	v.Items = b.items(f.Survey, dr.Survey.Answers, "q.", "", true)
 	v.Answered, v.Total = b.answered, b.total
 	v.Rules = newRules(f, ui, messageLanguage(f, ui, dr.Language), dr.Day)
 	v.Preview = d.surveyPreview(u, dr, f)
@@ -394,6 +389,21 @@ func (d *Desk) surveyView(u *unlocked, r *http.Request, dr *draft, p *survey.Pub
 		}
 	}
 	return v
+}
+
+// surveyState returns the engine's state of the draft's answers, nil if
+// it cannot be had. A day that is not a date (the person is correcting
+// it) is replaced by today's for the rules that read it.
+func (d *Desk) surveyState(f *survey.Form, dr *draft) *survey.PageState {
+	st, err := survey.State(f, dr.Survey.Answers, dr.Day)
+	if err != nil && !envelope.ValidDay(dr.Day) {
+		st, err = survey.State(f, dr.Survey.Answers, d.cfg.Now().Format(time.DateOnly))
+	}
+	if err != nil {
+		d.cfg.Log.Warn("the survey's rules could not be applied to the draft", "err", err.Error())
+		return nil
+	}
+	return st
 }
 
 // draftTitle is the survey page's title.
@@ -486,9 +496,7 @@ func (rd *answerReader) read(qs []*survey.Question, a *survey.Answers, prefix st
 				passes = append(passes, sub)
 			}
 			if rd.add == name {
-				sub := survey.NewAnswers()
-				setDefaults(q.Children, sub)
-				passes = append(passes, sub)
+				passes = append(passes, survey.Defaults(q.Children))
 			}
 			if len(passes) > survey.MaxRepeats {
 				return errors.New("A repeat can be answered at most 500 times.") // survey.MaxRepeats
@@ -976,164 +984,6 @@ func (b *builder) problems(errs []*survey.AnswerError) []problem {
 	return out
 }
 
-// The rules of the form, evaluated on the desk to show the page as it
-// stands (which questions are asked, which choices offered, what is
-// required) without JavaScript. They only shape the page: what is sealed
-// is decided by survey.Validate and survey.Prepare.
-
-// evaluator evaluates a form's expressions over an answer set.
-type evaluator struct {
-	f     *survey.Form
-	today string
-	// repeat is the repeat each question (and or_other text) is in, nil
-	// outside repeats; question the question each name answers.
-	repeat   map[string]*survey.Question
-	question map[string]*survey.Question
-	parsed   map[string]*expr.Expr // by source, nil if it does not parse
-}
-
-func newEvaluator(f *survey.Form, today string) *evaluator {
-	ev := &evaluator{f: f, today: today, repeat: map[string]*survey.Question{}, question: map[string]*survey.Question{},
-		parsed: map[string]*expr.Expr{}}
-	f.Walk(func(q, r *survey.Question) error {
-		ev.repeat[q.Name], ev.question[q.Name] = r, q
-		if q.OrOther {
-			ev.repeat[survey.OtherName(q)], ev.question[survey.OtherName(q)] = r, q
-		}
-		return nil
-	})
-	return ev
-}
-
-func (ev *evaluator) parse(src string, filter bool) *expr.Expr {
-	key := src
-	if filter {
-		key = "filter\x00" + src
-	}
-	e, ok := ev.parsed[key]
-	if !ok {
-		var err error
-		if filter {
-			e, err = expr.ParseFilter(src)
-		} else {
-			e, err = expr.Parse(src)
-		}
-		if err != nil {
-			e = nil
-		}
-		ev.parsed[key] = e
-	}
-	return e
-}
-
-// scope is an answer set as an expression sees it: the pass of a repeat
-// it is evaluated in, inside the passes and the answers around it.
-type scope struct {
-	ev     *evaluator
-	a      *survey.Answers
-	repeat *survey.Question // nil at the top
-	parent *scope
-	self   string
-	depth  int // calculations being evaluated, against loops
-}
-
-func (ev *evaluator) top(a *survey.Answers) *scope { return &scope{ev: ev, a: a} }
-
-// enter returns the scope of a pass a through the repeat q.
-func (s *scope) enter(q *survey.Question, a *survey.Answers) *scope {
-	return &scope{ev: s.ev, a: a, repeat: q, parent: s}
-}
-
-// Lookup finds name in the pass it is in, going out from s; a question in
-// a repeat that s is not inside has no single answer, and is "".
-func (s *scope) Lookup(name string) (string, bool) {
-	q, ok := s.ev.question[name]
-	if !ok {
-		return "", false
-	}
-	rep := s.ev.repeat[name]
-	for sc := s; sc != nil; sc = sc.parent {
-		if sc.repeat != rep {
-			continue
-		}
-		if q.Type.IsMeta() {
-			return s.ev.today, true
-		}
-		if q.Type == survey.Calculate && q.Name == name {
-			if s.depth > 16 {
-				return "", true
-			}
-			e := s.ev.parse(q.Calculation, false)
-			if e == nil {
-				return "", true
-			}
-			v, err := e.EvalString(&scope{ev: sc.ev, a: sc.a, repeat: sc.repeat, parent: sc.parent, depth: s.depth + 1})
-			if err != nil {
-				return "", true
-			}
-			return v, true
-		}
-		return sc.a.Get(name), true
-	}
-	return "", true
-}
-
-func (s *scope) Self() string  { return s.self }
-func (s *scope) Today() string { return s.ev.today }
-
-// choiceScope is the scope of a choice filter: it also reads the columns
-// of the choice being filtered.
-type choiceScope struct {
-	*scope
-	c survey.Choice
-}
-
-func (s choiceScope) Column(name string) (string, bool) {
-	if name == "name" {
-		return s.c.Name, true
-	}
-	v, ok := s.c.Extra[strings.ToLower(name)]
-	return v, ok || name == "label"
-}
-
-// test evaluates src as a boolean for the question q (whose answer is
-// "."); dflt when it is empty or cannot be evaluated.
-func (ev *evaluator) test(q *survey.Question, src string, s *scope, c *survey.Choice, dflt bool) bool {
-	self := *s
-	self.self = s.a.Get(q.Name)
-	var env expr.Env = &self
-	if c != nil {
-		env = choiceScope{&self, *c}
-	}
-	if strings.TrimSpace(src) == "" {
-		return dflt
-	}
-	e := ev.parse(src, c != nil)
-	if e == nil {
-		return dflt
-	}
-	ok, err := e.EvalBool(env)
-	if err != nil {
-		return dflt
-	}
-	return ok
-}
-
-// relevant reports whether q is asked, by its own relevant column (the
-// builder hides what is inside a group or pass that is not).
-func (ev *evaluator) relevant(q *survey.Question, s *scope) bool {
-	return ev.test(q, q.Relevant, s, nil, true)
-}
-
-func (ev *evaluator) required(q *survey.Question, s *scope) bool {
-	return ev.test(q, q.Required, s, nil, false)
-}
-
-// keep reports whether the choice filter of q offers c.
-func (ev *evaluator) keep(q *survey.Question, c survey.Choice, s *scope) bool {
-	return ev.test(q, q.ChoiceFilter, s, &c, true)
-}
-
 // rules are the form's rules for static/survey.js, embedded in the page as
 // JSON: the syntax trees of the expressions (expr.Expr's JSON, which
 // static/expr.js evaluates), by question name.
@@ -1155,6 +1005,8 @@ type ruleSet struct {
 	Constraint  *expr.Expr `json:"constraint,omitempty"`
 	Calculation *expr.Expr `json:"calculation,omitempty"`
 	Filter      *expr.Expr `json:"filter,omitempty"`
+	// Count is a repeat's repeat_count.
+	Count *expr.Expr `json:"count,omitempty"`
 	// ConstraintMsg and RequiredMsg are the form's messages.
 	ConstraintMsg string `json:"constraint_msg,omitempty"`
 	RequiredMsg   string `json:"required_msg,omitempty"`
@@ -1163,6 +1015,25 @@ type ruleSet struct {
 type ruleRow struct {
 	Name    string            `json:"name"`
 	Columns map[string]string `json:"columns,omitempty"`
+}
+
+// parseRule parses an expression of the form for the script; nil if
+// there is none (the form was checked when it was published).
+func parseRule(src string, filter bool) *expr.Expr {
+	if strings.TrimSpace(src) == "" {
+		return nil
+	}
+	var x *expr.Expr
+	var err error
+	if filter {
+		x, err = expr.ParseFilter(src)
+	} else {
+		x, err = expr.Parse(src)
+	}
+	if err != nil {
+		return nil
+	}
+	return x
 }
 
 // messageLanguage is the language the form's own messages are shown in:
@@ -1177,7 +1048,6 @@ func messageLanguage(f *survey.Form, ui, interview string) string {
 // newRules collects the rules of f; the desk's messages are in its
 // language ui, the form's in the language ml (see messageLanguage).
 func newRules(f *survey.Form, ui, ml, today string) *rules {
-	ev := newEvaluator(f, today)
 	rs := &rules{Today: today, Questions: map[string]*ruleSet{}, Choices: map[string][]ruleRow{}, Messages: map[string]string{
 		"required":   tr(ui, "This question needs an answer."),
 		"constraint": tr(ui, "This answer is not allowed."),
@@ -1188,11 +1058,11 @@ func newRules(f *survey.Form, ui, ml, today string) *rules {
 	}}
 	f.Walk(func(q, r *survey.Question) error {
 		set := &ruleSet{Type: string(q.Type), List: q.List,
-			Relevant: ev.parse(q.Relevant, false), Required: ev.parse(q.Required, false), Constraint: ev.parse(q.Constraint, false),
-			Calculation:   ev.parse(q.Calculation, false),
+			Relevant: parseRule(q.Relevant, false), Required: parseRule(q.Required, false), Constraint: parseRule(q.Constraint, false),
+			Calculation: parseRule(q.Calculation, false), Count: parseRule(q.RepeatCount, false),
 			ConstraintMsg: q.ConstraintMessage.In(ml, f.DefaultLanguage), RequiredMsg: q.RequiredMessage.In(ml, f.DefaultLanguage)}
 		if q.ChoiceFilter != "" {
-			set.Filter = ev.parse(q.ChoiceFilter, true)
+			set.Filter = parseRule(q.ChoiceFilter, true)
 			if _, done := rs.Choices[q.List]; !done {
 				rows := []ruleRow{}
 				for _, c := range f.Choices[q.List] {
@@ -1214,6 +1084,19 @@ func newRules(f *survey.Form, ui, ml, today string) *rules {
 	return rs
 }
 
+// questionNamed returns the question an answer name answers (an or_other
+// select for its text), nil if none.
+func questionNamed(f *survey.Form, name string) *survey.Question {
+	var out *survey.Question
+	f.Walk(func(q, _ *survey.Question) error {
+		if out == nil && (q.Name == name || q.OrOther && survey.OtherName(q) == name) {
+			out = q
+		}
+		return nil
+	})
+	return out
+}
+
 // describe returns the form field an answer error is about (from its
 // Path: "child[2]/age" is the field "q.child.1.age"), its question's label
 // and the message to show: the form's own message if it has one, in the
@@ -1231,7 +1114,7 @@ func (b *builder) describe(e *survey.AnswerError) (name, label, msg string) {
 	}
 	name = "q." + strings.Join(parts, ".")
 	label = e.Name
-	q := b.ev.question[e.Name]
+	q := questionNamed(b.f, e.Name)
 	if q != nil {
 		label = q.Label.In(b.lang, b.f.DefaultLanguage)
 		if e.Name != q.Name {
