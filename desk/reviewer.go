@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -30,17 +32,37 @@ import (
 	"testimony/server"
 )
 
-// inbox holds a reviewer's decrypted testimony, in memory only.
+// inbox is a reviewer's inbox while the desk is unlocked: the list of
+// testimonies from the encrypted store (see inboxstore.go), their search
+// text once read, the annotations, and the attachments being viewed.
 type inbox struct {
+	store *inboxStore
+	files *attachmentCache
+	// dir holds the sealed files; identity and roster open them.
+	dir      string
+	identity *keys.Identity
+	roster   func() *keys.Roster
+
+	// importing serializes imports (at unlock and after each pull).
+	importing sync.Mutex
+
 	mu    sync.RWMutex
 	items map[string]*testimony
+	order []*testimony                // items, newest first; nil when to be sorted again
 	notes map[string][]annotationView // by submission ID
 	seen  map[string]bool             // annotation IDs read
-	// closed is set when the desk locks: what a pull still running
-	// decrypts afterwards is dropped.
+	// searchReady is closed once every stored testimony's search text is
+	// in memory; pending counts the files found but not yet imported.
+	searchReady chan struct{}
+	pending     int
+	// closed is set when the desk locks: what a pull or import still
+	// running finds afterwards is dropped.
 	closed bool
 }
 
+// testimony is a testimony of the inbox: in the list, the fields the store
+// keeps (M holds the manifest's list fields only); on its page, opened from
+// its sealed file with Note, Answers and Attached.
 type testimony struct {
 	ID       string
 	M        *envelope.Manifest
@@ -56,16 +78,15 @@ type testimony struct {
 	// record the server's log holds for it differs from the one the
 	// device sealed with it, or is "".
 	ReidProblem string
-	fold        string // folded text for search
-	// answersJSON is answers.json as sealed, for survey statistics.
-	answersJSON []byte
+	fold        string // folded text for search, once read
 }
 
 type answer struct{ Key, Value string }
 
+// attached is an attachment as the testimony page lists it; its content is
+// served from the attachment cache.
 type attached struct {
 	Name, Type string
-	Data       []byte
 }
 
 // contentType sniffs an attachment's type; recordings in MP4 containers
@@ -112,64 +133,259 @@ type annotationView struct {
 }
 
 func newInbox() *inbox {
-	return &inbox{items: map[string]*testimony{}, notes: map[string][]annotationView{}, seen: map[string]bool{}}
+	return &inbox{items: map[string]*testimony{}, notes: map[string][]annotationView{}, seen: map[string]bool{}, searchReady: make(chan struct{})}
 }
 
-// forget overwrites what was decrypted and drops it.
+// forget drops what was decrypted, closes the store and removes the
+// attachments being viewed.
 func (in *inbox) forget() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	for _, t := range in.items {
-		for _, a := range t.Attached {
-			clear(a.Data)
-		}
+	if in.files != nil {
+		in.files.close()
 	}
-	in.items, in.notes, in.seen, in.closed = nil, nil, nil, true
+	if in.store != nil {
+		in.store.close()
+	}
+	in.items, in.order, in.notes, in.seen, in.closed = nil, nil, nil, nil, true
 }
 
-// loadInbox opens every pulled file not yet open, and every annotation.
+// loadInbox makes the inbox current. At unlock it opens the encrypted
+// store and reads the list from it (one pass over small sealed rows), and
+// leaves to the background reading the search text and importing the files
+// not yet in the store. After a pull it imports the new files. Either way
+// it reads the annotations not yet read.
 func (d *Desk) loadInbox(u *unlocked) error {
-	files, err := filepath.Glob(d.path("inbox", "*.age"))
+	in := u.inbox
+	in.mu.RLock()
+	opened := in.store != nil
+	in.mu.RUnlock()
+	if !opened {
+		if err := d.openInbox(u); err != nil {
+			return err
+		}
+		go func() {
+			in.loadSearch()
+			if err := d.importInbox(in); err != nil {
+				d.cfg.Log.Warn("failed to import the inbox")
+			}
+		}()
+	} else if err := d.importInbox(in); err != nil {
+		return err
+	}
+	return d.loadAnnotations(u)
+}
+
+// openInbox opens the store of u's inbox and reads its list.
+func (d *Desk) openInbox(u *unlocked) error {
+	in := u.inbox
+	s, rebuilt, err := openInboxStore(d.path("inbox"), u.identity)
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	roster := d.roster
-	d.mu.Unlock()
+	if rebuilt {
+		d.cfg.Log.Info("the inbox store is new: every sealed file is opened once")
+	}
+	files, err := newAttachmentCache(d.cacheDir())
+	if err != nil {
+		s.close()
+		return err
+	}
+	items := map[string]*testimony{}
+	if err := s.list(func(t *testimony) { items[t.ID] = t }); err != nil {
+		s.close()
+		return err
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.closed {
+		s.close()
+		files.close()
+		return nil
+	}
+	in.store, in.files, in.items, in.order = s, files, items, nil
+	in.dir, in.identity = d.path("inbox"), u.identity
+	in.roster = func() *keys.Roster {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.roster
+	}
+	return nil
+}
+
+// loadSearch reads every stored testimony's search text into memory, then
+// closes searchReady.
+func (in *inbox) loadSearch() {
+	defer close(in.searchReady)
+	const batch = 1024
+	type found struct{ id, text string }
+	var got []found
+	flush := func() bool {
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		for _, f := range got {
+			if t := in.items[f.id]; t != nil && t.fold == "" {
+				t.fold = f.text
+			}
+		}
+		got = got[:0]
+		return !in.closed
+	}
+	err := in.store.searchTexts(context.Background(), func(id, text string) bool {
+		got = append(got, found{id, text})
+		return len(got) < batch || flush()
+	})
+	flush()
+	_ = err // rows that do not open show their problem in the list
+}
+
+// importInbox opens, verifies and stores every sealed file of the inbox
+// that the store does not hold, or holds for a file since changed, with as
+// many files in flight as there are processors.
+func (d *Desk) importInbox(in *inbox) error {
+	in.importing.Lock()
+	defer in.importing.Unlock()
+	files, err := filepath.Glob(filepath.Join(in.dir, "*.age"))
+	if err != nil {
+		return err
+	}
+	stamps, err := in.store.stamps()
+	if err != nil {
+		return err
+	}
+	type job struct {
+		id   string
+		size int64
+		time int64
+	}
+	var todo []job
 	for _, f := range files {
 		id := strings.TrimSuffix(filepath.Base(f), ".age")
 		if !draftID.MatchString(id) {
 			continue
 		}
-		u.inbox.mu.RLock()
-		_, done := u.inbox.items[id]
-		u.inbox.mu.RUnlock()
-		if done {
+		fi, err := os.Stat(f)
+		if err != nil {
 			continue
 		}
-		t := d.openTestimony(f, id, u, roster)
-		u.inbox.mu.Lock()
-		if u.inbox.closed { // locked meanwhile
-			u.inbox.mu.Unlock()
-			return nil
+		if st, ok := stamps[id]; ok && st.size == fi.Size() && st.mtime == fi.ModTime().UnixNano() {
+			continue
 		}
-		u.inbox.items[id] = t
-		u.inbox.mu.Unlock()
+		todo = append(todo, job{id, fi.Size(), fi.ModTime().UnixNano()})
 	}
-	return d.loadAnnotations(u)
+	if len(todo) == 0 {
+		return nil
+	}
+	in.mu.Lock()
+	in.pending = len(todo)
+	in.mu.Unlock()
+	roster := in.roster()
+	jobs := make(chan job)
+	results := make(chan storedItem)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for j := range jobs {
+				it := in.openForStore(j.id, roster)
+				it.size, it.mtime = j.size, j.time
+				results <- it
+			}
+		})
+	}
+	go func() {
+		defer close(jobs)
+		for _, j := range todo {
+			in.mu.RLock()
+			closed := in.closed
+			in.mu.RUnlock()
+			if closed {
+				return
+			}
+			jobs <- j
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+	var batch []storedItem
+	var ferr error
+	flush := func() {
+		if len(batch) == 0 || ferr != nil {
+			batch = batch[:0]
+			return
+		}
+		if ferr = in.store.put(batch); ferr != nil {
+			return
+		}
+		in.mu.Lock()
+		if !in.closed {
+			for _, it := range batch {
+				it.t.fold = it.search
+				in.items[it.t.ID] = it.t
+			}
+			in.order = nil
+			in.pending -= len(batch)
+		}
+		in.mu.Unlock()
+		batch = batch[:0]
+	}
+	for it := range results {
+		batch = append(batch, it)
+		if len(batch) == 256 {
+			flush()
+		}
+	}
+	flush()
+	in.mu.Lock()
+	in.pending = 0
+	in.mu.Unlock()
+	return ferr
 }
 
-func (d *Desk) openTestimony(path, id string, u *unlocked, roster any) *testimony {
+// openForStore opens and verifies the sealed file id for the store.
+func (in *inbox) openForStore(id string, roster *keys.Roster) storedItem {
+	sink := &textSink{}
+	t := in.open(id, roster, sink)
+	it := storedItem{t: t}
+	if t.M != nil {
+		it.answers = sink.answers
+		it.search = searchText(string(sink.note), flattenAnswers(sink.answers), t.M)
+		t.M = &envelope.Manifest{ID: id, Format: t.M.Format, Form: t.M.Form, Day: t.M.Day, Language: t.M.Language, Subject: t.M.Subject, Device: t.M.Device, Reid: t.M.Reid}
+	}
+	return it
+}
+
+// openFull opens the testimony id from its sealed file, with the current
+// roster, for its page: note, answers and the attachments' names and types.
+func (in *inbox) openFull(id string) *testimony {
+	sink := &textSink{wantHeads: true}
+	t := in.open(id, in.roster(), sink)
+	if t.M == nil {
+		return t
+	}
+	t.Note = string(sink.note)
+	if sink.answers != nil {
+		t.Answers = flattenAnswers(sink.answers)
+	}
+	for _, e := range t.M.Entries {
+		if name, ok := strings.CutPrefix(e.Name, envelope.AttachmentDir); ok {
+			t.Attached = append(t.Attached, attached{Name: name, Type: contentType(name, sink.heads[e.Name])})
+		}
+	}
+	return t
+}
+
+// open opens the sealed file id into sink and checks it against its
+// receipt. M is set only if it opened and verified.
+func (in *inbox) open(id string, roster *keys.Roster, sink envelope.Sink) *testimony {
 	t := &testimony{ID: id}
 	var rc *server.Receipt
-	if b, err := os.ReadFile(d.path("inbox", "receipts", id+".json")); err == nil {
+	if b, err := os.ReadFile(filepath.Join(in.dir, "receipts", id+".json")); err == nil {
 		if json.Unmarshal(b, &rc) == nil && rc.ID == id {
 			t.Logged = true
 		} else {
 			rc = nil
 		}
 	}
-	f, err := os.Open(path)
+	f, err := os.Open(filepath.Join(in.dir, id+".age"))
 	if err != nil {
 		t.Err = err.Error()
 		return t
@@ -180,11 +396,7 @@ func (d *Desk) openTestimony(path, id string, u *unlocked, roster any) *testimon
 		t.Err = err.Error()
 		return t
 	}
-	mem := &envelope.Memory{Limit: 1 << 30}
-	d.mu.Lock()
-	r := d.roster
-	d.mu.Unlock()
-	o, err := envelope.Open(f, fi.Size(), mem, envelope.OpenOptions{Identity: u.identity, Roster: r, ID: id})
+	o, err := envelope.Open(f, fi.Size(), sink, envelope.OpenOptions{Identity: in.identity, Roster: roster, ID: id})
 	if err != nil {
 		var wrong *envelope.WrongIDError
 		if errors.As(err, &wrong) {
@@ -195,27 +407,74 @@ func (d *Desk) openTestimony(path, id string, u *unlocked, roster any) *testimon
 	}
 	t.M = o.Manifest
 	t.ReidProblem = reidProblem(o.Manifest, rc)
-	t.Note = string(mem.Entries[envelope.NoteName])
-	if b := mem.Entries[envelope.AnswersName]; b != nil {
-		t.Answers = flattenAnswers(b)
-		t.answersJSON = b
-	}
-	for _, e := range o.Manifest.Entries {
-		if strings.HasPrefix(e.Name, envelope.AttachmentDir) {
-			b := mem.Entries[e.Name]
-			name := strings.TrimPrefix(e.Name, envelope.AttachmentDir)
-			t.Attached = append(t.Attached, attached{Name: name, Type: contentType(name, b), Data: b})
-		}
-	}
-	var all strings.Builder
-	all.WriteString(t.Note)
-	for _, a := range t.Answers {
-		all.WriteString("\n" + a.Value)
-	}
-	all.WriteString("\n" + t.M.Subject + "\n" + t.M.Device)
-	t.fold = fold(all.String())
 	return t
 }
+
+// textSink keeps note.md and answers.json (up to maxText bytes together)
+// and, if heads is set, the first 512 bytes of each attachment to tell its
+// type; the rest goes nowhere (Open still authenticates it).
+type textSink struct {
+	note, answers []byte
+	heads         map[string][]byte // nil: not kept
+	wantHeads     bool
+	total         int64
+}
+
+// maxText bounds the note and answers of one testimony a desk reads.
+const maxText = 256 << 20
+
+func (s *textSink) Create(name string, size int64) (io.WriteCloser, error) {
+	switch {
+	case name == envelope.NoteName || name == envelope.AnswersName:
+		if s.total += size; s.total > maxText {
+			return nil, fmt.Errorf("%s is too large for the desk (%d bytes)", name, size)
+		}
+		return &bufEntry{dst: map[bool]*[]byte{true: &s.note, false: &s.answers}[name == envelope.NoteName], size: size}, nil
+	case s.wantHeads:
+		if s.heads == nil {
+			s.heads = map[string][]byte{}
+		}
+		return &headEntry{m: s.heads, name: name}, nil
+	}
+	return nopCloser{io.Discard}, nil
+}
+
+type bufEntry struct {
+	dst  *[]byte
+	size int64
+	buf  []byte
+}
+
+func (e *bufEntry) Write(p []byte) (int, error) {
+	if e.buf == nil {
+		e.buf = make([]byte, 0, e.size)
+	}
+	e.buf = append(e.buf, p...)
+	return len(p), nil
+}
+
+func (e *bufEntry) Close() error {
+	if e.buf == nil {
+		e.buf = []byte{}
+	}
+	*e.dst = e.buf
+	return nil
+}
+
+type headEntry struct {
+	m    map[string][]byte
+	name string
+	head []byte
+}
+
+func (e *headEntry) Write(p []byte) (int, error) {
+	if n := min(512-len(e.head), len(p)); n > 0 {
+		e.head = append(e.head, p[:n]...)
+	}
+	return len(p), nil
+}
+
+func (e *headEntry) Close() error { e.m[e.name] = e.head; return nil }
 
 // reidProblem compares the re-identification record the device sealed with
 // a testimony (its signed digest, format 2) with the one the server's log
@@ -290,16 +549,30 @@ func fold(s string) string {
 }
 
 type inboxView struct {
-	Query    string
-	Items    []*testimony
-	Total    int
-	Tags     map[string][]tagSummary
-	Pulling  bool
-	Verified *client.Report
-	Problems []string
+	Query string
+	Items []*testimony // this page's
+	Total int
+	// Matches counts the testimonies the search found (all of them
+	// without a query); Page (from 1) of Pages shows pageSize of them.
+	Matches, Page, Pages int
+	Tags                 map[string][]tagSummary
+	Pulling              bool
+	Verified             *client.Report
+	Problems             []string
+	// Pending counts the sealed files found and not yet opened into the
+	// store; Searching is set when the search text was not all read yet.
+	Pending   int
+	Searching bool
 }
 
-func (d *Desk) inboxData(u *unlocked, q string) *inboxView {
+// pageSize is how many testimonies an inbox page lists.
+const pageSize = 100
+
+// inboxData is page (from 1) of the inbox, or of what the search q finds.
+// A search waits for the search text to be read (see loadSearch), at most
+// until ctx ends; then it runs over what was read, and says so.
+func (d *Desk) inboxData(ctx context.Context, u *unlocked, q string, page int) *inboxView {
+	in := u.inbox
 	v := &inboxView{Query: q, Tags: map[string][]tagSummary{}}
 	// A pseudonym is found in both scripts: 김영석 also finds Kim Young-seok.
 	queries := []string{fold(q)}
@@ -315,36 +588,63 @@ func (d *Desk) inboxData(u *unlocked, q string) *inboxView {
 		return false
 	}
 	fq := queries[0]
-	u.inbox.mu.RLock()
-	defer u.inbox.mu.RUnlock()
-	v.Total = len(u.inbox.items)
-	for _, t := range u.inbox.items {
-		tags := tagsOf(u.inbox.notes[t.ID])
-		v.Tags[t.ID] = tags
-		if fq != "" {
+	if fq != "" {
+		select {
+		case <-in.searchReady:
+		case <-ctx.Done():
+			v.Searching = true
+		}
+	}
+	in.mu.Lock()
+	if in.order == nil {
+		in.order = make([]*testimony, 0, len(in.items))
+		for _, t := range in.items {
+			in.order = append(in.order, t)
+		}
+		sort.Slice(in.order, func(i, j int) bool {
+			a, b := in.order[i], in.order[j]
+			if a.M == nil || b.M == nil {
+				if (a.M == nil) != (b.M == nil) {
+					return a.M == nil
+				}
+				return a.ID < b.ID
+			}
+			if a.M.Day != b.M.Day {
+				return a.M.Day > b.M.Day
+			}
+			return a.ID < b.ID
+		})
+	}
+	order := in.order
+	in.mu.Unlock()
+	in.mu.RLock()
+	defer in.mu.RUnlock()
+	v.Total, v.Pending = len(order), in.pending
+	matches := order
+	if fq != "" {
+		matches = nil
+		for _, t := range order {
 			hit := contains(t.fold)
-			for _, n := range u.inbox.notes[t.ID] {
+			for _, n := range in.notes[t.ID] {
 				hit = hit || contains(fold(n.Text))
 			}
-			for _, tag := range tags {
-				hit = hit || contains(fold(tag.Name))
-			}
 			if !hit {
-				continue
+				for _, tag := range tagsOf(in.notes[t.ID]) {
+					hit = hit || contains(fold(tag.Name))
+				}
+			}
+			if hit {
+				matches = append(matches, t)
 			}
 		}
-		v.Items = append(v.Items, t)
 	}
-	sort.Slice(v.Items, func(i, j int) bool {
-		a, b := v.Items[i], v.Items[j]
-		if a.M == nil || b.M == nil {
-			return a.M == nil && b.M != nil
-		}
-		if a.M.Day != b.M.Day {
-			return a.M.Day > b.M.Day
-		}
-		return a.ID < b.ID
-	})
+	v.Matches = len(matches)
+	v.Pages = max(1, (len(matches)+pageSize-1)/pageSize)
+	v.Page = min(max(page, 1), v.Pages)
+	v.Items = matches[(v.Page-1)*pageSize : min(v.Page*pageSize, len(matches))]
+	for _, t := range v.Items {
+		v.Tags[t.ID] = tagsOf(in.notes[t.ID])
+	}
 	return v
 }
 
@@ -381,7 +681,11 @@ func (d *Desk) inboxPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	if len(q) > 200 {
 		q = q[:200]
 	}
-	d.render(w, r, http.StatusOK, "inbox", "Inbox", d.inboxData(u, q))
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	// A search waits for the search text at most this long.
+	ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
+	defer cancel()
+	d.render(w, r, http.StatusOK, "inbox", "Inbox", d.inboxData(ctx, u, q, page))
 }
 
 // pullState is the progress of the pull running in the background.
@@ -490,16 +794,19 @@ type testimonyView struct {
 	Unlisted string
 }
 
-// testimonyData is the page of testimony id, or nil if the inbox has none.
+// testimonyData is the page of testimony id, opened from its sealed file
+// with full authentication, or nil if the inbox has none.
 func testimonyData(u *unlocked, id string) *testimonyView {
-	u.inbox.mu.RLock()
-	defer u.inbox.mu.RUnlock()
-	t := u.inbox.items[id]
-	if t == nil {
+	in := u.inbox
+	in.mu.RLock()
+	_, ok := in.items[id]
+	notes := slices.Clone(in.notes[id])
+	closed := in.closed
+	in.mu.RUnlock()
+	if !ok || closed {
 		return nil
 	}
-	notes := slices.Clone(u.inbox.notes[id])
-	return &testimonyView{T: t, Notes: notes, Tags: tagsOf(notes)}
+	return &testimonyView{T: in.openFull(id), Notes: notes, Tags: tagsOf(notes)}
 }
 
 func (d *Desk) testimonyPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
@@ -524,32 +831,48 @@ func flashOf(r *http.Request) []any {
 	return nil
 }
 
-// attachment serves a decrypted attachment from memory: images and audio
-// inline, anything else as a download.
+// attachment serves an attachment, images and audio inline, anything else
+// as a download. The testimony's sealed file is opened with full
+// authentication into the attachment cache the first time, and the
+// attachment streamed from there.
 func (d *Desk) attachment(w http.ResponseWriter, r *http.Request, u *unlocked) {
-	u.inbox.mu.RLock()
-	t := u.inbox.items[r.PathValue("id")]
-	u.inbox.mu.RUnlock()
-	if t == nil {
+	in := u.inbox
+	id, name := r.PathValue("id"), r.PathValue("n")
+	in.mu.RLock()
+	_, ok := in.items[id]
+	in.mu.RUnlock()
+	if !ok {
 		d.refuse(w, r, http.StatusNotFound, "There is no such testimony in the inbox.")
 		return
 	}
-	for _, a := range t.Attached {
-		if a.Name != r.PathValue("n") {
-			continue
+	files, err := in.files.get(id, func(sink envelope.Sink) error {
+		if t := in.open(id, in.roster(), sink); t.M == nil {
+			return errors.New(t.Err)
 		}
-		switch a.Kind() {
-		case "image", "audio":
-			w.Header().Set("Content-Type", a.Type)
-			w.Header().Set("Content-Disposition", "inline")
-		default:
-			w.Header().Set("Content-Type", "application/octet-stream")
-			w.Header().Set("Content-Disposition", `attachment; filename="`+t.ID[:8]+"-"+a.Name+`"`)
-		}
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.Data))
+		return nil
+	})
+	if err != nil {
+		d.refuse(w, r, http.StatusNotFound, "There is no such attachment.")
 		return
 	}
-	d.refuse(w, r, http.StatusNotFound, "There is no such attachment.")
+	f, ok := files[name]
+	if !ok {
+		d.refuse(w, r, http.StatusNotFound, "There is no such attachment.")
+		return
+	}
+	a := attached{Name: name, Type: f.typ}
+	switch a.Kind() {
+	case "image", "audio":
+		w.Header().Set("Content-Type", a.Type)
+		w.Header().Set("Content-Disposition", "inline")
+	default:
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+id[:8]+"-"+a.Name+`"`)
+	}
+	if err := in.files.serve(w, r, f); err != nil {
+		d.cfg.Log.Warn("failed to serve an attachment")
+		d.refuse(w, r, http.StatusInternalServerError, "There is no such attachment.")
+	}
 }
 
 // annotationMeta is what the server said about an annotation. Author is

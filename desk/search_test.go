@@ -21,6 +21,7 @@ func TestSearch(t *testing.T) {
 	add("latin", "Then "+r+" crossed the river at Hyesan-si.")
 	add("hangul", h+"은 강을 건넜다.")
 	add("other", "Nobody crossed.")
+	close(in.searchReady)
 	u := &unlocked{inbox: in}
 	d := &Desk{}
 	for _, tc := range []struct {
@@ -36,7 +37,7 @@ func TestSearch(t *testing.T) {
 		{"없는말", nil},
 	} {
 		got := map[string]bool{}
-		for _, it := range d.inboxData(u, tc.q).Items {
+		for _, it := range d.inboxData(t.Context(), u, tc.q, 1).Items {
 			got[it.ID] = true
 		}
 		if len(got) != len(tc.want) {

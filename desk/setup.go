@@ -74,6 +74,8 @@ type pendingSetup struct {
 	Recipient string `json:"recipient,omitempty"`
 	Signer    string `json:"signer,omitempty"`
 	Drafts    string `json:"drafts,omitempty"`
+	// AdminPub is the pinned admin key, whose fingerprint the page shows.
+	AdminPub string `json:"admin_pub"`
 }
 
 // loadSetup reads the setup state of a home without a profile.
@@ -171,6 +173,11 @@ func (d *Desk) setupPage(w http.ResponseWriter, r *http.Request) {
 // text as the technical detail.
 func (d *Desk) setupFail(w http.ResponseWriter, r *http.Request, status int, data *setupData, msg string, err error, args ...any) {
 	v := d.setupView(r, data)
+	for i, a := range args {
+		if a == Interviewer || a == Reviewer || a == Custodian {
+			args[i] = tr(v.L, a.(string))
+		}
+	}
 	v.Error = tr(v.L, msg, args...)
 	if err != nil {
 		v.Detail = err.Error()
@@ -272,7 +279,7 @@ func (d *Desk) runSetup(ctx context.Context, f setupForm) (*pendingSetup, error)
 			return nil, refused(http.StatusBadRequest, err, "This file is not a desk invitation. Open the file the admin gave you (it ends in .json), or fill in the server's address and the admin key instead.")
 		}
 		if f.role != "" && f.role != inv.Role {
-			return nil, refused(http.StatusBadRequest, nil, "This invitation is for a %s's desk, but you chose %s. Choose the role the admin gave you.", tr("en", inv.Role), f.role)
+			return nil, refused(http.StatusBadRequest, nil, "This invitation is for the role %s, but you chose %s. Choose the role the admin gave you.", inv.Role, f.role)
 		}
 		src = setupSource{role: inv.Role, label: inv.Label, device: inv.Device, server: inv.Server, proxy: inv.Proxy, org: inv.Org, admin: admin, roster: roster}
 	} else {
@@ -375,7 +382,7 @@ func (d *Desk) runSetup(ctx context.Context, f setupForm) (*pendingSetup, error)
 	if err != nil {
 		return nil, refused(http.StatusBadGateway, err, "The server's roster is not signed by the admin key you gave. Do not use this server: tell the admin, and check the server's address and the admin key.")
 	}
-	p.Org = roster.Org
+	p.Org, p.AdminPub = roster.Org, src.admin.String()
 
 	// Written with pending.json last; removed if anything fails.
 	home := d.cfg.Home
@@ -566,6 +573,9 @@ func listed(roster *keys.Roster, p *pendingSetup) bool {
 // files to hand over and the admin's commands.
 func (d *Desk) describePending(data *setupData) {
 	p := data.Pending
+	if v, err := keys.ParseVerifier(p.AdminPub); err == nil {
+		data.AdminFingerprint = v.Fingerprint()
+	}
 	switch p.Role {
 	case Interviewer:
 		v, err := keys.ParseVerifier(p.DevicePub)

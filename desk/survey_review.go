@@ -30,7 +30,7 @@ var errNoSuchForm = errors.New("no such form")
 // answers.json missing or malformed, naming another form or version than
 // the signed manifest, or naming a form digest that matches no version this
 // desk keeps ("responses to a form this desk does not have"). err is set
-// only when formID is not a valid form ID.
+// when formID is not a valid form ID, or the inbox store cannot be read.
 func (d *Desk) surveyRecords(u *unlocked, formID string) (forms []*survey.Published, records []survey.Record, skipped int, err error) {
 	if !survey.ValidID(formID) {
 		return nil, nil, 0, errNoSuchForm
@@ -49,9 +49,22 @@ func (d *Desk) surveyRecords(u *unlocked, formID string) (forms []*survey.Publis
 		if !ok {
 			continue
 		}
-		named = append(named, found{id: t.ID, day: t.M.Day, device: t.M.Device, version: version, answers: t.answersJSON})
+		named = append(named, found{id: t.ID, day: t.M.Day, device: t.M.Device, version: version})
 	}
 	u.inbox.mu.RUnlock()
+	// The answers come from the encrypted inbox store, which kept them
+	// when each file was opened and verified.
+	ids := make([]string, len(named))
+	for i, n := range named {
+		ids[i] = n.id
+	}
+	answers, err := u.inbox.store.answers(ids)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	for i := range named {
+		named[i].answers = answers[named[i].id]
+	}
 	sort.Slice(named, func(i, j int) bool {
 		if named[i].day != named[j].day {
 			return named[i].day < named[j].day
