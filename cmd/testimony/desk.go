@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,16 @@ quickstart' makes demo ones). The desk listens on loopback only and prints
 an address with a secret drawn at launch: open it in a browser on this
 computer. Nothing else can use the desk, not even this computer's other
 web pages.
+
+If DIR holds no profile yet, the desk serves its setup page instead: the
+person opens the invitation file the admin gave them (see 'testimony
+invite'), or types the server's address and the admin key, with their
+enrollment code and a new passphrase; the keys are made on this computer.
+
+The desk keeps its address (port and secret) in DIR/address.json, so that
+it stays the same from one start to the next and bookmarks keep working;
+if that port is taken, it takes another, keeps it, and says so. --listen
+picks the address for one run instead.
 
 The desk unlocks the profile's keys with the person's passphrase, and locks
 itself after --idle-lock without use. Stop it with Ctrl-C.
@@ -65,7 +76,7 @@ func runDesk(e *env, args []string) error {
 	}
 	fs := e.flagSet("desk", deskHelp)
 	home := fs.String("home", "", "the desk profile `DIR`")
-	listen := fs.String("listen", "127.0.0.1:0", "loopback `ADDR` to listen on (port 0: any free port)")
+	listen := fs.String("listen", "", "loopback `ADDR` to listen on for this run (port 0: any free port; default: the address the desk keeps)")
 	idle := fs.Duration("idle-lock", 10*time.Minute, "lock after this long without use (`DURATION`)")
 	proxy := fs.String("proxy", "", "reach the server through this SOCKS5 proxy `URL` for this run, instead of the profile's")
 	if err := parseFlags(fs, args, "home"); err != nil {
@@ -83,12 +94,24 @@ func runDesk(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := desk.Listen(*listen)
-	if err != nil {
+	var ln net.Listener
+	if *listen == "" {
+		var moved bool
+		if ln, moved, err = d.ListenKept(); err != nil {
+			return err
+		}
+		if moved {
+			e.warn("the desk's usual port was taken by another program: it moved to a new address, printed below, which it keeps from now on (update your bookmark)")
+		}
+	} else if ln, err = desk.Listen(*listen); err != nil {
 		return usagef("desk: %v", err)
 	}
 	p := d.Profile()
-	fmt.Fprintf(e.stdout, "The desk of %s (%s) is open at:\n\n  %s\n\nOpen it in a browser on this computer. Press Ctrl-C to stop.\n", p.Label, p.Role, d.URL(ln))
+	if d.InSetup() {
+		fmt.Fprintf(e.stdout, "%s holds no desk yet: its setup page is open at:\n\n  %s\n\nOpen it in a browser on this computer. Press Ctrl-C to stop.\n", *home, d.URL(ln))
+	} else {
+		fmt.Fprintf(e.stdout, "The desk of %s (%s) is open at:\n\n  %s\n\nOpen it in a browser on this computer. Press Ctrl-C to stop.\n", p.Label, p.Role, d.URL(ln))
+	}
 	if px, err := client.CheckProxy(p.Server, cmp.Or(*proxy, p.Proxy)); err == nil && px != nil {
 		e.info("the desk reaches the server only through the proxy %s", client.ProxyString(px))
 	}
