@@ -117,7 +117,7 @@ func TestCopyUnderAnotherID(t *testing.T) {
 	if !strings.Contains(home, copyID[:8]) || !strings.Contains(home, "sealed under another submission ID") {
 		t.Errorf("the copied record is not refused:\n%s", home)
 	}
-	_, _, found := cu.post("/lookup", map[string][]string{"pseudonym": {pseudo}, "reason": {"follow-up interview requested"}})
+	_, found := cu.submit("/lookup", map[string][]string{"pseudonym": {pseudo}, "reason": {"follow-up interview requested"}})
 	matches := regexp.MustCompile(`(?s)<div class="match">.*?</div>`).FindAllString(found, -1)
 	if len(matches) != 1 || !strings.Contains(matches[0], genuine[:8]) || !strings.Contains(matches[0], "record signed for this submission by device laptop-1") {
 		t.Errorf("the lookup does not name the genuine submission alone:\n%s", found)
@@ -166,7 +166,7 @@ func TestMadeUpRecord(t *testing.T) {
 	if !strings.Contains(home, forged[:8]) || !strings.Contains(home, "not signed by the key enrolled for device") {
 		t.Errorf("the forged record is not refused:\n%s", home)
 	}
-	_, _, found := cu.post("/lookup", map[string][]string{"pseudonym": {pseudo}, "reason": {"follow-up interview requested"}})
+	_, found := cu.submit("/lookup", map[string][]string{"pseudonym": {pseudo}, "reason": {"follow-up interview requested"}})
 	// Each match is a <div class="match">; the made-up name appears only
 	// in one marked unverified, and the forged one not at all.
 	matches := regexp.MustCompile(`(?s)<div class="match">.*?</div>`).FindAllString(found, -1)

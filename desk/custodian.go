@@ -147,7 +147,21 @@ func (d *Desk) custodianData(u *unlocked) *custodianView {
 }
 
 func (d *Desk) custodianHome(w http.ResponseWriter, r *http.Request, u *unlocked) {
-	d.render(w, r, http.StatusOK, "custodian", "Re-identification", d.custodianData(u))
+	v := d.custodianData(u)
+	// A lookup's answer comes with the redirect after it (see result.go):
+	// it lives in the desk's memory, never in the address, and is
+	// forgotten when the desk locks.
+	if res, ok := resultData[*lookupResult](d, r); ok {
+		v.Pseudonym, v.Reason, v.Matches, v.NoMatch = res.Pseudonym, res.Reason, res.Matches, res.NoMatch
+	}
+	d.render(w, r, http.StatusOK, "custodian", "Re-identification", v)
+}
+
+// lookupResult is what a lookup typed and found.
+type lookupResult struct {
+	Pseudonym, Reason string
+	Matches           []match
+	NoMatch           bool
 }
 
 // lookupReason is the plaintext of a lookup's reason, sealed to the
@@ -172,18 +186,16 @@ const lookupFormat = "testimony-lookup-v2"
 // the record: every re-identification leaves a trace.
 func (d *Desk) lookupPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	v := d.custodianData(u)
-	v.Pseudonym = strings.TrimSpace(r.FormValue("pseudonym"))
-	v.Reason = strings.TrimSpace(r.FormValue("reason"))
-	if v.Pseudonym == "" {
-		d.fail(w, r, http.StatusBadRequest, "custodian", "Re-identification", v, "Type the pseudonym to look up.", nil)
+	res := &lookupResult{Pseudonym: strings.TrimSpace(r.FormValue("pseudonym")), Reason: strings.TrimSpace(r.FormValue("reason"))}
+	if res.Pseudonym == "" {
+		d.refused(w, r, "/#pseudonym", res, "Type the pseudonym to look up.", nil)
 		return
 	}
-	if utf8.RuneCountInString(v.Reason) < 10 || len(v.Reason) > 4096 {
-		d.fail(w, r, http.StatusBadRequest, "custodian", "Re-identification", v, "State the reason for this lookup in a sentence (at least 10 characters). It is sealed to the custodians and recorded.", nil)
+	if utf8.RuneCountInString(res.Reason) < 10 || len(res.Reason) > 4096 {
+		d.refused(w, r, "/#reason", res, "State the reason for this lookup in a sentence (at least 10 characters). It is sealed to the custodians and recorded.", nil)
 		return
 	}
-	want := fold(v.Pseudonym)
+	want := fold(res.Pseudonym)
 	var found []match
 	u.records.mu.RLock()
 	for id, bd := range u.records.bundles {
@@ -201,8 +213,8 @@ func (d *Desk) lookupPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	}
 	u.records.mu.RUnlock()
 	if len(found) == 0 {
-		v.NoMatch = true
-		d.render(w, r, http.StatusOK, "custodian", "Re-identification", v)
+		res.NoMatch = true
+		d.done(w, r, "/#result", &result{ok: true, data: res}) // the page says so
 		return
 	}
 	logged := map[string]lookupRecord{}
@@ -210,9 +222,9 @@ func (d *Desk) lookupPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 		rec, ok := logged[m.Submission]
 		if !ok {
 			var err error
-			rec, err = d.recordLookup(r, u, m.Submission, v.Pseudonym, v.Reason)
+			rec, err = d.recordLookup(r, u, m.Submission, res.Pseudonym, res.Reason)
 			if err != nil {
-				d.fail(w, r, http.StatusBadGateway, "custodian", "Re-identification", v, "The lookup could not be recorded in the server's log, so nothing is shown. Try again when the server can be reached.", err)
+				d.refused(w, r, "/", res, "The lookup could not be recorded in the server's log, so nothing is shown. Try again when the server can be reached.", err)
 				return
 			}
 			logged[m.Submission] = rec
@@ -220,10 +232,9 @@ func (d *Desk) lookupPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 		found[i].Logged = rec
 	}
 	sort.Slice(found, func(i, j int) bool { return found[i].Submission < found[j].Submission })
-	v.Matches = found
-	v.Lookups = d.custodianData(u).Lookups
+	res.Matches = found
 	d.cfg.Log.Info("re-identified a pseudonym; the lookup is in the server's log")
-	d.render(w, r, http.StatusOK, "custodian", "Re-identification", v)
+	d.ok(w, r, "/#result", res, "The lookup is recorded in the server's log; here is the answer.")
 }
 
 // recordLookup seals the reason to the custodians, has the server append

@@ -81,6 +81,7 @@ type Desk struct {
 	lastSeen time.Time
 	failures int // wrong passphrases in a row
 	pull     pullState
+	results  results // what posts did, for the pages they redirect to
 }
 
 // New loads the profile in cfg.Home. The desk is locked. If cfg.Home holds
@@ -223,6 +224,7 @@ func (d *Desk) lock() {
 		d.open.forget()
 		d.open = nil
 	}
+	d.results.forget()
 }
 
 // security wraps h with the checks every request must pass.

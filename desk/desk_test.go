@@ -221,6 +221,24 @@ func (tb *tab) unlock() {
 	}
 }
 
+// submit posts form as its page would, checks that the desk answers with
+// a redirect (Post, Redirect, Get: a refresh must not send the form again),
+// and follows it. It returns where the desk sent the tab (with its
+// "#fragment", if any) and the page there.
+func (tb *tab) submit(path string, form url.Values) (string, string) {
+	tb.t.Helper()
+	code, loc, body := tb.post(path, form)
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/") {
+		tb.t.Fatalf("POST %s: %d to %q, want a redirect to a desk page (303)\n%s", path, code, loc, body)
+	}
+	target, _, _ := strings.Cut(loc, "#")
+	code, _, page := tb.get(target)
+	if code != http.StatusOK {
+		tb.t.Fatalf("GET %s after POST %s: %d\n%s", target, path, code, page)
+	}
+	return loc, page
+}
+
 // waitPull starts a pull and waits until it is done.
 func (tb *tab) waitPull() string {
 	tb.t.Helper()
@@ -286,8 +304,8 @@ func TestInterviewReviewReidentify(t *testing.T) {
 		}
 	}
 	// Sealing with a flag open is refused, and nothing is sealed.
-	if code, _, page := lap.post(draft, with("seal")); code != http.StatusConflict || !strings.Contains(page, "not resolved") {
-		t.Fatalf("sealing with an open flag: %d\n%s", code, preview)
+	if loc, page := lap.submit(draft, with("seal")); !strings.HasSuffix(loc, "#flags") || !strings.Contains(page, "not resolved") {
+		t.Fatalf("sealing with an open flag: to %q\n%s", loc, page)
 	}
 	if files, _ := filepath.Glob(filepath.Join(o.homes["laptop 1"], "outbox", "*")); len(files) != 0 {
 		t.Fatalf("a refused seal left %v", files)
@@ -297,9 +315,9 @@ func TestInterviewReviewReidentify(t *testing.T) {
 	if flagID == nil {
 		t.Fatalf("no declare button for the flag:\n%s", preview)
 	}
-	code, _, page := lap.post(draft, with("declare:"+flagID[1]))
-	if code != http.StatusOK || !strings.Contains(page, `value="김영철"`) {
-		t.Fatalf("declaring the flagged name did not add it to the people table (%d)", code)
+	_, page := lap.submit(draft, with("declare:"+flagID[1]))
+	if !strings.Contains(page, `value="김영철"`) {
+		t.Fatalf("declaring the flagged name did not add it to the people table")
 	}
 	names := regexp.MustCompile(`name="pnames" value="([^"]*)"`).FindAllStringSubmatch(page, -1)
 	form["pnames"], form["psex"], form["prole"] = nil, nil, nil
@@ -315,9 +333,8 @@ func TestInterviewReviewReidentify(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(o.homes["laptop 1"], "drafts", m[1]+".age")); !os.IsNotExist(err) {
 		t.Error("the draft is still on disk after sealing")
 	}
-	code, _, page = lap.post("/outbox/sync", nil)
-	if code != http.StatusOK || !strings.Contains(page, "sent, in the log") {
-		t.Fatalf("sync: %d\n%s", code, page)
+	if _, page := lap.submit("/outbox/sync", nil); !strings.Contains(page, "sent, in the log") || !strings.Contains(page, "This sync") {
+		t.Fatalf("sync:\n%s", page)
 	}
 
 	// Reviewer 1 pulls, finds the note by search in both scripts, reads it
@@ -376,11 +393,11 @@ func TestInterviewReviewReidentify(t *testing.T) {
 		t.Errorf("the tag is not shown after saving")
 	}
 	// A mistake in the form shows the error with the notes still there.
-	if code, _, page := r1.post("/t/"+tid[1]+"/annotate", url.Values{"tags": {" "}, "text": {""}}); code != http.StatusBadRequest || !strings.Contains(page, "Follow up.") {
-		t.Errorf("an empty annotation: %d, and the page lost the notes", code)
+	if _, page := r1.submit("/t/"+tid[1]+"/annotate", url.Values{"tags": {" "}, "text": {""}}); !strings.Contains(page, "Write a tag or a note first.") || !strings.Contains(page, "Follow up.") {
+		t.Errorf("an empty annotation: the page lost the notes or says nothing")
 	}
-	if code, _, v := r1.post("/verify", nil); code != http.StatusOK || !strings.Contains(v, "All is well") {
-		t.Errorf("log check: %d\n%s", code, v)
+	if loc, v := r1.submit("/verify", nil); !strings.HasPrefix(loc, "/verify?m=") || !strings.Contains(v, "All is well") {
+		t.Errorf("log check: to %q\n%s", loc, v)
 	}
 
 	// Reviewer 2 sees reviewer 1's tag, and reads the desk in Korean.
@@ -404,19 +421,25 @@ func TestInterviewReviewReidentify(t *testing.T) {
 	cu := start(t, o.homes["custodian 1"], desk.Config{})
 	cu.unlock()
 	cu.waitPull()
-	if code, _, _ := cu.post("/lookup", url.Values{"pseudonym": {subject[1]}, "reason": {"short"}}); code != http.StatusBadRequest {
-		t.Errorf("a lookup without a real reason: %d, want 400", code)
-	}
 	before := must(o.store.LogSize(context.Background()))
-	code, _, res := cu.post("/lookup", url.Values{"pseudonym": {subject[1]}, "reason": {"The interviewee asked to withdraw consent."}})
-	if code != http.StatusOK || !strings.Contains(res, "박영수") || !strings.Contains(res, "recorded in the log as entry") {
-		t.Fatalf("lookup: %d\n%s", code, res)
+	if _, page := cu.submit("/lookup", url.Values{"pseudonym": {subject[1]}, "reason": {"short"}}); !strings.Contains(page, "at least 10 characters") || !strings.Contains(page, `value="`+subject[1]+`"`) {
+		t.Errorf("a lookup without a real reason: no message, or the pseudonym typed is lost")
+	}
+	loc, res := cu.submit("/lookup", url.Values{"pseudonym": {subject[1]}, "reason": {"The interviewee asked to withdraw consent."}})
+	if !strings.Contains(res, "박영수") || !strings.Contains(res, "recorded in the log as entry") {
+		t.Fatalf("lookup:\n%s", res)
+	}
+	// The address names neither the pseudonym nor the reason.
+	for _, s := range []string{subject[1], url.QueryEscape(subject[1]), "withdraw"} {
+		if strings.Contains(loc, s) {
+			t.Errorf("the address after a lookup (%q) holds %q", loc, s)
+		}
 	}
 	if after := must(o.store.LogSize(context.Background())); after != before+1 {
 		t.Errorf("the lookup added %d log entries, want 1", after-before)
 	}
 	// An unknown pseudonym finds nothing, and records nothing.
-	if _, _, res := cu.post("/lookup", url.Values{"pseudonym": {"없는사람"}, "reason": {"checking a spelling from a phone call"}}); !strings.Contains(res, "No record") {
+	if _, res := cu.submit("/lookup", url.Values{"pseudonym": {"없는사람"}, "reason": {"checking a spelling from a phone call"}}); !strings.Contains(res, "No record") {
 		t.Errorf("an unknown pseudonym: %s", res)
 	}
 	if after := must(o.store.LogSize(context.Background())); after != before+1 {
@@ -451,29 +474,34 @@ func TestInterviewReviewReidentify(t *testing.T) {
 	}
 	lap.get("/")
 	lap.get("/outbox")
-	lap.post("/outbox/sync", nil)
-	lap.post("/outbox/export", url.Values{"dir": {"relative"}})
-	lap.post("/outbox/import", url.Values{"dir": {t.TempDir()}})
+	lap.submit("/outbox/sync", nil)
+	lap.submit("/outbox/export", url.Values{"dir": {"relative"}})
+	lap.submit("/outbox/import", url.Values{"dir": {t.TempDir()}})
 	_, loc, _ = lap.post("/interview/new", nil)
 	lap.get(loc)
 	form.Set("note", "김영철 씨가 회령에서 왔다. 010-1234-5678")
 	draft = strings.Split(loc, "?")[0]
 	lap.post(draft+"/preview", with(""))
-	lap.post(draft, with("seal"))
+	lap.submit(draft, with("seal"))
+	lap.submit(draft, with("save"))
 	form.Set("day", "14/03/2026")
-	lap.post(draft, with("save"))
+	lap.submit(draft, with("save"))
+	form.Set("note", " ")
+	form.Set("day", "2026-03-14")
+	lap.submit(draft, with("seal"))
 	lap.get("/interview/00000000000000000000000000000000")
 	r1.get("/")
 	r1.get("/?q=" + url.QueryEscape("없는말"))
 	r1.get("/t/" + tid[1])
-	r1.post("/t/"+tid[1]+"/annotate", nil)
+	r1.submit("/t/"+tid[1]+"/annotate", nil)
 	r1.waitPull()
-	r1.post("/verify", nil)
+	r1.submit("/verify", nil)
+	r1.get("/verify")
 	r1.get("/nowhere")
 	cu.get("/")
-	cu.post("/lookup", url.Values{"pseudonym": {subject[1]}, "reason": {"second check for the follow-up call"}})
-	cu.post("/lookup", url.Values{"pseudonym": {"없는사람"}, "reason": {"checking a spelling from a phone call"}})
-	cu.post("/lookup", url.Values{"pseudonym": {""}})
+	cu.submit("/lookup", url.Values{"pseudonym": {subject[1]}, "reason": {"second check for the follow-up call"}})
+	cu.submit("/lookup", url.Values{"pseudonym": {"없는사람"}, "reason": {"checking a spelling from a phone call"}})
+	cu.submit("/lookup", url.Values{"pseudonym": {""}})
 	cu.post("/lock", nil)
 	cu.get("/unlock")
 	cu.post("/unlock", url.Values{"passphrase": {"not the passphrase"}})
@@ -624,8 +652,8 @@ func TestExportImport(t *testing.T) {
 		t.Fatalf("seal: %d to %q", code, loc)
 	}
 	usb := t.TempDir()
-	if code, _, page := lap.post("/outbox/export", url.Values{"dir": {usb}}); code != http.StatusOK || !strings.Contains(page, "Exported") {
-		t.Fatalf("export: %d", code)
+	if _, page := lap.submit("/outbox/export", url.Values{"dir": {usb}}); !strings.Contains(page, "Exported") {
+		t.Fatalf("export:\n%s", page)
 	}
 	exported, _ := filepath.Glob(filepath.Join(usb, "testimony-outbox-*", "*"))
 	if len(exported) != 2 {
@@ -643,25 +671,25 @@ func TestExportImport(t *testing.T) {
 	junk := filepath.Join(usb, "junk")
 	os.Mkdir(junk, 0o700)
 	os.WriteFile(filepath.Join(junk, "0123456789abcdef0123456789abcdef.age"), []byte("not age"), 0o600)
-	if code, _, page := lap.post("/outbox/import", url.Values{"dir": {junk}}); code != http.StatusBadRequest || !strings.Contains(page, "not sealed testimony files") {
-		t.Errorf("importing a file that is not sealed: %d", code)
+	if _, page := lap.submit("/outbox/import", url.Values{"dir": {junk}}); !strings.Contains(page, "not sealed testimony files") || !strings.Contains(page, `value="`+junk+`"`) {
+		t.Errorf("importing a file that is not sealed: no message, or the folder typed is lost")
 	}
 	if files, _ := os.ReadDir(outbox); len(files) != 0 {
 		t.Errorf("a refused import left %d file(s) in the outbox", len(files))
 	}
 	dir := filepath.Dir(exported[0])
-	if code, _, page := lap.post("/outbox/import", url.Values{"dir": {dir}}); code != http.StatusOK || !strings.Contains(page, "Imported 1 sealed file") {
-		t.Fatalf("import: %d", code)
+	if _, page := lap.submit("/outbox/import", url.Values{"dir": {dir}}); !strings.Contains(page, "Imported 1 sealed file") {
+		t.Fatalf("import:\n%s", page)
 	}
-	if code, _, page := lap.post("/outbox/sync", nil); code != http.StatusOK || !strings.Contains(page, "sent, in the log") {
-		t.Fatalf("sync after import: %d\n%s", code, page)
+	if _, page := lap.submit("/outbox/sync", nil); !strings.Contains(page, "sent, in the log") {
+		t.Fatalf("sync after import:\n%s", page)
 	}
 	if n := must(o.store.LogSize(context.Background())); n != 1 {
 		t.Errorf("the log holds %d entries after the imported file was sent, want 1", n)
 	}
 	// Importing again changes nothing.
-	if code, _, _ := lap.post("/outbox/import", url.Values{"dir": {dir}}); code != http.StatusOK {
-		t.Errorf("importing the same files again: %d", code)
+	if _, page := lap.submit("/outbox/import", url.Values{"dir": {dir}}); !strings.Contains(page, "Imported 0 sealed file") {
+		t.Errorf("importing the same files again:\n%s", page)
 	}
 }
 
@@ -678,9 +706,7 @@ func TestLockDuringPull(t *testing.T) {
 			t.Fatalf("seal: %d", code)
 		}
 	}
-	if code, _, page := lap.post("/outbox/sync", nil); code != http.StatusOK {
-		t.Fatalf("sync: %d\n%s", code, page)
-	}
+	lap.submit("/outbox/sync", nil)
 	for _, who := range []string{"reviewer 1", "custodian 1"} {
 		tb := start(t, o.homes[who], desk.Config{})
 		tb.unlock()

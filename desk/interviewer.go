@@ -180,7 +180,7 @@ func (d *Desk) newInterview(w http.ResponseWriter, r *http.Request, u *unlocked)
 		dr.Language = "en"
 	}
 	if err := d.saveDraft(dr); err != nil {
-		d.fail(w, r, http.StatusInternalServerError, "interviewer", "Interviews", d.interviewerData(u, lang(r)), "The draft could not be saved.", err)
+		d.refused(w, r, "/", nil, "The draft could not be saved.", err)
 		return
 	}
 	http.Redirect(w, r, "/interview/"+dr.ID, http.StatusSeeOther)
@@ -205,8 +205,11 @@ func (d *Desk) interviewPage(w http.ResponseWriter, r *http.Request, u *unlocked
 	d.render(w, r, http.StatusOK, "interview", "Interview", &interviewView{D: dr, Preview: d.preview(u, dr)})
 }
 
-// readForm updates dr from the submitted interview form.
+// readForm updates dr from the submitted interview form. It keeps all
+// that was typed, attachments included, and returns the first mistake
+// (an English message, translated where it is shown) after reading it all.
 func readForm(r *http.Request, dr *draft) error {
+	var mistakes []error
 	dr.Day = strings.TrimSpace(r.FormValue("day"))
 	dr.Language = r.FormValue("language")
 	dr.Note = strings.ReplaceAll(r.FormValue("note"), "\r\n", "\n")
@@ -222,25 +225,34 @@ func readForm(r *http.Request, dr *draft) error {
 	}
 	dr.Accepted = slices.DeleteFunc(r.Form["accepted"], func(s string) bool { return len(s) > 64 })
 	if !envelope.ValidDay(dr.Day) {
-		return errors.New("The day must be a date like 2026-03-14.")
+		mistakes = append(mistakes, errors.New("The day must be a date like 2026-03-14."))
 	}
 	if !envelope.ValidLanguage(dr.Language) {
 		dr.Language = "und"
 	}
 	if len(dr.Note) > envelope.MaxNoteSize || !utf8.ValidString(dr.Note) {
-		return errors.New("The note is too long or not text.")
+		mistakes = append(mistakes, errors.New("The note is too long or not text."))
+		dr.Note = strings.ToValidUTF8(dr.Note, "\uFFFD")
+		if len(dr.Note) > envelope.MaxNoteSize {
+			dr.Note = strings.ToValidUTF8(dr.Note[:envelope.MaxNoteSize], "")
+		}
 	}
 	if r.MultipartForm != nil {
 		for _, fh := range r.MultipartForm.File["attach"] {
 			if len(dr.Attachments) >= maxAttachments {
-				return errors.New("An interview can have at most 20 attachments.")
+				mistakes = append(mistakes, errors.New("An interview can have at most 20 attachments."))
+				break
 			}
 			a, err := readAttachment(fh)
 			if err != nil {
-				return err
+				mistakes = append(mistakes, err)
+				continue
 			}
 			dr.Attachments = append(dr.Attachments, a)
 		}
+	}
+	if len(mistakes) > 0 {
+		return mistakes[0]
 	}
 	return nil
 }
@@ -258,12 +270,15 @@ func readAttachment(fh *multipart.FileHeader) (attachment, error) {
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return attachment{}, err
+		return attachment{}, errors.New("An attachment could not be read; add it again.")
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxAttachmentSize+1))
 	if err != nil {
-		return attachment{}, err
+		return attachment{}, errors.New("An attachment could not be read; add it again.")
+	}
+	if len(b) > maxAttachmentSize {
+		return attachment{}, errors.New("An attachment is larger than 64 MiB.")
 	}
 	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(fh.Filename), "."))
 	if len(ext) > 8 || strings.ContainsFunc(ext, func(r rune) bool { return !('a' <= r && r <= 'z' || '0' <= r && r <= '9') }) {
@@ -462,6 +477,9 @@ func (d *Desk) previewFragment(w http.ResponseWriter, r *http.Request, u *unlock
 	}
 }
 
+// interviewPost saves what the interview page holds and does what its
+// button asks, then sends the person back to the page (to the part the
+// button was in) or, once sealed, to the outbox.
 func (d *Desk) interviewPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	dr, err := d.loadDraft(u, r.PathValue("id"))
 	if err == nil && dr.Survey != nil {
@@ -471,72 +489,96 @@ func (d *Desk) interviewPost(w http.ResponseWriter, r *http.Request, u *unlocked
 		d.refuse(w, r, http.StatusNotFound, "There is no such draft.")
 		return
 	}
+	page := "/interview/" + dr.ID
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormSize)
 	if err := r.ParseMultipartForm(32 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		d.fail(w, r, http.StatusBadRequest, "interview", "Interview", &interviewView{D: dr, Preview: d.preview(u, dr)}, "The form could not be read (is an attachment larger than 64 MiB?).", err)
+		d.refused(w, r, page, nil, "The form could not be read (is an attachment larger than 64 MiB?). What was typed since the last save is lost; the draft is kept.", nil)
 		return
 	}
 	formErr := readForm(r, dr)
 	action, arg, _ := strings.Cut(r.FormValue("action"), ":")
+	anchor := ""
 	switch action {
 	case "addperson":
 		dr.People = append(dr.People, personRow{})
+		anchor = "#people"
 	case "addplace":
 		dr.Places = append(dr.Places, placeRow{})
+		anchor = "#places"
 	case "declare":
 		// The flagged word becomes a declared person.
 		if p := d.preview(u, dr); p.Err == "" {
 			for _, f := range p.Flags {
 				if f.ID == arg && f.Text != "" && !f.Place {
 					dr.People = append(dr.People, personRow{Names: f.Text})
+					break
 				}
 			}
 		}
+		anchor = "#people"
 	case "accept":
 		if !slices.Contains(dr.Accepted, arg) && len(arg) <= 64 {
 			dr.Accepted = append(dr.Accepted, arg)
 		}
+		anchor = "#flags"
 	case "unaccept":
 		dr.Accepted = slices.DeleteFunc(dr.Accepted, func(s string) bool { return s == arg })
+		anchor = "#flags"
 	case "detach":
 		var i int
 		if _, err := fmt.Sscan(arg, &i); err == nil && 0 <= i && i < len(dr.Attachments) {
 			dr.Attachments = slices.Delete(dr.Attachments, i, i+1)
 		}
+		anchor = "#attachments"
+	case "preview":
+		anchor = "#preview-title"
 	case "discard":
 		if err := os.Remove(d.draftPath(dr.ID)); err != nil {
-			d.fail(w, r, http.StatusInternalServerError, "interview", "Interview", &interviewView{D: dr, Preview: d.preview(u, dr)}, "The draft could not be deleted.", err)
+			d.refused(w, r, page, nil, "The draft could not be deleted.", err)
 			return
 		}
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		d.ok(w, r, "/", nil, "The draft was deleted.")
 		return
 	}
 	if err := d.saveDraft(dr); err != nil {
-		d.fail(w, r, http.StatusInternalServerError, "interview", "Interview", &interviewView{D: dr, Preview: d.preview(u, dr)}, "The draft could not be saved.", err)
+		d.refused(w, r, page, nil, "The draft could not be saved. What was typed since the last save is lost.", err)
 		return
 	}
-	view := &interviewView{D: dr, Preview: d.preview(u, dr)}
 	if formErr != nil {
-		d.fail(w, r, http.StatusBadRequest, "interview", "Interview", view, formErr.Error(), nil)
+		d.refused(w, r, page, nil, formErr.Error(), nil)
 		return
 	}
-	if action != "seal" {
-		d.render(w, r, http.StatusOK, "interview", "Interview", view)
+	switch action {
+	case "seal":
+	case "save":
+		d.ok(w, r, page, nil, "The draft is saved, encrypted on this computer.")
+		return
+	default:
+		http.Redirect(w, r, page+anchor, http.StatusSeeOther)
 		return
 	}
 	id, err := d.seal(u, dr)
-	if err != nil {
-		var fe flagsLeft
-		if errors.As(err, &fe) {
-			d.fail(w, r, http.StatusConflict, "interview", "Interview", view, "Some flags are not resolved yet: declare each flagged name in the table, or accept it. Nothing was sealed.", nil)
-			return
-		}
-		d.fail(w, r, http.StatusInternalServerError, "interview", "Interview", view, "The interview could not be sealed. Nothing was sealed; the draft is kept.", err)
-		return
+	var fe flagsLeft
+	switch {
+	case errors.As(err, &fe):
+		d.refused(w, r, page+"#flags", nil, "Some flags are not resolved yet: declare each flagged name in the table, or accept it. Nothing was sealed.", nil)
+	case errors.Is(err, errEmptyNote):
+		d.refused(w, r, page+"#note", nil, "The note is empty. Write the note before sealing; nothing was sealed.", nil)
+	case errors.Is(err, errPeopleTable):
+		d.refused(w, r, page+"#people", nil, "The people and places table has a mistake: a name is given twice, or a row is not complete. Nothing was sealed.", nil)
+	case err != nil:
+		d.refused(w, r, page, nil, "The interview could not be sealed. Nothing was sealed; the draft is kept.", err)
+	default:
+		d.cfg.Log.Info("sealed an interview into the outbox")
+		http.Redirect(w, r, "/outbox?sealed="+id, http.StatusSeeOther)
 	}
-	d.cfg.Log.Info("sealed an interview into the outbox")
-	http.Redirect(w, r, "/outbox?sealed="+id, http.StatusSeeOther)
 }
+
+// Mistakes sealing refuses that the person can fix on the page.
+var (
+	errEmptyNote   = errors.New("the note is empty")
+	errPeopleTable = errors.New("the people and places table has a mistake")
+)
 
 type flagsLeft int
 
@@ -545,15 +587,15 @@ func (f flagsLeft) Error() string { return fmt.Sprintf("%d flag(s) not resolved"
 // seal pseudonymizes and seals the draft into the outbox, with its
 // re-identification record, and deletes the draft.
 func (d *Desk) seal(u *unlocked, dr *draft) (string, error) {
+	if strings.TrimSpace(dr.Note) == "" {
+		return "", errEmptyNote
+	}
 	res, c, err := d.redact(u, dr)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: %w", errPeopleTable, err)
 	}
 	if open := res.Open(dr.Accepted); len(open) > 0 {
 		return "", flagsLeft(len(open))
-	}
-	if strings.TrimSpace(dr.Note) == "" {
-		return "", errors.New("the note is empty")
 	}
 	for _, a := range dr.Attachments {
 		c.Attachments = append(c.Attachments, a.sealable())

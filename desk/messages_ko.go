@@ -5,7 +5,7 @@ var ko = map[string]string{
 	// Roles, kinds and labels used as data.
 	"interviewer":                  "면담자",
 	"reviewer":                     "검토자",
-	"custodian":                    "관리인",
+	"custodian":                    "신원관리자",
 	"role:":                        "–",
 	"role:interviewee":             "면담 대상자",
 	"role:relative":                "가족·친척",
@@ -47,10 +47,10 @@ var ko = map[string]string{
 	// Unlock.
 	"Unlock":           "잠금 해제",
 	"Unlock this desk": "데스크 잠금 해제",
-	"Your keys are protected by your passphrase. The desk locks itself again after some minutes without use.": "키는 암호문으로 보호됩니다. 몇 분 동안 사용하지 않으면 데스크는 다시 잠깁니다.",
-	"Passphrase":            "암호문",
-	"Type your passphrase.": "암호문을 입력하십시오.",
-	"That passphrase does not unlock this desk. Check the keyboard language (한/영) and Caps Lock, and try again.": "이 암호문으로는 잠금을 해제할 수 없습니다. 키보드 입력 언어(한/영)와 Caps Lock을 확인하고 다시 시도하십시오.",
+	"Your keys are protected by your passphrase. The desk locks itself again after some minutes without use.": "키는 암호로 보호됩니다. 몇 분 동안 사용하지 않으면 데스크는 다시 잠깁니다.",
+	"Passphrase":            "암호",
+	"Type your passphrase.": "암호를 입력하십시오.",
+	"That passphrase does not unlock this desk. Check the keyboard language (한/영) and Caps Lock, and try again.": "이 암호로는 잠금을 해제할 수 없습니다. 키보드 입력 언어(한/영)와 Caps Lock을 확인하고 다시 시도하십시오.",
 	"The desk could not unlock its keys.": "데스크가 키의 잠금을 해제하지 못했습니다.",
 
 	// Interviewer.
@@ -61,7 +61,7 @@ var ko = map[string]string{
 	"Beginning of the note": "기록의 첫 부분",
 	"(empty)":               "(비어 있음)",
 	"Continue":              "계속 작성",
-	"Drafts are kept encrypted on this computer; they are readable only with your passphrase.": "임시 저장본은 이 컴퓨터에 암호화되어 보관되며, 암호문으로만 열 수 있습니다.",
+	"Drafts are kept encrypted on this computer; they are readable only with your passphrase.": "임시 저장본은 이 컴퓨터에 암호화되어 보관되며, 암호로만 열 수 있습니다.",
 	"No drafts.":                            "임시 저장본이 없습니다.",
 	"%d sealed file(s) waiting to be sent.": "전송을 기다리는 봉인 파일 %d개.",
 	"Open the outbox":                       "보낼 편지함 열기",
@@ -228,7 +228,7 @@ var ko = map[string]string{
 
 	// Custodian.
 	"Re-identification": "재식별",
-	"Find whom a pseudonym stands for. Every lookup is recorded in the server's log with its reason, sealed to the custodians, before the answer is shown.": "가명이 누구를 가리키는지 찾습니다. 모든 조회는 결과를 보여 주기 전에, 관리인에게만 열리도록 봉인한 사유와 함께 서버 로그에 기록됩니다.",
+	"Find whom a pseudonym stands for. Every lookup is recorded in the server's log with its reason, sealed to the custodians, before the answer is shown.": "가명이 누구를 가리키는지 찾습니다. 모든 조회는 결과를 보여 주기 전에, 신원관리자에게만 열리도록 봉인한 사유와 함께 서버 로그에 기록됩니다.",
 	"%d re-identification record(s) on this desk.": "이 데스크에 있는 재식별 기록 %d건.",
 	"Pull new records":                "새 기록 받기",
 	"Pseudonym":                       "가명",
@@ -244,7 +244,7 @@ var ko = map[string]string{
 	"Log entry":                      "로그 항목",
 	"None yet.":                      "아직 없습니다.",
 	"Type the pseudonym to look up.": "조회할 가명을 입력하십시오.",
-	"State the reason for this lookup in a sentence (at least 10 characters). It is sealed to the custodians and recorded.": "조회 사유를 한 문장으로 적으십시오 (10자 이상). 사유는 관리인에게만 봉인되어 기록됩니다.",
+	"State the reason for this lookup in a sentence (at least 10 characters). It is sealed to the custodians and recorded.": "조회 사유를 한 문장으로 적으십시오 (10자 이상). 사유는 신원관리자에게만 봉인되어 기록됩니다.",
 	"The lookup could not be recorded in the server's log, so nothing is shown. Try again when the server can be reached.":  "조회를 서버 로그에 기록하지 못했으므로 아무것도 보여 주지 않습니다. 서버에 연결될 때 다시 시도하십시오.",
 
 	// Binding of sealed files and records to their submission.
@@ -252,10 +252,10 @@ var ko = map[string]string{
 	"Not a testimony of its own: this file is a copy of testimony %s, filed under another ID. Do not count it as separate evidence.":                   "독립된 증언이 아닙니다: 이 파일은 증언 %s의 사본이며 다른 ID로 올라왔습니다. 별개의 증거로 세지 마십시오.",
 	"a copy of testimony %s under another ID: not separate evidence":                                                                                   "다른 ID로 올라온 증언 %s의 사본: 별개의 증거가 아님",
 	"The server holds a re-identification record for this testimony that its device did not seal with it.":                                             "서버가 이 증언의 재식별 기록을 갖고 있지만, 증언을 봉인한 기기가 함께 봉인한 기록이 아닙니다.",
-	"The device sealed a re-identification record with this testimony, but the server's log holds none: the custodians cannot re-identify its people.": "기기가 이 증언과 함께 재식별 기록을 봉인했지만 서버 로그에는 없습니다. 관리인이 이 증언의 인물을 재식별할 수 없습니다.",
+	"The device sealed a re-identification record with this testimony, but the server's log holds none: the custodians cannot re-identify its people.": "기기가 이 증언과 함께 재식별 기록을 봉인했지만 서버 로그에는 없습니다. 신원관리자가 이 증언의 인물을 재식별할 수 없습니다.",
 	"The re-identification record the server holds for this testimony is not the one its device sealed with it.":                                       "서버가 이 증언에 대해 갖고 있는 재식별 기록은 기기가 함께 봉인한 기록이 아닙니다.",
 	"%d unsigned (old format): unverified": "%d건은 서명 없음 (이전 형식): 확인되지 않음",
 	"These records were refused and are never searched: they are not signed for their submission by an enrolled device, or are damaged. Tell the admin.": "다음 기록은 거부되었으며 조회에 쓰이지 않습니다. 등록된 기기가 해당 제출에 대해 서명하지 않았거나 손상되었습니다. 관리자에게 알리십시오.",
 	"record signed for this submission by device %s": "기기 %s가 이 제출에 대해 서명한 기록",
-	"Unverified: this record is in the old, unsigned format. Nothing shows that the device that sealed the testimony made it; anyone holding the custodians' public keys could have. Confirm it with the interviewer before acting on it.": "확인되지 않음: 이 기록은 서명이 없는 이전 형식입니다. 증언을 봉인한 기기가 만들었다는 근거가 없으며, 관리인의 공개 키를 가진 누구나 만들 수 있었습니다. 이 기록에 따라 행동하기 전에 면담자에게 확인하십시오.",
+	"Unverified: this record is in the old, unsigned format. Nothing shows that the device that sealed the testimony made it; anyone holding the custodians' public keys could have. Confirm it with the interviewer before acting on it.": "확인되지 않음: 이 기록은 서명이 없는 이전 형식입니다. 증언을 봉인한 기기가 만들었다는 근거가 없으며, 신원관리자의 공개 키를 가진 누구나 만들 수 있었습니다. 이 기록에 따라 행동하기 전에 면담자에게 확인하십시오.",
 }

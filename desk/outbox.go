@@ -35,6 +35,8 @@ type outboxData struct {
 	ExportedTo   string
 	Imported     int
 	DefaultExprt string
+	// ExportDir and ImportDir are the folders last typed.
+	ExportDir, ImportDir string
 	// Device is this laptop's device ID and Fingerprint its key's, as the
 	// roster lists it: what the interviewer reads to the admin.
 	Device, Fingerprint string
@@ -78,10 +80,24 @@ func (d *Desk) outbox() outboxData {
 	return out
 }
 
+// outboxResult is what a post on the outbox page did: what it sent,
+// exported or imported, and the folders typed.
+type outboxResult struct {
+	Results    []syncResult
+	ExportedTo string
+	Imported   int
+	ExportDir  string
+	ImportDir  string
+}
+
 func (d *Desk) outboxPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	data := d.outbox()
 	if id := r.URL.Query().Get("sealed"); draftID.MatchString(id) {
 		data.Sealed = id
+	}
+	if res, ok := resultData[*outboxResult](d, r); ok {
+		data.Results, data.ExportedTo, data.Imported = res.Results, res.ExportedTo, res.Imported
+		data.ExportDir, data.ImportDir = res.ExportDir, res.ImportDir
 	}
 	d.render(w, r, http.StatusOK, "outbox", "Outbox", data)
 }
@@ -89,7 +105,7 @@ func (d *Desk) outboxPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
 // syncPost sends every sealed file that has no receipt yet.
 func (d *Desk) syncPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	if err := d.refreshRoster(r.Context(), u); err != nil {
-		d.fail(w, r, http.StatusBadGateway, "outbox", "Outbox", d.outbox(), "The server could not be reached, or its answer was refused. Everything stays in the outbox; try again later.", err)
+		d.refused(w, r, "/outbox", &outboxResult{}, "The server could not be reached, or its answer was refused. Everything stays in the outbox; try again later.", err)
 		return
 	}
 	var results []syncResult
@@ -104,24 +120,22 @@ func (d *Desk) syncPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 		}
 		results = append(results, syncResult{ID: e.ID, OK: true, Day: rc.Day})
 	}
-	data := d.outbox()
-	data.Results = results
+	res := &outboxResult{Results: results}
 	failed := 0
-	for _, res := range results {
-		if !res.OK {
+	for _, sr := range results {
+		if !sr.OK {
 			failed++
 		}
 	}
 	d.cfg.Log.Info("synced the outbox", "sent", len(results)-failed, "failed", failed)
-	if failed > 0 {
-		d.fail(w, r, http.StatusBadGateway, "outbox", "Outbox", data, "Some files were not accepted; they stay in the outbox. Syncing again is safe.", nil)
-		return
+	switch {
+	case failed > 0:
+		d.refused(w, r, "/outbox", res, "Some files were not accepted; they stay in the outbox. Syncing again is safe.", nil)
+	case len(results) == 0:
+		d.ok(w, r, "/outbox", res, "Nothing to send: every sealed file has a receipt.")
+	default:
+		d.ok(w, r, "/outbox", res, "Sent. The server's log holds every file (its receipts were checked).")
 	}
-	if len(results) == 0 {
-		d.render(w, r, http.StatusOK, "outbox", "Outbox", data, "Nothing to send: every sealed file has a receipt.")
-		return
-	}
-	d.render(w, r, http.StatusOK, "outbox", "Outbox", data, "Sent. The server's log holds every file (its receipts were checked).")
 }
 
 // exportPost copies the files waiting in the outbox (sealed files only) to
@@ -129,17 +143,18 @@ func (d *Desk) syncPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 func (d *Desk) exportPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	dir := strings.TrimSpace(r.FormValue("dir"))
+	typed := &outboxResult{ExportDir: dir}
 	if dir == "" || !filepath.IsAbs(dir) {
-		d.fail(w, r, http.StatusBadRequest, "outbox", "Outbox", d.outbox(), "Give the full path of a folder, such as the USB drive's.", nil)
+		d.refused(w, r, "/outbox#export-dir", typed, "Give the full path of a folder, such as the USB drive's.", nil)
 		return
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		d.fail(w, r, http.StatusBadRequest, "outbox", "Outbox", d.outbox(), "That folder does not exist.", err)
+		d.refused(w, r, "/outbox#export-dir", typed, "That folder does not exist.", nil)
 		return
 	}
 	dst := filepath.Join(dir, "testimony-outbox-"+d.cfg.Now().Format("20060102-150405"))
 	if err := os.Mkdir(dst, 0o700); err != nil {
-		d.fail(w, r, http.StatusInternalServerError, "outbox", "Outbox", d.outbox(), "The export failed.", err)
+		d.refused(w, r, "/outbox#export-dir", typed, "The export failed.", err)
 		return
 	}
 	n := 0
@@ -157,16 +172,14 @@ func (d *Desk) exportPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 				err = durable.WriteNew(filepath.Join(dst, name), b, 0o600)
 			}
 			if err != nil {
-				d.fail(w, r, http.StatusInternalServerError, "outbox", "Outbox", d.outbox(), "The export failed.", err)
+				d.refused(w, r, "/outbox#export-dir", typed, "The export failed.", err)
 				return
 			}
 		}
 		n++
 	}
-	data := d.outbox()
-	data.ExportedTo = dst
 	d.cfg.Log.Info("exported the outbox", "files", n)
-	d.render(w, r, http.StatusOK, "outbox", "Outbox", data, "Exported. The files are sealed: whoever finds the drive cannot read them. Import them on a desk that is online.")
+	d.ok(w, r, "/outbox", &outboxResult{ExportedTo: dst, ExportDir: dir}, "Exported. The files are sealed: whoever finds the drive cannot read them. Import them on a desk that is online.")
 }
 
 // importPost copies sealed files from a folder (an export of another
@@ -175,17 +188,18 @@ func (d *Desk) exportPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 func (d *Desk) importPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	dir := strings.TrimSpace(r.FormValue("dir"))
+	typed := &outboxResult{ImportDir: dir}
 	if dir == "" || !filepath.IsAbs(dir) {
-		d.fail(w, r, http.StatusBadRequest, "outbox", "Outbox", d.outbox(), "Give the full path of a folder, such as the USB drive's.", nil)
+		d.refused(w, r, "/outbox#import-dir", typed, "Give the full path of a folder, such as the USB drive's.", nil)
 		return
 	}
 	files, err := os.ReadDir(dir)
 	if err != nil {
-		d.fail(w, r, http.StatusBadRequest, "outbox", "Outbox", d.outbox(), "That folder cannot be read.", err)
+		d.refused(w, r, "/outbox#import-dir", typed, "That folder cannot be read.", nil)
 		return
 	}
 	if err := os.MkdirAll(d.path("outbox"), 0o700); err != nil {
-		d.fail(w, r, http.StatusInternalServerError, "outbox", "Outbox", d.outbox(), "The import failed.", err)
+		d.refused(w, r, "/outbox#import-dir", typed, "The import failed.", err)
 		return
 	}
 	n, skipped := 0, 0
@@ -208,29 +222,25 @@ func (d *Desk) importPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 			bad = append(bad, f.Name())
 			continue
 		case err != nil:
-			d.fail(w, r, http.StatusInternalServerError, "outbox", "Outbox", d.outbox(), "The import failed.", err)
+			d.refused(w, r, "/outbox#import-dir", typed, "The import failed.", err)
 			return
 		}
 		if m[2] == "" {
 			n++
 		}
 	}
-	data := d.outbox()
-	data.Imported = n
+	typed.Imported = n
 	d.cfg.Log.Info("imported into the outbox", "files", n)
-	if len(large) > 0 {
-		d.fail(w, r, http.StatusBadRequest, "outbox", "Outbox", data, "Some files are larger than a sealed file can be (2 GiB) and were not imported.", errors.New(strings.Join(append(large, bad...), ", ")))
-		return
+	switch {
+	case len(large) > 0:
+		d.refused(w, r, "/outbox#import-dir", typed, "Some files are larger than a sealed file can be (2 GiB) and were not imported.", errors.New(strings.Join(append(large, bad...), ", ")))
+	case len(bad) > 0:
+		d.refused(w, r, "/outbox#import-dir", typed, "Some files are not sealed testimony files and were not imported.", errors.New(strings.Join(bad, ", ")))
+	case n == 0 && skipped == 0:
+		d.refused(w, r, "/outbox#import-dir", typed, "That folder holds no sealed files.", nil)
+	default:
+		d.ok(w, r, "/outbox", typed, "Imported %d sealed file(s). Sync to send them.", n)
 	}
-	if len(bad) > 0 {
-		d.fail(w, r, http.StatusBadRequest, "outbox", "Outbox", data, "Some files are not sealed testimony files and were not imported.", errors.New(strings.Join(bad, ", ")))
-		return
-	}
-	if n == 0 && skipped == 0 {
-		d.fail(w, r, http.StatusBadRequest, "outbox", "Outbox", data, "That folder holds no sealed files.", nil)
-		return
-	}
-	d.render(w, r, http.StatusOK, "outbox", "Outbox", data, "Imported %d sealed file(s). Sync to send them.", n)
 }
 
 // maxSealedSize is the largest sealed file the desk imports: the server's

@@ -10,7 +10,7 @@ import (
 // after switching language): the desk's own GET pages, "*" standing for
 // one path segment. Keep it in step with the route table in routes.go; a
 // page that is missing here only sends the person to the start page.
-var deskPages = []string{"/", "/outbox", "/pull", "/interview/*", "/t/*"}
+var deskPages = []string{"/", "/outbox", "/pull", "/verify", "/interview/*", "/survey/*", "/surveys", "/surveys/*", "/t/*"}
 
 // maxTarget is the longest redirect target the desk follows.
 const maxTarget = 2048

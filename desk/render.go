@@ -111,8 +111,16 @@ func (d *Desk) view(r *http.Request, title string, data any) *view {
 		back = r.URL.RequestURI()
 	}
 	back = deskPath(back)
-	return &view{L: l, Role: d.profile.Role, Label: d.profile.Label, Org: org, Path: r.URL.Path, Back: back,
+	v := &view{L: l, Role: d.profile.Role, Label: d.profile.Label, Org: org, Path: r.URL.Path, Back: back,
 		Title: tr(l, title), Locked: locked, Data: data}
+	if res := d.result(r); res != nil && res.msg != "" && r.Method == http.MethodGet {
+		if res.ok {
+			v.Flash = tr(l, res.msg, res.args...)
+		} else {
+			v.Error, v.Detail = tr(l, res.msg, res.args...), res.detail
+		}
+	}
+	return v
 }
 
 // fail shows page name again with an error message (msg is translated;

@@ -792,6 +792,8 @@ type testimonyView struct {
 	// Unlisted is this reviewer's signing key when the roster does not
 	// list it: they cannot annotate until the admin adds it.
 	Unlisted string
+	// Typed is what the annotation form held when it was refused.
+	Typed *annotationTyped
 }
 
 // testimonyData is the page of testimony id, opened from its sealed file
@@ -817,6 +819,9 @@ func (d *Desk) testimonyPage(w http.ResponseWriter, r *http.Request, u *unlocked
 	}
 	if _, unlisted, err := d.reviewerSigner(u); err == nil {
 		v.Unlisted = unlisted
+	}
+	if typed, ok := resultData[*annotationTyped](d, r); ok {
+		v.Typed = typed
 	}
 	d.render(w, r, http.StatusOK, "testimony", "Testimony", v, flashOf(r)...)
 }
@@ -887,6 +892,10 @@ type annotationMeta struct {
 	Day    string `json:"day"`
 }
 
+// annotationTyped is what the annotation form held when it was refused,
+// for the page to show again.
+type annotationTyped struct{ Tags, Text string }
+
 func (d *Desk) annotatePost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	id := r.PathValue("id")
 	view := testimonyData(u, id)
@@ -894,34 +903,35 @@ func (d *Desk) annotatePost(w http.ResponseWriter, r *http.Request, u *unlocked)
 		d.refuse(w, r, http.StatusNotFound, "There is no such testimony in the inbox.")
 		return
 	}
-	signer, unlisted, err := d.reviewerSigner(u)
-	if err != nil {
-		d.fail(w, r, http.StatusInternalServerError, "testimony", "Testimony", view, "The note could not be sealed.", err)
-		return
-	}
-	if signer == nil {
-		view.Unlisted = unlisted
-		d.fail(w, r, http.StatusForbidden, "testimony", "Testimony", view, "The roster does not list your signing key, so you cannot annotate yet. Ask the admin to add it (testimony roster set-signer) and give them the key shown below.", nil)
-		return
-	}
+	page := "/t/" + id
 	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
+	typed := &annotationTyped{Tags: r.FormValue("tags"), Text: r.FormValue("text")}
+	signer, _, err := d.reviewerSigner(u)
+	if err != nil {
+		d.refused(w, r, page+"#annotate", typed, "The note could not be sealed.", err)
+		return
+	}
+	if signer == nil { // the page shows the key to hand to the admin
+		d.refused(w, r, page+"#unlisted", typed, "The roster does not list your signing key, so you cannot annotate yet. Ask the admin to add it (testimony roster set-signer) and give them the key shown below.", nil)
+		return
+	}
 	var tags []string
-	for _, tag := range strings.Split(r.FormValue("tags"), ",") {
+	for _, tag := range strings.Split(typed.Tags, ",") {
 		if tag = strings.TrimSpace(tag); annotation.ValidTag(tag) && !slices.Contains(tags, tag) {
 			tags = append(tags, tag)
 		}
 	}
-	text := strings.TrimSpace(strings.ReplaceAll(r.FormValue("text"), "\r\n", "\n"))
+	text := strings.TrimSpace(strings.ReplaceAll(typed.Text, "\r\n", "\n"))
 	if len(tags) == 0 && text == "" {
-		d.fail(w, r, http.StatusBadRequest, "testimony", "Testimony", view, "Write a tag or a note first.", nil)
+		d.refused(w, r, page+"#annotate", typed, "Write a tag or a note first.", nil)
 		return
 	}
 	if len(text) > annotation.MaxText {
-		d.fail(w, r, http.StatusBadRequest, "testimony", "Testimony", view, "A note can be at most 16 KiB.", nil)
+		d.refused(w, r, page+"#annotate", typed, "A note can be at most 16 KiB.", nil)
 		return
 	}
 	if len(tags) > annotation.MaxTags {
-		d.fail(w, r, http.StatusBadRequest, "testimony", "Testimony", view, "A note can have at most 64 tags.", nil)
+		d.refused(w, r, page+"#annotate", typed, "A note can have at most 64 tags.", nil)
 		return
 	}
 	// The ID it is filed under is inside what is signed: a copy filed
@@ -933,16 +943,16 @@ func (d *Desk) annotatePost(w http.ResponseWriter, r *http.Request, u *unlocked)
 	var buf bytes.Buffer
 	a := annotation.Annotation{ID: aid, Submission: id, Tags: tags, Text: text, Day: d.cfg.Now().UTC().Format(time.DateOnly)}
 	if err := annotation.Seal(&buf, a, signer, roster.Reviewers); err != nil {
-		d.fail(w, r, http.StatusInternalServerError, "testimony", "Testimony", view, "The note could not be sealed.", err)
+		d.refused(w, r, page+"#annotate", typed, "The note could not be sealed.", err)
 		return
 	}
 	sealed := buf.Bytes()
 	if err := os.MkdirAll(d.path("annotations", "pending"), 0o700); err != nil {
-		d.fail(w, r, http.StatusInternalServerError, "testimony", "Testimony", view, "The note could not be saved.", err)
+		d.refused(w, r, page+"#annotate", typed, "The note could not be saved.", err)
 		return
 	}
 	if err := durable.WriteNew(d.path("annotations", "pending", aid+".age"), sealed, 0o600); err != nil {
-		d.fail(w, r, http.StatusInternalServerError, "testimony", "Testimony", view, "The note could not be saved.", err)
+		d.refused(w, r, page+"#annotate", typed, "The note could not be saved.", err)
 		return
 	}
 	saved := "1"
@@ -1136,13 +1146,27 @@ func refusalReason(err error) string {
 type verifyView struct {
 	Report *client.Report
 	Error  string
+	// Ran is false on the page before any check.
+	Ran bool
 }
 
+// verifyPost checks the server's log against this desk's receipts and
+// sends the person to the page that shows the outcome.
 func (d *Desk) verifyPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	rep, err := u.client.Verify(r.Context(), d.path("inbox", "receipts"), u.logKey)
-	v := &verifyView{Report: &rep}
+	v := &verifyView{Report: &rep, Ran: true}
 	if err != nil {
 		v.Error = err.Error()
+	}
+	d.done(w, r, "/verify", &result{ok: true, data: v}) // the page says how it went
+}
+
+// verifyPage shows the outcome of the check a post just ran, or a button
+// to run one.
+func (d *Desk) verifyPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
+	v, ok := resultData[*verifyView](d, r)
+	if !ok {
+		v = &verifyView{Report: &client.Report{}}
 	}
 	d.render(w, r, http.StatusOK, "verify", "Log check", v)
 }

@@ -46,6 +46,7 @@ func (d *Desk) routes() http.Handler {
 		mux.HandleFunc("GET /t/{id}/a/{n}", d.needUnlocked(d.attachment))
 		mux.HandleFunc("POST /t/{id}/annotate", d.needUnlocked(d.annotatePost))
 		mux.HandleFunc("POST /verify", d.needUnlocked(d.verifyPost))
+		mux.HandleFunc("GET /verify", d.needUnlocked(d.verifyPage))
 		mux.HandleFunc("GET /surveys", d.needUnlocked(d.surveysPage))
 		mux.HandleFunc("GET /surveys/{form}", d.needUnlocked(d.surveyStatsPage))
 		mux.HandleFunc("GET /surveys/{form}/crosstab", d.needUnlocked(d.surveyCrossPage))

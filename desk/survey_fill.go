@@ -99,14 +99,14 @@ func (d *Desk) formOffers(l string) []formOffer {
 func (d *Desk) newSurvey(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	p, err := d.form(r.FormValue("form"))
 	if err != nil {
-		d.fail(w, r, http.StatusNotFound, "interviewer", "Interviews", d.interviewerData(u, lang(r)), "This desk holds no such form. Sync to fetch the forms your organisation published.", nil)
+		d.refused(w, r, "/", nil, "This desk holds no such form. Sync to fetch the forms your organisation published.", nil)
 		return
 	}
 	dr := &draft{ID: envelope.NewID(), Day: d.cfg.Now().Format(time.DateOnly), Language: surveyLanguage(p.Form, lang(r)),
 		People: make([]personRow, 3), Places: make([]placeRow, 2),
 		Survey: &surveyDraft{Form: p.Form.ID, Version: p.Form.Version, Digest: p.Digest, Answers: survey.Defaults(p.Form.Survey)}}
 	if err := d.saveDraft(dr); err != nil {
-		d.fail(w, r, http.StatusInternalServerError, "interviewer", "Interviews", d.interviewerData(u, lang(r)), "The draft could not be saved.", err)
+		d.refused(w, r, "/", nil, "The draft could not be saved.", err)
 		return
 	}
 	http.Redirect(w, r, "/survey/"+dr.ID, http.StatusSeeOther)
@@ -416,13 +416,15 @@ func (d *Desk) surveyPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
 		http.Redirect(w, r, "/interview/"+dr.ID, http.StatusSeeOther)
 		return
 	case errors.Is(err, errNoForm):
-		d.fail(w, r, http.StatusConflict, "interviewer", "Interviews", d.interviewerData(u, lang(r)), "This draft answers a version of a form that this desk no longer holds. Sync to fetch it again, or delete the draft.", nil)
+		d.refused(w, r, "/", nil, "This draft answers a version of a form that this desk no longer holds. Sync to fetch it again, or delete the draft.", nil)
 		return
 	case err != nil:
 		d.refuse(w, r, http.StatusNotFound, "There is no such draft.")
 		return
 	}
-	d.render(w, r, http.StatusOK, "survey", draftTitle, d.surveyView(u, r, dr, p, nil))
+	// The problems sealing found come with the redirect that reports them.
+	bad, _ := resultData[answerErrors](d, r)
+	d.render(w, r, http.StatusOK, "survey", draftTitle, d.surveyView(u, r, dr, p, bad))
 }
 
 // passKey is a pass's key in field names: a small decimal number.
@@ -442,9 +444,9 @@ type answerReader struct {
 // (readForm) and the answers.
 func readSurvey(r *http.Request, dr *draft, f *survey.Form, action, arg string) error {
 	language := r.FormValue("language")
-	if err := readForm(r, dr); err != nil {
-		return err
-	}
+	// A mistake in the note's fields stops nothing: the answers are read
+	// and kept too, and the mistake is shown on the page.
+	formErr := readForm(r, dr)
 	// The language is one of the form's.
 	dr.Language = language
 	if !hasLanguage(f, language) {
@@ -467,7 +469,7 @@ func readSurvey(r *http.Request, dr *draft, f *survey.Form, action, arg string) 
 	// Files no answer names any more are dropped.
 	used := referencedKeys(f, a)
 	dr.Attachments = slices.DeleteFunc(dr.Attachments, func(at attachment) bool { return at.Key != "" && !used[at.Key] })
-	return nil
+	return formErr
 }
 
 func (rd *answerReader) read(qs []*survey.Question, a *survey.Answers, prefix string, depth int) error {
@@ -620,33 +622,40 @@ func referencedKeys(f *survey.Form, a *survey.Answers) map[string]bool {
 	return used
 }
 
+// surveyPost saves what the survey page holds and does what its button
+// asks, then sends the person back to the page or, once sealed, to the
+// outbox (Post, Redirect, Get: see result.go).
 func (d *Desk) surveyPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	dr, p, err := d.loadSurvey(u, r.PathValue("id"))
 	if errors.Is(err, errNoForm) && r.FormValue("action") == "discard" {
 		// A draft whose form is gone can still be deleted.
 		if err := os.Remove(d.draftPath(dr.ID)); err != nil {
-			d.fail(w, r, http.StatusInternalServerError, "interviewer", "Interviews", d.interviewerData(u, lang(r)), "The draft could not be deleted.", err)
+			d.refused(w, r, "/", nil, "The draft could not be deleted.", err)
 			return
 		}
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		d.ok(w, r, "/", nil, "The draft was deleted.")
 		return
 	}
 	if err != nil {
 		d.surveyPage(w, r, u) // the same refusals
 		return
 	}
+	page := "/survey/" + dr.ID
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormSize)
 	if err := r.ParseMultipartForm(32 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		d.fail(w, r, http.StatusBadRequest, "survey", draftTitle, d.surveyView(u, r, dr, p, nil), "The form could not be read (is an attachment larger than 64 MiB?).", err)
+		d.refused(w, r, page, nil, "The form could not be read (is an attachment larger than 64 MiB?). What was typed since the last save is lost; the draft is kept.", nil)
 		return
 	}
 	action, arg, _ := strings.Cut(r.FormValue("action"), ":")
 	formErr := readSurvey(r, dr, p.Form, action, arg)
+	anchor := ""
 	switch action {
 	case "addperson":
 		dr.People = append(dr.People, personRow{})
+		anchor = "#people"
 	case "addplace":
 		dr.Places = append(dr.Places, placeRow{})
+		anchor = "#places"
 	case "declare":
 		if pv := d.surveyPreview(u, dr, p.Form); pv.Err == "" {
 			for _, f := range pv.Flags {
@@ -656,34 +665,48 @@ func (d *Desk) surveyPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 				}
 			}
 		}
+		anchor = "#people"
 	case "accept":
 		if !slices.Contains(dr.Accepted, arg) && len(arg) <= 64 {
 			dr.Accepted = append(dr.Accepted, arg)
 		}
+		anchor = "#flags"
 	case "unaccept":
 		dr.Accepted = slices.DeleteFunc(dr.Accepted, func(s string) bool { return s == arg })
+		anchor = "#flags"
 	case "detach":
 		if i, err := strconv.Atoi(arg); err == nil && 0 <= i && i < len(dr.Attachments) && dr.Attachments[i].Key == "" {
 			dr.Attachments = slices.Delete(dr.Attachments, i, i+1)
 		}
+	case "add", "remove":
+		// The repeat the pass was added to or removed from.
+		repeat, _, _ := strings.Cut(strings.TrimPrefix(arg, "q."), ".")
+		if repeat != "" && segmentOK(repeat) {
+			anchor = "#" + fieldID("q."+repeat)
+		}
 	case "discard":
 		if err := os.Remove(d.draftPath(dr.ID)); err != nil {
-			d.fail(w, r, http.StatusInternalServerError, "survey", draftTitle, d.surveyView(u, r, dr, p, nil), "The draft could not be deleted.", err)
+			d.refused(w, r, page, nil, "The draft could not be deleted.", err)
 			return
 		}
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		d.ok(w, r, "/", nil, "The draft was deleted.")
 		return
 	}
 	if err := d.saveDraft(dr); err != nil {
-		d.fail(w, r, http.StatusInternalServerError, "survey", draftTitle, d.surveyView(u, r, dr, p, nil), "The draft could not be saved.", err)
+		d.refused(w, r, page, nil, "The draft could not be saved. What was typed since the last save is lost.", err)
 		return
 	}
 	if formErr != nil {
-		d.fail(w, r, http.StatusBadRequest, "survey", draftTitle, d.surveyView(u, r, dr, p, nil), formErr.Error(), nil)
+		d.refused(w, r, page, nil, formErr.Error(), nil)
 		return
 	}
-	if action != "seal" {
-		d.render(w, r, http.StatusOK, "survey", draftTitle, d.surveyView(u, r, dr, p, nil))
+	switch action {
+	case "seal":
+	case "save":
+		d.ok(w, r, page, nil, "The draft is saved, encrypted on this computer.")
+		return
+	default:
+		http.Redirect(w, r, page+anchor, http.StatusSeeOther)
 		return
 	}
 	id, err := d.sealSurvey(u, dr, p)
@@ -691,15 +714,27 @@ func (d *Desk) surveyPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	var fl flagsLeft
 	switch {
 	case errors.As(err, &bad):
-		d.fail(w, r, http.StatusUnprocessableEntity, "survey", draftTitle, d.surveyView(u, r, dr, p, bad), "Some answers need attention; each problem is shown by its question. Nothing was sealed.", nil)
+		d.refused(w, r, page+"#problems", bad, "Some answers need attention; each problem is shown by its question. Nothing was sealed.", nil)
 	case errors.As(err, &fl):
-		d.fail(w, r, http.StatusConflict, "survey", draftTitle, d.surveyView(u, r, dr, p, nil), "Some flags are not resolved yet: declare each flagged name in the table, or accept it. Nothing was sealed.", nil)
+		d.refused(w, r, page+"#flags", nil, "Some flags are not resolved yet: declare each flagged name in the table, or accept it. Nothing was sealed.", nil)
+	case errors.Is(err, errPeopleTable):
+		d.refused(w, r, page+"#people", nil, "The people and places table has a mistake: a name is given twice, or a row is not complete. Nothing was sealed.", nil)
 	case err != nil:
-		d.fail(w, r, http.StatusInternalServerError, "survey", draftTitle, d.surveyView(u, r, dr, p, nil), "The survey could not be sealed. Nothing was sealed; the draft is kept.", err)
+		d.refused(w, r, page, nil, "The survey could not be sealed. Nothing was sealed; the draft is kept.", err)
 	default:
 		d.cfg.Log.Info("sealed a survey into the outbox")
 		http.Redirect(w, r, "/outbox?sealed="+id, http.StatusSeeOther)
 	}
+}
+
+// segmentOK reports whether s may be put in an address's fragment as it is.
+func segmentOK(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !segmentByte(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // surveyPreviewFragment saves what the page holds and returns the preview
@@ -900,7 +935,7 @@ func (d *Desk) sealSurvey(u *unlocked, dr *draft, p *survey.Published) (string, 
 	}
 	ft, c, err := d.pseudonymize(u, dr, f, prepared, false)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: %w", errPeopleTable, err)
 	}
 	if open := ft.note.Open(dr.Accepted); len(open) > 0 {
 		return "", flagsLeft(len(open))

@@ -201,9 +201,9 @@ func TestSurveyFill(t *testing.T) {
 		"q.child.0.child_age":  {"40"},
 		"action":               {"save"},
 	}
-	code, _, page = lap.postFiles(path, form, map[string][]byte{"file.q.photo": pngWithText(t)})
-	if code != http.StatusOK {
-		t.Fatalf("saving the survey: %d\n%s", code, page)
+	code, loc, page = lap.postFiles(path, form, map[string][]byte{"file.q.photo": pngWithText(t)})
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, path+"?m=") {
+		t.Fatalf("saving the survey: %d to %q, want a redirect to the page\n%s", code, loc, page)
 	}
 	// The draft comes back as typed, and is on disk only encrypted.
 	_, _, page = lap.get(path)
@@ -232,9 +232,9 @@ func TestSurveyFill(t *testing.T) {
 	// child's, which reads the age outside the repeat.
 	form.Del("action")
 	form.Set("action", "seal")
-	code, _, page = lap.post(path, form)
-	if code != http.StatusUnprocessableEntity {
-		t.Fatalf("sealing answers that break the rules: %d, want 422\n%s", code, page)
+	loc, page = lap.submit(path, form)
+	if !strings.HasSuffix(loc, "#problems") || !strings.Contains(page, "Some answers need attention") {
+		t.Fatalf("sealing answers that break the rules: to %q, want the problems\n%s", loc, page)
 	}
 	if got := errorOf(page, "f-q.age"); got != "Age must be between 18 and 120." {
 		t.Errorf("the age's problem is %q, want the form's message", got)
@@ -248,9 +248,9 @@ func TestSurveyFill(t *testing.T) {
 
 	// The age corrected, the flag in the helper's answer is still open.
 	form.Set("q.age", "52")
-	code, _, page = lap.post(path, form)
-	if code != http.StatusConflict || !strings.Contains(page, "flags are not resolved") {
-		t.Fatalf("sealing with a flag open in an answer: %d, want 409\n%s", code, page)
+	loc, page = lap.submit(path, form)
+	if !strings.HasSuffix(loc, "#flags") || !strings.Contains(page, "flags are not resolved") {
+		t.Fatalf("sealing with a flag open in an answer: to %q\n%s", loc, page)
 	}
 	flag := regexp.MustCompile(`value="accept:(f-[0-9a-f]+)"`).FindStringSubmatch(page)
 	if flag == nil {
@@ -342,7 +342,7 @@ func TestSurveyFill(t *testing.T) {
 	if !strings.Contains(page, "무슨 일이 있었습니까?") {
 		t.Errorf("the Korean desk does not ask in Korean")
 	}
-	lap.post(path, url.Values{"day": {"2026-03-14"}, "language": {"ko"}, "q.age": {"7"}, "i.q.child": {"0"}, "action": {"seal"}})
+	lap.submit(path, url.Values{"day": {"2026-03-14"}, "language": {"ko"}, "q.age": {"7"}, "i.q.child": {"0"}, "action": {"seal"}})
 	lap.get("/")
 	if m := desk.MissingKorean(); len(m) > 0 {
 		t.Errorf("texts without Korean:\n%s", strings.Join(m, "\n"))
@@ -376,11 +376,13 @@ func TestSurveyFormVersion(t *testing.T) {
 
 	// Without version 1 the first draft cannot be filled, nor sealed.
 	os.Remove(filepath.Join(home, "forms", "household@1.txt"))
-	if code, _, page := lap.get(path); code != http.StatusConflict || !strings.Contains(page, "no longer holds") {
-		t.Errorf("a draft without its form version: %d\n%s", code, page)
+	if code, loc, _ := lap.get(path); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/?m=") {
+		t.Errorf("a draft without its form version: %d to %q, want the home page with a message", code, loc)
+	} else if _, _, page := lap.get(loc); !strings.Contains(page, "no longer holds") {
+		t.Errorf("a draft without its form version: the home page does not say why\n%s", page)
 	}
-	if code, _, _ := lap.post(path, url.Values{"action": {"seal"}}); code != http.StatusConflict {
-		t.Errorf("sealing a draft without its form version: %d, want 409", code)
+	if _, page := lap.submit(path, url.Values{"action": {"seal"}}); !strings.Contains(page, "no longer holds") {
+		t.Errorf("sealing a draft without its form version is not refused with a reason")
 	}
 	// The home page says so, and the draft can still be deleted.
 	lap.lang = "ko"
@@ -388,15 +390,15 @@ func TestSurveyFormVersion(t *testing.T) {
 		t.Errorf("the home page does not say the draft's form is gone")
 	}
 	lap.lang = "en"
-	if code, loc, _ := lap.post(path, url.Values{"action": {"discard"}}); code != http.StatusSeeOther || loc != "/" {
+	if code, loc, _ := lap.post(path, url.Values{"action": {"discard"}}); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/?m=") {
 		t.Errorf("deleting a draft whose form is gone: %d to %q", code, loc)
 	}
 	if _, err := os.Stat(filepath.Join(home, "drafts", strings.TrimPrefix(path, "/survey/")+".age")); !os.IsNotExist(err) {
 		t.Errorf("the draft whose form is gone was not deleted: %v", err)
 	}
 	// A form this desk does not hold is not started.
-	if code, _, _ := lap.post("/survey/new", url.Values{"form": {"nosuch"}}); code != http.StatusNotFound {
-		t.Errorf("starting a form the desk does not hold: %d, want 404", code)
+	if _, page := lap.submit("/survey/new", url.Values{"form": {"nosuch"}}); !strings.Contains(page, "holds no such form") {
+		t.Errorf("starting a form the desk does not hold is not refused with a reason")
 	}
 	// A note page does not seal a survey draft as a note.
 	id := strings.TrimPrefix(loc, "/survey/")
@@ -474,10 +476,7 @@ func TestSurveyWithoutScript(t *testing.T) {
 		{"remove:q.child.0", 1, false},
 	} {
 		form.Set("action", tc.action)
-		code, _, page := lap.post(path, form)
-		if code != http.StatusOK {
-			t.Fatalf("%s: %d", tc.action, code)
-		}
+		_, page := lap.submit(path, form)
 		if m := helper.FindStringSubmatch(page); m == nil || (m[1] == "hidden") != tc.hidden {
 			t.Errorf("%s: the skip rule's question is hidden=%v, want %v", tc.action, m != nil && m[1] == "hidden", tc.hidden)
 		}
@@ -501,11 +500,11 @@ func TestSurveyWithoutScript(t *testing.T) {
 	thanks := regexp.MustCompile(`<div class="q q-note" data-q="thanks"\s*(hidden)?>`)
 	form.Set("q.helper", "a broker")
 	form.Set("action", "save")
-	if _, _, page := lap.post(path, form); thanks.FindStringSubmatch(page)[1] == "hidden" {
+	if _, page := lap.submit(path, form); thanks.FindStringSubmatch(page)[1] == "hidden" {
 		t.Error("the note after the helper's answer is hidden")
 	}
 	form.Set("q.left", "no")
-	_, _, page = lap.post(path, form)
+	_, page = lap.submit(path, form)
 	if helper.FindStringSubmatch(page)[1] != "hidden" {
 		t.Error("answering no does not hide the skip rule's question")
 	}

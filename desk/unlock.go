@@ -63,6 +63,7 @@ func (d *Desk) needUnlocked(h func(http.ResponseWriter, *http.Request, *unlocked
 		if d.open != nil && d.cfg.Now().Sub(d.lastSeen) > d.cfg.IdleLock {
 			d.open.forget()
 			d.open = nil
+			d.results.forget()
 		}
 		u := d.open
 		if u != nil {
