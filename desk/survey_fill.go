@@ -180,10 +180,14 @@ type item struct {
 	Other    *item // the text of an or_other select
 	Required bool
 	// Count is, for a repeat whose repeat_count the engine could
-	// evaluate, how many passes it asks for; -1 otherwise.
-	Count  int
-	Hidden bool // not relevant now
-	Error  string
+	// evaluate, how many passes it asks for; -1 otherwise. CountNote
+	// says so on the page, and Full reports that the repeat has as many
+	// passes as it asks for (the add button is hidden).
+	Count     int
+	CountNote string
+	Full      bool
+	Hidden    bool // not relevant now
+	Error     string
 	// File describes the attachment answering a file question.
 	File *attachment
 	// Children are a group's items; Passes a repeat's; Template a
@@ -280,6 +284,7 @@ func (b *builder) items(qs []*survey.Question, a *survey.Answers, prefix, path s
 			for i, sub := range a.Repeats[q.Name] {
 				it.Passes = append(it.Passes, b.pass(q, sub, prefix, strconv.Itoa(i), fmt.Sprintf("%s%s[%d]/", path, q.Name, i+1), i+1, visible))
 			}
+			it.CountNote, it.Full = countNote(b.ui, it.Count, len(it.Passes))
 			tb := *b
 			tb.errs = nil
 			it.Template = tb.pass(q, survey.Defaults(q.Children), prefix, templateKey(q.Name), path+q.Name+survey.NewPass+"/", 0, false)
@@ -297,6 +302,59 @@ func (b *builder) items(qs []*survey.Question, a *survey.Answers, prefix, path s
 		out = append(out, it)
 	}
 	return out
+}
+
+// countNote says how many passes a repeat's repeat_count asks for (count,
+// -1 for none) when it has have, and reports whether it has as many.
+// static/survey.js writes the same texts (rules.Messages).
+func countNote(ui string, count, have int) (string, bool) {
+	switch {
+	case count < 0:
+		return "", false
+	case count == 0 && have == 0:
+		return tr(ui, "Answered as many times as an earlier answer says."), true
+	case have > count:
+		return tr(ui, "Answered %d times, as an earlier answer says: remove %d.", count, have-count), true
+	}
+	return tr(ui, "Answered %d times, as an earlier answer says.", count), have >= count
+}
+
+// fillCounts adds blank passes (with the form's defaults) to every
+// repeat asked whose repeat_count, changed from what it was in the
+// answers old, asks for more passes than a has: the page shows as many
+// passes as the count says as soon as it is given, as static/survey.js
+// does. It never removes a pass (the person does, and the page says how
+// many), and leaves a count that did not change alone, so that a pass
+// the person removed does not come back.
+func fillCounts(f *survey.Form, old, a *survey.Answers, day string) {
+	now, err := survey.State(f, a, day)
+	if err != nil {
+		return
+	}
+	before, err := survey.State(f, old, day)
+	if err != nil {
+		before = &survey.PageState{}
+	}
+	var walk func(qs []*survey.Question, a *survey.Answers, path string)
+	walk = func(qs []*survey.Question, a *survey.Answers, path string) {
+		for _, q := range qs {
+			switch q.Type {
+			case survey.Group:
+				walk(q.Children, a, path)
+			case survey.Repeat:
+				st, was := now.Questions[path+q.Name], before.Questions[path+q.Name]
+				if st != nil && st.Relevant && st.Count > len(a.Repeats[q.Name]) && (was == nil || was.Count != st.Count) {
+					for len(a.Repeats[q.Name]) < st.Count {
+						a.Repeats[q.Name] = append(a.Repeats[q.Name], survey.Defaults(q.Children))
+					}
+				}
+				for i, sub := range a.Repeats[q.Name] {
+					walk(q.Children, sub, fmt.Sprintf("%s%s[%d]/", path, q.Name, i+1))
+				}
+			}
+		}
+	}
+	walk(f.Survey, a, "")
 }
 
 // pass makes the items of the pass a through the repeat q; path is the
@@ -464,6 +522,11 @@ func readSurvey(r *http.Request, dr *draft, f *survey.Form, action, arg string) 
 	a := survey.NewAnswers()
 	if err := rd.read(f.Survey, a, "q.", 0); err != nil {
 		return err
+	}
+	// A page submitted (not the script's background save, which has no
+	// action: the script adds the passes itself), except to remove a pass.
+	if action != "" && action != "remove" {
+		fillCounts(f, dr.Survey.Answers, a, dr.Day)
 	}
 	dr.Survey.Answers = a
 	// Files no answer names any more are dropped.
@@ -1084,12 +1147,15 @@ func messageLanguage(f *survey.Form, ui, interview string) string {
 // language ui, the form's in the language ml (see messageLanguage).
 func newRules(f *survey.Form, ui, ml, today string) *rules {
 	rs := &rules{Today: today, Questions: map[string]*ruleSet{}, Choices: map[string][]ruleRow{}, Messages: map[string]string{
-		"required":   tr(ui, "This question needs an answer."),
-		"constraint": tr(ui, "This answer is not allowed."),
-		"integer":    tr(ui, "Enter a whole number, like 42."),
-		"decimal":    tr(ui, "Enter a number, like 1.5."),
-		"geopoint":   tr(ui, "Enter a latitude and a longitude separated by a space, like 37.5665 126.978."),
-		"progress":   tr(ui, "%d of %d answered"),
+		"required":     tr(ui, "This question needs an answer."),
+		"constraint":   tr(ui, "This answer is not allowed."),
+		"integer":      tr(ui, "Enter a whole number, like 42."),
+		"decimal":      tr(ui, "Enter a number, like 1.5."),
+		"geopoint":     tr(ui, "Enter a latitude and a longitude separated by a space, like 37.5665 126.978."),
+		"progress":     tr(ui, "%d of %d answered"),
+		"count":        tr(ui, "Answered %d times, as an earlier answer says."),
+		"count_remove": tr(ui, "Answered %d times, as an earlier answer says: remove %d."),
+		"count_none":   tr(ui, "Answered as many times as an earlier answer says."),
 	}}
 	f.Walk(func(q, r *survey.Question) error {
 		set := &ruleSet{Type: string(q.Type), List: q.List,

@@ -5,13 +5,15 @@
 // as the person types: questions appear and disappear (relevant), choices
 // are filtered (choice_filter), required answers and constraints are
 // checked, calculations are computed, repeats gain and lose passes in
-// place, and the draft is saved in the background as the note page saves
-// its preview. The rules are the syntax trees of the form's expressions,
+// place (a repeat counted by an earlier answer gets as many passes when
+// that answer is given, and says how many it needs), required markers
+// follow the form's required rules, and the draft is saved in the
+// background as the note page saves its preview. The rules are the syntax trees of the form's expressions,
 // embedded in the page as JSON (#survey-rules) and evaluated by expr.js
 // (window.TestimonyExpr) with the same meaning as the desk's Go engine,
 // which checks every answer again before sealing.
 //
-// Keyboard: Enter moves to the next field and never submits; arrow keys
+// Keyboard: Enter moves to the next field (not a button) and never submits; arrow keys
 // move within a group of choices (the browser's radio groups); Alt+N goes
 // to the next required question without an answer; after a refused seal
 // the first problem has the focus.
@@ -206,6 +208,42 @@
     return !!(r && r.required && asBool(evaluate(r.required, scopeOf(block), valueOf(block), 0, null), false));
   }
 
+  // markRequired shows a question's required marker (present when the
+  // question has a required rule) and tells assistive technology, as the
+  // rule now says.
+  function markRequired(block, req) {
+    var mark = block.querySelector(".req");
+    if (mark) {
+      mark.hidden = !req;
+    }
+    inputsOf(block).forEach(function (el) {
+      if (req) {
+        el.setAttribute("aria-required", "true");
+      } else {
+        el.removeAttribute("aria-required");
+      }
+    });
+  }
+
+  // countOf returns how many passes the repeat_count of a repeat section
+  // asks for, as the desk's engine counts (a whole number, 0 when it is
+  // not positive), or -1 when it has none or asks for too many.
+  function countOf(section) {
+    var r = Q[section.getAttribute("data-q")];
+    if (!r || !r.count) {
+      return -1;
+    }
+    var v = evaluate(r.count, scopeOf(section), "", 0, null);
+    if (v === undefined) {
+      return -1;
+    }
+    var n = Math.trunc(v.number());
+    if (!(n > 0)) {
+      return 0;
+    }
+    return n > 500 ? -1 : n; // the engine's MaxRepeats
+  }
+
   // refresh applies every rule to the page, and returns the blocks with a
   // problem, in order.
   function refresh() {
@@ -274,6 +312,7 @@
       if (block.classList.contains("other")) {
         return;
       }
+      markRequired(block, isRequired(block, X ? r : null));
       total++;
       var v = valueOf(block);
       if (v !== "") {
@@ -281,6 +320,23 @@
       } else if (nextRequired === null && isRequired(block, r)) {
         nextRequired = block;
       }
+    });
+    // Repeats counted by an earlier answer: how many passes, and the add
+    // button only while there are fewer.
+    form.querySelectorAll("section.repeat").forEach(function (section) {
+      var note = section.querySelector(":scope > .repeat-count");
+      if (!note || !X) {
+        return;
+      }
+      var n = shown(section) ? countOf(section) : -1;
+      var have = section.querySelector(":scope > .passes").children.length;
+      note.hidden = n < 0;
+      if (n === 0 && have === 0) {
+        note.textContent = M.count_none;
+      } else if (n >= 0) {
+        note.textContent = have > n ? M.count_remove.replace("%d", n).replace("%d", have - n) : M.count.replace("%d", n);
+      }
+      section.querySelector(":scope > button.add-pass").hidden = n >= 0 && have >= n;
     });
     var text = document.getElementById("progress-text");
     if (text && M.progress) {
@@ -377,7 +433,7 @@
       form.querySelector("button.default-action").click();
       return;
     }
-    if (ev.target.type === "file" || ev.target.type === "radio" || ev.target.type === "checkbox" || ev.target.tagName === "SELECT") {
+    if (applyCounts() || ev.target.type === "file" || ev.target.type === "radio" || ev.target.type === "checkbox" || ev.target.tagName === "SELECT") {
       changed();
     }
   });
@@ -417,23 +473,54 @@
     });
   }
 
+  // addPass adds a blank pass to a repeat section and returns it.
+  function addPass(section) {
+    var passes = section.querySelector(":scope > .passes");
+    var tpl = section.querySelector(":scope > template.pass-template");
+    var name = section.getAttribute("data-q");
+    var key = 0;
+    Array.prototype.forEach.call(passes.children, function (p) {
+      key = Math.max(key, Number(p.getAttribute("data-key")) + 1);
+    });
+    var copy = tpl.content.cloneNode(true);
+    fill(copy, "{" + name + "}", String(key));
+    var pass = copy.querySelector(".pass");
+    passes.appendChild(copy);
+    renumber(passes);
+    return pass;
+  }
+
+  // applyCounts gives each repeat asked whose repeat_count changed as many
+  // passes as the count says, when an answer is given (not at every key:
+  // typing 12 would first add one). It never removes a pass: the page
+  // says how many to remove. A count that did not change is left alone,
+  // so that a pass the person removed does not come back. It reports
+  // whether it added any.
+  function applyCounts() {
+    var added = false;
+    form.querySelectorAll("section.repeat").forEach(function (section) {
+      if (!shown(section) || !section.querySelector(":scope > .repeat-count")) {
+        return;
+      }
+      var n = countOf(section);
+      if (n < 0 || String(n) === section.getAttribute("data-count")) {
+        return;
+      }
+      section.setAttribute("data-count", String(n));
+      var passes = section.querySelector(":scope > .passes");
+      while (passes.children.length < n) {
+        addPass(section);
+        added = true;
+      }
+    });
+    return added;
+  }
+
   form.addEventListener("click", function (ev) {
     var add = ev.target.closest("button.add-pass");
     if (add) {
       ev.preventDefault();
-      var section = add.closest(".repeat");
-      var passes = section.querySelector(".passes");
-      var tpl = section.querySelector("template.pass-template");
-      var name = section.getAttribute("data-q");
-      var key = 0;
-      Array.prototype.forEach.call(passes.children, function (p) {
-        key = Math.max(key, Number(p.getAttribute("data-key")) + 1);
-      });
-      var copy = tpl.content.cloneNode(true);
-      fill(copy, "{" + name + "}", String(key));
-      var pass = copy.querySelector(".pass");
-      passes.appendChild(copy);
-      renumber(passes);
+      var pass = addPass(add.closest(".repeat"));
       changed();
       var first = pass.querySelector(".q[data-field]");
       if (first) {
@@ -500,12 +587,19 @@
   });
   form.addEventListener("keydown", function (ev) {
     if (plainEnter(ev)) {
-      // Enter never submits: it goes on to the next question.
+      // Enter never submits: it gives the answer (a count adds its
+      // passes) and goes on to the next question.
       ev.preventDefault();
+      if (applyCounts()) {
+        changed();
+      }
       var all = fields();
       var i = all.indexOf(ev.target);
       var here = ev.target.closest(".q");
       for (var j = i + 1; j < all.length; j++) {
+        if (all[j].tagName === "BUTTON") {
+          continue; // the key press would go on to press it (remove a pass)
+        }
         if (!here || !here.contains(all[j]) || all[j].type === "text") {
           all[j].focus();
           break;
