@@ -365,13 +365,20 @@ func TestInterviewReviewReidentify(t *testing.T) {
 	_, _, read := r1.get("/t/" + tid[1])
 	// The interviewee's pseudonym, searched in Hangul, finds the romanized
 	// mention too; searched in Latin letters, the Hangul one.
-	subj := regexp.MustCompile(`<dt>Subject</dt><dd>([^<]+)</dd>`).FindStringSubmatch(read)
+	// The subject is marked as a pseudonym, as are its mentions in the note.
+	subj := regexp.MustCompile(`<dt>Subject</dt><dd><span class="pseudo" title="pseudonym">([^<]+)</span></dd>`).FindStringSubmatch(read)
 	if subj == nil {
 		t.Fatalf("the testimony page shows no subject pseudonym")
 	}
 	_, roman, ok := pseudonym.PseudonymSpellings(subj[1])
 	if !ok || !strings.Contains(read, roman) {
 		t.Fatalf("the note does not hold the romanized pseudonym %q of %q", roman, subj[1])
+	}
+	if note := between(read, `id="note"`, "</div>"); !strings.Contains(note, `<span class="pseudo" title="pseudonym">`+roman+`</span>`) || !strings.Contains(note, `<span class="pseudo" title="pseudonym">`+subj[1]+`</span>`) {
+		t.Errorf("the note does not mark the pseudonym %q / %q as a pseudonym:\n%s", subj[1], roman, note)
+	}
+	if !strings.Contains(read, `id="pseudonym-legend"`) {
+		t.Errorf("the testimony page has no legend for the pseudonyms' mark")
 	}
 	for _, q := range []string{subj[1], roman, strings.ToLower(strings.ReplaceAll(roman, "-", ""))} {
 		if _, _, res := r1.get("/?q=" + url.QueryEscape(q)); !strings.Contains(res, "/t/"+tid[1]) {
@@ -414,7 +421,7 @@ func TestInterviewReviewReidentify(t *testing.T) {
 	}
 
 	// The custodian looks up the interviewee's pseudonym, with a reason.
-	subject := regexp.MustCompile(`<dt>Subject</dt><dd>([^<]+)</dd>`).FindStringSubmatch(read)
+	subject := regexp.MustCompile(`<dt>Subject</dt><dd><span class="pseudo" title="pseudonym">([^<]+)</span></dd>`).FindStringSubmatch(read)
 	if subject == nil {
 		t.Fatalf("the testimony page shows no subject pseudonym")
 	}

@@ -120,9 +120,16 @@ func (d *Desk) loadDraft(u *unlocked, id string) (*draft, error) {
 	return &dr, nil
 }
 
+// draftSummary is a draft as the home page lists it: by its day and its
+// size, never by its words. A note's first words are often a name (the
+// home page is what anyone glancing at the screen sees), and even
+// pseudonymized they would show any name nobody declared yet.
 type draftSummary struct {
-	ID, Day, Start string
-	Saved          time.Time
+	ID, Day string
+	// Words, People and Attachments count the note's words, the people
+	// declared and the files attached.
+	Words, People, Attachments int
+	Saved                      time.Time
 	// Survey is the title of the form a survey draft answers;
 	// FormMissing is set when the desk no longer holds its version.
 	Survey      string
@@ -151,14 +158,12 @@ func (d *Desk) interviewerData(u *unlocked, l string) interviewerData {
 			continue
 		}
 		fi, _ := os.Stat(f)
-		start := dr.Note
-		if n := strings.IndexByte(start, '\n'); n >= 0 {
-			start = start[:n]
+		sum := draftSummary{ID: id, Day: dr.Day, Words: len(strings.Fields(dr.Note)), Attachments: len(dr.Attachments), Saved: fi.ModTime()}
+		for _, p := range dr.People {
+			if len(splitNames(p.Names)) > 0 {
+				sum.People++
+			}
 		}
-		if utf8.RuneCountInString(start) > 60 {
-			start = string([]rune(start)[:60]) + "…"
-		}
-		sum := draftSummary{ID: id, Day: dr.Day, Start: start, Saved: fi.ModTime()}
 		if dr.Survey != nil {
 			sum.Survey, sum.FormMissing = dr.Survey.Form, true
 			if p, err := d.formVersion(dr.Survey.Form, dr.Survey.Version); err == nil && p.Digest == dr.Survey.Digest {

@@ -29,8 +29,9 @@ var funcs = template.FuncMap{
 	"roles": func() []string {
 		return []string{"", "interviewee", "relative", "broker", "official", "other"}
 	},
-	"sizeOf": func(b []byte) string { return formatSize(int64(len(b))) },
-	"reason": flagReason,
+	"sizeOf":  func(b []byte) string { return formatSize(int64(len(b))) },
+	"reason":  flagReason,
+	"pseudos": pseudoMarks,
 	"langName": func(l, tag string) string {
 		if _, ok := enKeyed["lang:"+tag]; ok {
 			return tr(l, "lang:"+tag)
