@@ -26,7 +26,7 @@ const exportHelp = `
 Usage: testimony export --form ID[@VERSION] --in DIR --identity KEY
                         --roster R --admin-pub PUB --out FILE
                         [--format csv|jsonl|xlsx] [--labels] [--lang TAG]
-                        [--free-text] [--geo N|none]
+                        [--free-text] [--geo N|none] [--full-days]
                         [--quasi a,b,c] [--k N] [--generalize age=10,year=5,place=province]
                         [--suppress rows|cells] [--insecure-allow-small-groups]
 
@@ -41,8 +41,9 @@ be opened, and responses to other versions, are skipped and counted.
 Nothing is written until every row is ready; then FILE appears whole, or
 nothing does.
 
-Columns: _id (the submission ID), _day (the interview day), then the
-questions in form order, by name, or by label in --lang with --labels.
+Columns: _id (the submission ID), _day (the month of the interview,
+YYYY-MM; its day with --full-days: few interviews a day can point at a
+person, and nothing checks the day), then the questions in form order, by name, or by label in --lang with --labels.
 A select_multiple is one 0/1 column per choice (question/choice); a repeat
 is a table of its own linked by _id: FILE-<repeat>.csv (or .jsonl) beside
 FILE, or a sheet of the XLSX file. CSV is UTF-8 with a byte order mark, so
@@ -67,7 +68,8 @@ rows are unique or in small groups. Then choose:
                    a person's age, sex and home may find their answers)
 FILE.disclosure.json records what was done: the form and its digest, k,
 the quasi-identifiers, generalizations, rows suppressed, groups before and
-after, whether free text is included, and the day (no time).
+after, whether free text is included, how _day is written, and the day of
+the export (no time).
 
 Exit codes: 0 written, 1 error, 2 bad flags or input, 3 small groups need a
 decision, 8 roster rejected.
@@ -107,10 +109,11 @@ func runExport(e *env, args []string) error {
 	generalize := fs.String("generalize", "", "coarsen quasi-identifiers: age=N, year=N, place=province, comma-separated")
 	suppress := fs.String("suppress", "", "rows or cells: what to do with rows still in groups below k")
 	insecure := fs.Bool("insecure-allow-small-groups", false, "write rows in groups below k (risky)")
+	fullDays := fs.Bool("full-days", false, "write the interview day in full (default: its month only)")
 	if err := parseFlags(fs, args, "form", "in", "identity", "roster", "admin-pub", "out"); err != nil {
 		return err
 	}
-	o := export.Options{Labels: *labels, Language: *lang, FreeText: *freeText, K: *k, AllowSmallGroups: *insecure, Suppress: export.Suppression(*suppress)}
+	o := export.Options{Labels: *labels, Language: *lang, FreeText: *freeText, K: *k, AllowSmallGroups: *insecure, Suppress: export.Suppression(*suppress), FullDays: *fullDays}
 	o.Format = export.Format(strings.ToLower(*format))
 	if *format == "" {
 		o.Format = export.Format(strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), "."))

@@ -48,6 +48,9 @@ type Disclosure struct {
 	// RowsSuppressed how many were.
 	Suppression    Suppression `json:"suppression"`
 	RowsSuppressed int         `json:"rows_suppressed"`
+	// InterviewDay says how the interview day (_day) is written: DayMonth
+	// or DayFull.
+	InterviewDay string `json:"interview_day"`
 	// SmallGroupsAllowed reports whether the person overrode the check.
 	SmallGroupsAllowed bool `json:"small_groups_allowed"`
 	// Before, Generalized and After are the classes as answered, after
@@ -56,6 +59,14 @@ type Disclosure struct {
 	Generalized Report `json:"generalized"`
 	After       Report `json:"after"`
 }
+
+// How the interview day is written (Disclosure.InterviewDay).
+const (
+	// DayMonth is the month only, YYYY-MM: the default.
+	DayMonth = "month"
+	// DayFull is the day, YYYY-MM-DD (Options.FullDays).
+	DayFull = "day"
+)
 
 // TableInfo describes a table written.
 type TableInfo struct {

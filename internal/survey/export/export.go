@@ -8,8 +8,8 @@
 //
 // # Tables
 //
-// The main table has the columns _id (the submission ID) and _day (the day
-// of the interview), then one column per question in form order: its name,
+// The main table has the columns _id (the submission ID) and _day (the
+// month of the interview, YYYY-MM, or with [Options.FullDays] its day), then one column per question in form order: its name,
 // or its label in a chosen language ([Options.Labels]). A select_multiple
 // question becomes one 0/1 column per choice, named "question/choice". A
 // geopoint becomes two number columns, "question/latitude" and
@@ -151,6 +151,11 @@ type Options struct {
 	// Day is the day recorded in the disclosure (YYYY-MM-DD); "" means
 	// today, in UTC.
 	Day string
+	// FullDays writes the interview day (_day) in full, YYYY-MM-DD. By
+	// default only its month is written (YYYY-MM): when a team holds few
+	// interviews a day, the day can single a person out, and nothing
+	// else checks it. The disclosure records which (InterviewDay).
+	FullDays bool
 }
 
 // Generalization says how quasi-identifiers are coarsened. It applies to
@@ -417,7 +422,10 @@ func plan(f *survey.Form, o Options) (*Export, error) {
 		Form: f.ID, Version: f.Version, FormSHA256: digest,
 		FileFormat: o.Format, Labels: o.Labels, Language: o.Language,
 		K: k, FreeText: o.FreeText, Suppression: o.Suppress, SmallGroupsAllowed: o.AllowSmallGroups,
-		Generalize: o.Generalize,
+		Generalize: o.Generalize, InterviewDay: DayMonth,
+	}
+	if o.FullDays {
+		x.disc.InterviewDay = DayFull
 	}
 	switch {
 	case o.GeoDecimals == GeoOmit:
@@ -559,15 +567,27 @@ func (x *Export) addRecord(r *survey.Record) {
 	a := r.Response.Answers
 	row := make([]cell, len(main.columns))
 	row[0] = cell{text, r.ID}
-	row[1] = cell{date, r.Day}
-	if !validDate(r.Day) {
-		row[1].kind = text
-	}
+	row[1] = x.day(r.Day)
 	x.fill(main, row, a)
 	main.rows = append(main.rows, row)
 	main.ids = append(main.ids, r.ID)
 	main.dropped = append(main.dropped, false)
 	x.addRepeats(r.ID, "", a)
+}
+
+// day returns the cell of the interview day: the month (text YYYY-MM)
+// unless FullDays asks for the day. A day that is not a date is written
+// as it is with FullDays, and left empty without.
+func (x *Export) day(d string) cell {
+	switch {
+	case !validDate(d) && x.o.FullDays:
+		return cell{text, d}
+	case !validDate(d):
+		return cell{text, ""}
+	case x.o.FullDays:
+		return cell{date, d}
+	}
+	return cell{text, d[:len("2006-01")]}
 }
 
 // addRepeats adds the passes of every repeat answered in a.

@@ -105,7 +105,7 @@ func TestCSVColumns(t *testing.T) {
 	if !slices.Equal(rows[0], want) {
 		t.Errorf("header\n got %q\nwant %q", rows[0], want)
 	}
-	wantRow := []string{rs[0].ID, rs[0].Day, "30", "f", "musan", "2015-06-01", "1", "0", "1", "0", "2.5", "41.8", "129.4"}
+	wantRow := []string{rs[0].ID, rs[0].Day[:7], "30", "f", "musan", "2015-06-01", "1", "0", "1", "0", "2.5", "41.8", "129.4"}
 	if !slices.Equal(rows[1], wantRow) {
 		t.Errorf("row\n got %q\nwant %q", rows[1], wantRow)
 	}
@@ -228,7 +228,7 @@ func TestJSONL(t *testing.T) {
 func TestXLSX(t *testing.T) {
 	f := testForm()
 	rs := records(f, crowd()[:3])
-	fs, _, err := write(t, f, rs, export.Options{Format: export.XLSX, Labels: true, Language: "ko", FreeText: true, AllowSmallGroups: true, TmpDir: t.TempDir()})
+	fs, _, err := write(t, f, rs, export.Options{Format: export.XLSX, Labels: true, Language: "ko", FreeText: true, AllowSmallGroups: true, TmpDir: t.TempDir(), FullDays: true})
 	if err != nil {
 		t.Fatal(err)
 	}
