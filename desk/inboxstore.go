@@ -467,24 +467,28 @@ func decodeMeta(id string, b []byte) (*testimony, error) {
 		return nil, bad
 	}
 	flags := b[1]
+	// One string for all fields: one allocation per testimony, not ten.
+	all := string(b[2:])
 	b = b[2:]
 	var f [10]string
+	at := 0
 	for i := range f {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || n > uint64(len(b)-k) {
+		n, k := binary.Uvarint(b[at:])
+		if k <= 0 || k != len(binary.AppendUvarint(nil, n)) || n > uint64(len(b)-at-k) {
 			return nil, bad
 		}
-		f[i] = string(b[k : k+int(n)])
-		b = b[k+int(n):]
+		at += k
+		f[i] = all[at : at+int(n)]
+		at += int(n)
 	}
-	if len(b) != 0 || flags&^(metaOpened|metaLogged) != 0 {
+	if at != len(b) || flags&^(metaOpened|metaLogged) != 0 {
 		return nil, bad
 	}
 	t := &testimony{ID: id, Logged: flags&metaLogged != 0, Err: f[7], CopyOf: f[8], ReidProblem: f[9]}
 	if flags&metaOpened != 0 {
 		t.M = &envelope.Manifest{ID: id, Format: f[0], Form: f[1], Day: f[2], Language: f[3], Subject: f[4], Device: f[5], Reid: f[6]}
-	} else if t.Err == "" {
-		return nil, bad
+	} else if t.Err == "" || f[0]+f[1]+f[2]+f[3]+f[4]+f[5]+f[6] != "" {
+		return nil, bad // a file that did not open has an error and no manifest
 	}
 	return t, nil
 }
