@@ -143,8 +143,10 @@ func (d *Desk) interviewerHome(w http.ResponseWriter, r *http.Request, u *unlock
 type interviewerData struct {
 	Drafts []draftSummary
 	Outbox outboxData
-	// Forms are the surveys the interviewer can start.
-	Forms []formOffer
+	// Forms are the surveys the interviewer can start; Refused the forms
+	// the last sync refused.
+	Forms   []formOffer
+	Refused []refusalView
 }
 
 // interviewerData is the home page's data, with texts in the language l.
@@ -175,6 +177,7 @@ func (d *Desk) interviewerData(u *unlocked, l string) interviewerData {
 	sort.Slice(out.Drafts, func(i, j int) bool { return out.Drafts[i].Saved.After(out.Drafts[j].Saved) })
 	out.Outbox = d.outbox()
 	out.Forms = d.formOffers(l)
+	out.Refused = d.formRefusals(l)
 	return out
 }
 

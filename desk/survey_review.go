@@ -125,11 +125,13 @@ type surveyListView struct {
 	Forms []surveyListItem
 	// Unknown counts responses to forms this desk keeps no version of.
 	Unknown int
+	// Refused are the forms the last sync refused.
+	Refused []refusalView
 }
 
 func (d *Desk) surveysPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	l := lang(r)
-	v := &surveyListView{}
+	v := &surveyListView{Refused: d.formRefusals(l)}
 	known := map[string]bool{}
 	for _, p := range d.forms() {
 		known[p.Form.ID] = true
