@@ -16,7 +16,9 @@ import (
 // The form engine: the rules of a form applied to an answer set, as the
 // desk applies them before sealing. The desk's browser evaluates the same
 // expressions (desk/static/expr.js) to show the form as it is filled; what
-// is sealed is decided here.
+// is sealed is decided here. A page built without the browser's evaluator
+// (the desk without JavaScript) asks State, which records what the walk
+// of Validate decides, question by question.
 //
 // # How expressions see the answers
 //
