@@ -1,7 +1,9 @@
 package desk_test
 
 import (
+	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -59,5 +61,44 @@ func TestInvalidInputTranslated(t *testing.T) {
 	}
 	if m := desk.MissingKorean(); len(m) > 0 {
 		t.Errorf("texts without Korean:\n%s", strings.Join(m, "\n"))
+	}
+}
+
+// The flags are listed above the preview, each with what was typed (for a
+// place, the name that its province replaces), linking to its mark in the
+// preview and carrying where it is in the note for the script to select.
+func TestFlagsListShowsWhatWasTyped(t *testing.T) {
+	o := newOrg(t)
+	lap := start(t, o.homes["laptop 1"], desk.Config{})
+	lap.unlock()
+	_, draft, _ := lap.post("/interview/new", nil)
+	note := "박영수는 떠났다.\n김영철 씨가 회령에서 왔다."
+	form := url.Values{"day": {"2026-03-14"}, "language": {"ko"}, "note": {note}, "pnames": {"박영수"}, "psex": {"m"}, "prole": {"interviewee"}}
+	code, _, preview := lap.post(draft+"/preview", form)
+	if code != 200 {
+		t.Fatalf("preview: %d", code)
+	}
+	flags, text := strings.Index(preview, `id="flags"`), strings.Index(preview, `class="note-text preview-text"`)
+	if flags < 0 || text < 0 || flags > text {
+		t.Fatalf("the flags are not listed above the preview (at %d, preview at %d)", flags, text)
+	}
+	list := preview[flags:text]
+	// The place: what was typed, and what will happen to it.
+	if !strings.Contains(list, `<strong class="flagged">회령</strong>`) || !strings.Contains(list, "it will be replaced by its province, 함경북도") {
+		t.Errorf("the place flag does not show what was typed and what will happen:\n%s", list)
+	}
+	// Each flag links to its mark, and knows where it is in the note.
+	for _, typed := range []string{"회령", "김영철"} {
+		i := strings.Index(note, typed)
+		start := len([]rune(note[:i])) // Hangul is one UTF-16 unit a syllable
+		want := fmt.Sprintf(`data-start="%d" data-end="%d"`, start, start+len([]rune(typed)))
+		if !strings.Contains(list, want) {
+			t.Errorf("the flag of %q does not say where it is in the note (%s):\n%s", typed, want, list)
+		}
+	}
+	for _, at := range regexp.MustCompile(`href="#(at-[0-9]+)"`).FindAllStringSubmatch(list, -1) {
+		if !strings.Contains(preview[text:], `id="`+at[1]+`"`) {
+			t.Errorf("the flag's link #%s leads nowhere in the preview", at[1])
+		}
 	}
 }

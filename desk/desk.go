@@ -82,6 +82,7 @@ type Desk struct {
 	failures int // wrong passphrases in a row
 	pull     pullState
 	results  results // what posts did, for the pages they redirect to
+	progress progress // the unlock running, for the unlock page to show
 }
 
 // New loads the profile in cfg.Home. The desk is locked. If cfg.Home holds

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"filippo.io/age"
+	"golang.org/x/text/unicode/norm"
 
 	"testimony/internal/durable"
 	"testimony/internal/envelope"
@@ -342,6 +343,9 @@ type segment struct {
 	Class string // "", "rep", "mask", "flag", "flag accepted"
 	Note  string
 	Flag  string // the flag's ID, for a flag
+	// At is the flag's place in the list, for the list to link to the
+	// mark (id "at-N"); -1 for a segment that is not a flag.
+	At int
 }
 
 type flagView struct {
@@ -353,6 +357,15 @@ type flagView struct {
 	Accepted, InAnswers bool
 	// Question is the label of the question whose answer a flag is in.
 	Question string
+	// At is the flag's place in the list (its mark's id is "at-At").
+	At int
+	// Typed is what the interviewer typed where the flag is (for a place,
+	// the place's name, which Text replaces by its province); "" when it
+	// could not be found. Start16 and End16 are where, in the note as
+	// the page's script counts (UTF-16), or -1.
+	Typed            string
+	Start16, End16   int
+	outStart, outEnd int // where in the pseudonymized text
 }
 
 // redactor returns the pseudonymizer for the draft's people and places.
@@ -382,6 +395,7 @@ func (d *Desk) preview(u *unlocked, dr *draft) *preview {
 	}
 	p := &preview{}
 	p.Segments, p.Flags = marked(res.Note, dr.Accepted)
+	typedAt(p.Flags, dr.Note, res.Note.Text)
 	p.count()
 	p.addPeople(res.Note)
 	return p
@@ -426,15 +440,16 @@ func marked(res *pseudonym.Result, accepted []string) ([]segment, []flagView) {
 	var flags []flagView
 	for _, f := range res.Report.Flags {
 		fv := flagView{ID: f.ID, Reason: f.Reason, Suggestion: f.Suggestion, Accepted: slices.Contains(accepted, f.ID),
-			Place: strings.HasPrefix(f.Reason, "a place that nobody declared")}
+			Place: strings.HasPrefix(f.Reason, "a place that nobody declared"), At: len(flags), Start16: -1, End16: -1, outStart: -1}
 		if 0 <= f.Start && f.Start <= f.End && f.End <= len(text) {
 			fv.Text = text[f.Start:f.End]
 			fv.Line = 1 + strings.Count(text[:f.Start], "\n")
+			fv.outStart, fv.outEnd = f.Start, f.End
 			class := "flag"
 			if fv.Accepted {
 				class = "flag accepted"
 			}
-			marks = append(marks, mark{f.Start, f.End, segment{Class: class, Flag: f.ID}})
+			marks = append(marks, mark{f.Start, f.End, segment{Class: class, Flag: f.ID, At: fv.At}})
 		}
 		flags = append(flags, fv)
 	}
@@ -446,16 +461,42 @@ func marked(res *pseudonym.Result, accepted []string) ([]segment, []flagView) {
 			continue // overlapping or out of range: show as text
 		}
 		if m.start > pos {
-			segs = append(segs, segment{Text: text[pos:m.start]})
+			segs = append(segs, segment{Text: text[pos:m.start], At: -1})
 		}
 		m.seg.Text = text[m.start:m.end]
 		segs = append(segs, m.seg)
 		pos = m.end
 	}
 	if pos < len(text) {
-		segs = append(segs, segment{Text: text[pos:]})
+		segs = append(segs, segment{Text: text[pos:], At: -1})
 	}
 	return segs, flags
+}
+
+// typedAt sets, for each flag, what was typed where it is: the note as
+// typed (typed) is aligned with the pseudonymized text (out), whose
+// changes are the only places where they differ.
+func typedAt(flags []flagView, typed, out string) {
+	src := norm.NFC.String(typed) // the pseudonymizer reads it so
+	cs, ok := align(src, out)
+	if !ok {
+		return
+	}
+	sameAsTyped := src == typed
+	for i := range flags {
+		f := &flags[i]
+		if f.outStart < 0 {
+			continue
+		}
+		a, b := srcOffset(cs, f.outStart, false), srcOffset(cs, f.outEnd, true)
+		if a < 0 || b > len(src) || a >= b {
+			continue
+		}
+		f.Typed = src[a:b]
+		if sameAsTyped {
+			f.Start16, f.End16 = utf16Len(src[:a]), utf16Len(src[:b])
+		}
+	}
 }
 
 func (d *Desk) previewFragment(w http.ResponseWriter, r *http.Request, u *unlocked) {

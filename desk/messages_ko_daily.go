@@ -27,6 +27,29 @@ func init() {
 		// Pseudonyms in the reviewer's view.
 		"Name": "이름",
 		"Underlined names are pseudonyms: the desk that sealed the testimony replaced the real names. They are not the names of real people; a custodian alone can say whom one stands for.": "밑줄 친 이름은 가명입니다: 증언을 봉인한 데스크가 실제 이름을 바꾸었습니다. 실제 사람의 이름이 아니며, 가명이 누구를 가리키는지는 신원관리자만 알 수 있습니다.",
+
+		// The unlock's progress.
+		"Unlocking…": "잠금 해제 중…",
+		"Each key takes a moment to open: that slowness is what protects it from guessing.": "키마다 여는 데 잠시 걸립니다. 이 느림이 추측으로부터 키를 지켜 줍니다.",
+		"Unlocked; opening the page…":           "잠금 해제됨. 페이지를 여는 중…",
+		"%d of %d steps":                        "%d/%d단계",
+		"Progress of the unlock":                "잠금 해제 진행 상황",
+		"Opening the key to the server":         "서버 접속 키 여는 중",
+		"Opening this laptop's signing key":     "이 노트북의 서명 키 여는 중",
+		"Opening the pseudonym key":             "가명 키 여는 중",
+		"Opening the drafts key":                "임시 저장본 키 여는 중",
+		"Opening the list of pseudonyms used":   "사용한 가명 목록 여는 중",
+		"Opening your identity key":             "신원 키 여는 중",
+		"Opening the inbox":                     "받은 편지함 여는 중",
+		"Opening the re-identification records": "재식별 기록 여는 중",
+
+		// A very long note.
+		"This note is very long: the preview no longer follows your typing, so that the page stays quick. Update it when you want to check it.": "기록이 매우 깁니다. 페이지가 느려지지 않도록 미리보기가 입력을 따라가지 않습니다. 확인하고 싶을 때 미리보기를 새로 고치십시오.",
+
+		// The flags.
+		"Show it in the note": "기록에서 위치 보기",
+		"a place nobody declared: it will be replaced by its province, %s": "선언되지 않은 장소입니다. 도(道) 이름으로 바뀝니다: %s",
+		"Accepted: the province replaces it.":                              "허용함: 도(道) 이름으로 바뀝니다.",
 	} {
 		ko[en] = k
 	}

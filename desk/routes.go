@@ -22,6 +22,7 @@ func (d *Desk) routes() http.Handler {
 	mux.HandleFunc("GET /lang", d.setLang)
 	mux.HandleFunc("GET /unlock", d.unlockPage)
 	mux.HandleFunc("POST /unlock", d.unlockPost)
+	mux.HandleFunc("GET /unlock/progress", d.unlockProgress)
 	mux.HandleFunc("POST /lock", d.lockPost)
 	mux.HandleFunc("GET /{$}", d.needUnlocked(d.home))
 

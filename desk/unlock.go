@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"sync"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -82,6 +83,87 @@ func (d *Desk) needUnlocked(h func(http.ResponseWriter, *http.Request, *unlocked
 	}
 }
 
+// progress is how far the unlock running has come, for the unlock page:
+// unlocking takes a scrypt per key file (0.7 s each at the real work
+// factor), then opening what the desk holds, and a page that only waits
+// looks frozen. The page's script asks /unlock/progress while the post
+// runs and shows each step as it ends.
+type progress struct {
+	mu      sync.Mutex
+	running bool
+	steps   []string // English, translated when shown
+	done    int      // steps finished
+}
+
+func (p *progress) start(steps []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.running, p.steps, p.done = true, steps, 0
+}
+
+func (p *progress) step() {
+	p.mu.Lock()
+	p.done++
+	done := p.done
+	p.mu.Unlock()
+	if unlockStepHook != nil {
+		unlockStepHook(done)
+	}
+}
+
+func (p *progress) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.running = false
+}
+
+// unlockStepHook, if set (by tests only), runs after each step of an
+// unlock, with the number of steps done.
+var unlockStepHook func(done int)
+
+// progressView is the unlock page's list of steps.
+type progressView struct {
+	Running bool
+	Steps   []progressStep
+	Done    int
+	Total   int
+}
+
+type progressStep struct {
+	Name string
+	Done bool
+	Now  bool // the step running
+}
+
+// unlockSteps are the steps of an unlock of the role's desk, in order.
+func unlockSteps(role string) []string {
+	steps := []string{"Opening the key to the server"}
+	switch role {
+	case Interviewer:
+		steps = append(steps, "Opening this laptop's signing key", "Opening the pseudonym key", "Opening the drafts key", "Opening the list of pseudonyms used")
+	case Reviewer:
+		steps = append(steps, "Opening your identity key", "Opening the inbox")
+	default:
+		steps = append(steps, "Opening your identity key", "Opening the re-identification records")
+	}
+	return steps
+}
+
+// unlockProgress is the fragment of the unlock page that lists the steps
+// of the unlock running; the page's script fetches it while it waits.
+func (d *Desk) unlockProgress(w http.ResponseWriter, r *http.Request) {
+	d.progress.mu.Lock()
+	v := progressView{Running: d.progress.running, Done: d.progress.done, Total: len(d.progress.steps)}
+	for i, s := range d.progress.steps {
+		v.Steps = append(v.Steps, progressStep{Name: s, Done: i < d.progress.done, Now: i == d.progress.done && d.progress.running})
+	}
+	d.progress.mu.Unlock()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := d.pages.byName["unlock"].ExecuteTemplate(w, "progress", d.view(r, "Unlock", v)); err != nil {
+		d.cfg.Log.Error("failed to render the unlock's progress", "err", err.Error())
+	}
+}
+
 func (d *Desk) unlockPage(w http.ResponseWriter, r *http.Request) {
 	d.render(w, r, http.StatusOK, "unlock", "Unlock", map[string]string{"Next": deskPath(r.URL.Query().Get("next"))})
 }
@@ -95,7 +177,9 @@ func (d *Desk) unlockPost(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, http.StatusBadRequest, "unlock", "Unlock", data, "Type your passphrase.", nil)
 		return
 	}
-	u, err := d.unlockWith(r.Context(), pass)
+	d.progress.start(unlockSteps(d.profile.Role))
+	u, err := d.unlockStepwise(r.Context(), pass, d.progress.step)
+	d.progress.stop()
 	if err != nil {
 		d.mu.Lock()
 		d.failures++
@@ -126,6 +210,15 @@ func (d *Desk) unlockPost(w http.ResponseWriter, r *http.Request) {
 // the next to reuse, and the memory goes back to the system at the end
 // (docs/benchmarks.md, "Unlocking passphrase-protected keys").
 func (d *Desk) unlockWith(ctx context.Context, pass keys.Passphrase) (*unlocked, error) {
+	return d.unlockStepwise(ctx, pass, nil)
+}
+
+// unlockStepwise is unlockWith that calls step, if not nil, after each
+// key file and after opening what the desk holds (see unlockSteps).
+func (d *Desk) unlockStepwise(ctx context.Context, pass keys.Passphrase, step func()) (*unlocked, error) {
+	if step == nil {
+		step = func() {}
+	}
 	u := &unlocked{}
 	unlock := keys.Unlock{Passphrase: func(string) (keys.Passphrase, error) { return pass, nil }}
 	var token keys.Secret
@@ -145,6 +238,7 @@ func (d *Desk) unlockWith(ctx context.Context, pass keys.Passphrase) (*unlocked,
 		if errs[i] = j(); errs[i] != nil {
 			break
 		}
+		step()
 		runtime.GC()
 	}
 	debug.FreeOSMemory()
@@ -184,6 +278,7 @@ func (d *Desk) unlockWith(ctx context.Context, pass keys.Passphrase) (*unlocked,
 			return nil, err
 		}
 	}
+	step()
 	return u, nil
 }
 

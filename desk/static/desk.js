@@ -1,6 +1,7 @@
 // testimony desk: the little script the pages need. Everything works
-// without it; with it, the pseudonymized preview follows the typing, and
-// destructive buttons ask first.
+// without it; with it, the pseudonymized preview follows the typing (until
+// the note is too long for that), each flag jumps to what was typed,
+// destructive buttons ask first, and the unlock shows its steps.
 "use strict";
 
 (function () {
@@ -12,6 +13,55 @@
     }
   });
 
+  // The unlock: the post takes a few seconds (a scrypt per key file);
+  // meanwhile the page asks the desk how far it has come and lists the
+  // steps, instead of a button that seems to do nothing.
+  var unlock = document.getElementById("unlock");
+  var steps = document.getElementById("unlock-progress");
+  if (unlock && steps) {
+    unlock.addEventListener("submit", function () {
+      steps.hidden = false;
+      var button = document.getElementById("unlock-button");
+      // Disabled after the submission has started, so that the form
+      // still goes; a second press would only start a second unlock.
+      setTimeout(function () { if (button) { button.disabled = true; } }, 0);
+      var url = unlock.getAttribute("data-progress");
+      var poll = function () {
+        fetch(url, { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+          .then(function (html) {
+            steps.innerHTML = html; // rendered and escaped by the desk
+          })
+          .catch(function () {})
+          .finally(function () { setTimeout(poll, 250); });
+      };
+      setTimeout(poll, 100);
+    });
+  }
+
+  // Each flag in the list selects, in the note, what was typed where the
+  // flag is (the link itself goes to its mark in the preview).
+  document.addEventListener("click", function (ev) {
+    var a = ev.target.closest("a.flag-jump");
+    var note = document.getElementById("note");
+    if (!a || !note) {
+      return;
+    }
+    var start = parseInt(a.getAttribute("data-start"), 10);
+    var end = parseInt(a.getAttribute("data-end"), 10);
+    if (!(start >= 0 && end > start && end <= note.value.length)) {
+      return; // the link's own jump, to the preview
+    }
+    ev.preventDefault();
+    note.focus();
+    note.setSelectionRange(start, end);
+    // Scroll the note to the selection: put the caret's line in view.
+    var before = note.value.slice(0, start).split("\n").length - 1;
+    var line = parseFloat(getComputedStyle(note).lineHeight) || 20;
+    note.scrollTop = Math.max(0, before * line - note.clientHeight / 3);
+    note.scrollIntoView({ block: "nearest" });
+  });
+
   var form = document.getElementById("interview");
   var preview = document.getElementById("preview");
   if (!form || !preview) {
@@ -21,6 +71,13 @@
   var timer = null;
   var running = false;
   var again = false;
+  // Above this many characters (about a megabyte of Hangul) the preview
+  // no longer follows the typing: each refresh would send and
+  // pseudonymize the whole note, and the page would freeze. It says so,
+  // and refreshes on request.
+  var large = 300000;
+  var note = document.getElementById("note");
+  var warning = document.getElementById("preview-large");
 
   function refresh() {
     if (running) {
@@ -53,12 +110,34 @@
       });
   }
 
+  function tooLarge() {
+    return note && note.value.length > large;
+  }
+
+  if (warning) {
+    warning.querySelector("button").addEventListener("click", function () {
+      preview.setAttribute("data-state", "typing");
+      refresh();
+    });
+    warning.hidden = !tooLarge();
+  }
+
   form.addEventListener("input", function (ev) {
     if (ev.target.type === "file") {
       return;
     }
-    preview.setAttribute("data-state", "typing");
     clearTimeout(timer);
+    if (tooLarge()) {
+      if (warning) {
+        warning.hidden = false;
+      }
+      preview.setAttribute("data-state", "stale");
+      return;
+    }
+    if (warning) {
+      warning.hidden = true;
+    }
+    preview.setAttribute("data-state", "typing");
     timer = setTimeout(refresh, 400);
   });
 })();
