@@ -79,9 +79,10 @@ type keptCheckpoint struct {
 	from string // the file or receipt it came from
 }
 
-// keptCheckpoints returns the distinct checkpoints kept in dir and in the
-// receipts, by size. Files that do not verify are returned as problems.
-func keptCheckpoints(dir string, receipts []keptReceipt, key note.Verifier) ([]keptCheckpoint, []string) {
+// keptCheckpoints returns the distinct checkpoints kept in dir and those
+// of the receipts (given as distinct checkpoints with the receipt each came
+// from first), by size. Files that do not verify are returned as problems.
+func keptCheckpoints(dir string, fromReceipts []keptCheckpoint, key note.Verifier) ([]keptCheckpoint, []string) {
 	var kept []keptCheckpoint
 	var problems []string
 	seen := map[auditlog.Checkpoint]bool{}
@@ -103,10 +104,8 @@ func keptCheckpoints(dir string, receipts []keptReceipt, key note.Verifier) ([]k
 		}
 		problems = append(problems, fmt.Sprintf("kept checkpoint %s cannot be used: %v", f, err))
 	}
-	for _, r := range receipts {
-		if r.cp != nil {
-			add(*r.cp, r.path)
-		}
+	for _, k := range fromReceipts {
+		add(k.cp, k.from)
 	}
 	slices.SortFunc(kept, func(a, b keptCheckpoint) int { return int(a.cp.Size - b.cp.Size) })
 	return kept, problems
@@ -120,36 +119,35 @@ type keptReceipt struct {
 	err  error                // why it does not verify
 }
 
-// readReceipts reads every <id>.json receipt in dir and checks each one's
-// own proof.
-func readReceipts(dir string, key note.Verifier) ([]keptReceipt, error) {
+// receiptFiles lists the <id>.json receipts in dir, by name.
+func receiptFiles(dir string) ([]string, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		return nil, err
 	}
-	var out []keptReceipt
-	for _, f := range files {
-		if !idPattern.MatchString(strings.TrimSuffix(filepath.Base(f), ".json")) {
-			continue
-		}
-		kr := keptReceipt{path: f}
-		b, err := os.ReadFile(f)
-		if err == nil {
-			err = json.Unmarshal(b, &kr.rc)
-		}
-		if err == nil && kr.rc.ID+".json" != filepath.Base(f) {
-			err = fmt.Errorf("it is the receipt of %s", kr.rc.ID)
-		}
-		if err == nil {
-			var cp auditlog.Checkpoint
-			if cp, err = kr.rc.Verify(key); err == nil {
-				kr.cp = &cp
-			}
-		}
-		kr.err = err
-		out = append(out, kr)
+	return slices.DeleteFunc(files, func(f string) bool {
+		return !idPattern.MatchString(strings.TrimSuffix(filepath.Base(f), ".json"))
+	}), nil
+}
+
+// readReceipt reads the receipt at path and checks its own proof.
+func readReceipt(path string, key note.Verifier) keptReceipt {
+	kr := keptReceipt{path: path}
+	b, err := os.ReadFile(path)
+	if err == nil {
+		err = json.Unmarshal(b, &kr.rc)
 	}
-	return out, nil
+	if err == nil && kr.rc.ID+".json" != filepath.Base(path) {
+		err = fmt.Errorf("it is the receipt of %s", kr.rc.ID)
+	}
+	if err == nil {
+		var cp auditlog.Checkpoint
+		if cp, err = kr.rc.Verify(key); err == nil {
+			kr.cp = &cp
+		}
+	}
+	kr.err = err
+	return kr
 }
 
 // writeReceipt keeps a receipt in dir as <id>.json.

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -33,6 +34,9 @@ type PullResult struct {
 	Already int      // files already there
 }
 
+// pullInFlight is how many files Pull downloads at once.
+const pullInFlight = 4
+
 // cursorFile holds, in a pull directory, the list position Pull has taken
 // everything up to.
 const cursorFile = ".pull-cursor"
@@ -48,10 +52,13 @@ var idPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // receipt for each file and every checkpoint it used in receiptsDir, and
 // its place in dir, so that the next Pull picks up where this one stopped.
 //
-// progress may be nil; it is called from the pulling goroutine when a
-// download starts (Bytes 0), as its bytes arrive (often: a caller that
-// draws throttles), and when the file is taken. On an error, the result
-// holds what was taken before it.
+// Several files (pullInFlight) download at once; each is streamed to disk,
+// so memory does not grow with their number or size.
+//
+// progress may be nil; it is called when a download starts (Bytes 0), as
+// its bytes arrive (often: a caller that draws throttles), and when the
+// file is taken, from the downloading goroutines but never two calls at
+// once. On an error, the result holds what was taken before it.
 func (c *Client) Pull(ctx context.Context, dir, receiptsDir string, logKey note.Verifier, progress func(Progress)) (PullResult, error) {
 	var res PullResult
 	if progress == nil {
@@ -103,7 +110,24 @@ func (c *Client) Pull(ctx context.Context, dir, receiptsDir string, logKey note.
 		if len(page.Submissions) == 0 {
 			break
 		}
-		for _, s := range page.Submissions {
+		// The submissions of a page are taken pullInFlight at a time; the
+		// cursor moves past the page only once all of it was taken.
+		pctx, cancel := context.WithCancel(ctx)
+		sem := make(chan struct{}, pullInFlight)
+		var wg sync.WaitGroup
+		var mu sync.Mutex // res, firstErr, progress
+		var firstErr error
+		taken := make([]bool, len(page.Submissions))
+		got := len(res.New)
+		fail := func(err error) {
+			mu.Lock()
+			if firstErr == nil {
+				firstErr = err
+			}
+			mu.Unlock()
+			cancel()
+		}
+		for i, s := range page.Submissions {
 			ref := &server.FileRef{SHA256: s.SHA256, Size: s.Size}
 			if route != "" {
 				if s.Reid == nil {
@@ -112,43 +136,81 @@ func (c *Client) Pull(ctx context.Context, dir, receiptsDir string, logKey note.
 				ref = s.Reid
 			}
 			if !idPattern.MatchString(s.ID) {
-				return res, errors.New("the server listed an invalid submission ID")
+				fail(errors.New("the server listed an invalid submission ID"))
+				break
 			}
 			dst := filepath.Join(dir, s.ID+suffix)
 			if d, _, err := fileDigest(dst); err == nil && hex.EncodeToString(d[:]) == ref.SHA256 {
+				mu.Lock()
 				res.Already++
+				mu.Unlock()
 				continue
 			}
 			// Take nothing the log does not hold as listed.
 			if s.Leaf >= cp.Size {
-				if cp, signed, err = c.checkpoint(ctx, logKey); err != nil {
-					return res, err
+				if cp, signed, err = c.checkpoint(pctx, logKey); err != nil {
+					fail(err)
+					break
 				}
 				if err := keepCheckpoint(receiptsDir, cp, signed); err != nil {
-					return res, local(err)
+					fail(local(err))
+					break
 				}
 			}
-			rc := s.Receipt
-			proof, err := c.inclusion(ctx, s.Leaf, cp.Size)
-			if err == nil {
-				rc.Log = &server.LogProof{Index: s.Leaf, Proof: proof, Checkpoint: string(signed)}
-				_, err = rc.Verify(logKey)
+			select {
+			case sem <- struct{}{}:
+			case <-pctx.Done():
 			}
-			if err != nil {
-				return res, fmt.Errorf("%s: the server lists this submission, but its log does not hold it as listed: %w; nothing was taken", s.ID, err)
+			if pctx.Err() != nil {
+				break
 			}
-			p := Progress{ID: s.ID, Size: ref.Size, Files: len(res.New)}
-			if err := c.withRetries(ctx, func() error {
-				return c.download(ctx, "/submissions/"+s.ID+route, dst, ref, p, progress)
-			}); err != nil {
-				return res, fmt.Errorf("%s: %w", s.ID, err)
+			cpSize, cpSigned := cp.Size, signed
+			wg.Go(func() {
+				defer func() { <-sem }()
+				rc := s.Receipt
+				proof, err := c.inclusion(pctx, s.Leaf, cpSize)
+				if err == nil {
+					rc.Log = &server.LogProof{Index: s.Leaf, Proof: proof, Checkpoint: string(cpSigned)}
+					_, err = rc.Verify(logKey)
+				}
+				if err != nil {
+					fail(fmt.Errorf("%s: the server lists this submission, but its log does not hold it as listed: %w; nothing was taken", s.ID, err))
+					return
+				}
+				mu.Lock()
+				p := Progress{ID: s.ID, Size: ref.Size, Files: got}
+				mu.Unlock()
+				locked := func(p Progress) { mu.Lock(); defer mu.Unlock(); progress(p) }
+				if err := c.withRetries(pctx, func() error {
+					return c.download(pctx, "/submissions/"+s.ID+route, dst, ref, p, locked)
+				}); err != nil {
+					fail(fmt.Errorf("%s: %w", s.ID, err))
+					return
+				}
+				if err := writeReceipt(receiptsDir, &rc); err != nil {
+					fail(local(err))
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				taken[i] = true
+				got++
+				p.Bytes, p.Files = ref.Size, got
+				progress(p)
+			})
+		}
+		wg.Wait()
+		cancel()
+		for i, s := range page.Submissions {
+			if taken[i] {
+				res.New = append(res.New, s.ID) // in the list's order
 			}
-			if err := writeReceipt(receiptsDir, &rc); err != nil {
-				return res, local(err)
-			}
-			res.New = append(res.New, s.ID)
-			p.Bytes, p.Files = ref.Size, len(res.New)
-			progress(p)
+		}
+		if firstErr != nil {
+			return res, firstErr
+		}
+		if err := ctx.Err(); err != nil {
+			return res, err
 		}
 		cursor = page.Next
 		if err := durable.Replace(cursorPath, []byte(strconv.FormatInt(cursor, 10)+"\n"), 0o600); err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -41,12 +42,22 @@ type Report struct {
 // A non-nil error means verification could not run (network, unreadable
 // receipts dir, [ErrNoReceipts]); problems found go in Report.Problems.
 func (c *Client) Verify(ctx context.Context, receiptsDir string, logKey note.Verifier) (Report, error) {
-	rcs, err := readReceipts(receiptsDir, logKey)
+	// Receipts are read twice, one at a time, never all held: first for
+	// the distinct checkpoints they prove against, then to check each.
+	files, err := receiptFiles(receiptsDir)
 	if err != nil {
 		return Report{}, err
 	}
-	kept, problems := keptCheckpoints(receiptsDir, rcs, logKey)
-	if len(rcs) == 0 && len(kept) == 0 {
+	var fromReceipts []keptCheckpoint
+	seen := map[auditlog.Checkpoint]bool{}
+	for _, f := range files {
+		if kr := readReceipt(f, logKey); kr.cp != nil && !seen[*kr.cp] {
+			seen[*kr.cp] = true
+			fromReceipts = append(fromReceipts, keptCheckpoint{*kr.cp, f})
+		}
+	}
+	kept, problems := keptCheckpoints(receiptsDir, fromReceipts, logKey)
+	if len(files) == 0 && len(kept) == 0 {
 		return Report{}, fmt.Errorf("%s: %w", receiptsDir, ErrNoReceipts)
 	}
 	who, err := c.WhoAmI(ctx)
@@ -98,36 +109,49 @@ func (c *Client) Verify(ctx context.Context, receiptsDir string, logKey note.Ver
 		}
 	}
 
+	// Each receipt is checked against the log, and its files fetched,
+	// with verifyInFlight receipts at a time; the problems are reported
+	// in the receipts' order.
+	type found struct {
+		msgs    []string
+		checked bool
+		err     error
+	}
+	results := make([]found, len(files))
+	vctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, verifyInFlight)
+	var wg sync.WaitGroup
+	for i, f := range files {
+		select {
+		case sem <- struct{}{}:
+		case <-vctx.Done():
+		}
+		if vctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			r := &results[i]
+			r.msgs, r.checked, r.err = c.verifyReceipt(vctx, readReceipt(f, logKey), role, cur)
+			if r.err != nil {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
 	checked := 0
-	for _, kr := range rcs {
-		if kr.err != nil {
-			report("receipt %s cannot be checked: %v", kr.path, kr.err)
-			continue
+	for _, r := range results {
+		if r.err != nil {
+			return Report{}, r.err
 		}
-		checked++
-		rc := kr.rc
-		name := fmt.Sprintf("submission %s (log entry %d, accepted %s)", rc.ID, rc.Log.Index, rc.Day)
-		if rc.Log.Index >= cur.Size {
-			report("%s: no longer in the log, which now has %s", name, entries(cur.Size))
-		} else {
-			leaf, _ := rc.Leaf()
-			proof, err := c.inclusion(ctx, rc.Log.Index, cur.Size)
-			if err != nil {
-				return Report{}, err
-			}
-			if err := auditlog.CheckInclusion(cur, rc.Log.Index, leaf, proof); err != nil {
-				report("%s: the log no longer holds it as receipted: its entry was changed or removed", name)
-			}
+		if r.checked {
+			checked++
 		}
-		for _, f := range filesToCheck(role, rc) {
-			msg, err := c.checkFile(ctx, f.route, f.sha256)
-			if err != nil {
-				return Report{}, err
-			}
-			if msg != "" {
-				report("%s: %s %s", name, f.what, msg)
-			}
-		}
+		problems = append(problems, r.msgs...)
+	}
+	if err := ctx.Err(); err != nil {
+		return Report{}, err
 	}
 	// Keep what the server showed: a checkpoint that contradicts an
 	// earlier one is signed evidence.
@@ -135,6 +159,43 @@ func (c *Client) Verify(ctx context.Context, receiptsDir string, logKey note.Ver
 		return Report{}, local(err)
 	}
 	return Report{Receipts: checked, Checkpoints: len(kept), Checkpoint: &cur, Problems: problems}, nil
+}
+
+// verifyInFlight is how many receipts Verify checks at once.
+const verifyInFlight = 8
+
+// verifyReceipt checks one receipt against the current checkpoint cur and
+// fetches its files. It returns the problems found, whether the receipt
+// could be checked at all, and an error only when the check could not run.
+func (c *Client) verifyReceipt(ctx context.Context, kr keptReceipt, role string, cur auditlog.Checkpoint) ([]string, bool, error) {
+	if kr.err != nil {
+		return []string{fmt.Sprintf("receipt %s cannot be checked: %v", kr.path, kr.err)}, false, nil
+	}
+	var problems []string
+	rc := kr.rc
+	name := fmt.Sprintf("submission %s (log entry %d, accepted %s)", rc.ID, rc.Log.Index, rc.Day)
+	if rc.Log.Index >= cur.Size {
+		problems = append(problems, fmt.Sprintf("%s: no longer in the log, which now has %s", name, entries(cur.Size)))
+	} else {
+		leaf, _ := rc.Leaf()
+		proof, err := c.inclusion(ctx, rc.Log.Index, cur.Size)
+		if err != nil {
+			return nil, true, err
+		}
+		if err := auditlog.CheckInclusion(cur, rc.Log.Index, leaf, proof); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: the log no longer holds it as receipted: its entry was changed or removed", name))
+		}
+	}
+	for _, f := range filesToCheck(role, rc) {
+		msg, err := c.checkFile(ctx, f.route, f.sha256)
+		if err != nil {
+			return nil, true, err
+		}
+		if msg != "" {
+			problems = append(problems, fmt.Sprintf("%s: %s %s", name, f.what, msg))
+		}
+	}
+	return problems, true, nil
 }
 
 type fileCheck struct {
