@@ -79,6 +79,7 @@ func runDesk(e *env, args []string) error {
 	listen := fs.String("listen", "", "loopback `ADDR` to listen on for this run (port 0: any free port; default: the address the desk keeps)")
 	idle := fs.Duration("idle-lock", 10*time.Minute, "lock after this long without use (`DURATION`)")
 	proxy := fs.String("proxy", "", "reach the server through this SOCKS5 proxy `URL` for this run, instead of the profile's")
+	open := fs.Bool("open", false, "open the desk in this computer's default browser")
 	if err := parseFlags(fs, args, "home"); err != nil {
 		return err
 	}
@@ -111,6 +112,11 @@ func runDesk(e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%s holds no desk yet: its setup page is open at:\n\n  %s\n\nOpen it in a browser on this computer. Press Ctrl-C to stop.\n", *home, d.URL(ln))
 	} else {
 		fmt.Fprintf(e.stdout, "The desk of %s (%s) is open at:\n\n  %s\n\nOpen it in a browser on this computer. Press Ctrl-C to stop.\n", p.Label, p.Role, d.URL(ln))
+	}
+	if *open {
+		if err := openBrowser(d.URL(ln)); err != nil {
+			e.warn(fmt.Sprintf("failed to open the browser (%v): open the address above in it", err))
+		}
 	}
 	if px, err := client.CheckProxy(p.Server, cmp.Or(*proxy, p.Proxy)); err == nil && px != nil {
 		e.info("the desk reaches the server only through the proxy %s", client.ProxyString(px))

@@ -81,6 +81,7 @@ can read them, and opens them again.
 
 Usage:
   testimony <command> [flags]
+  testimony              (no command, or double-clicked) the same as 'testimony start'
 
 Keys (run once per person or device):
   keygen         make a reviewer/custodian identity, or a signing key (--signing)
@@ -119,9 +120,12 @@ Server (the central store, which never reads testimony):
 
 Desk (the local web app for interviewers, reviewers and custodians):
   desk           run a person's desk on this computer
+  start          open your desk, or its setup page, in the browser
 
 Demo:
   quickstart     make a demo organisation and run its server and desks
+
+  version        print testimony's version
 
 Run 'testimony <command> --help' for a command's flags and examples.
 Exit codes: 0 success, 1 error, 2 usage or bad input, 3 wrong identity (open)
@@ -157,8 +161,8 @@ func (e *env) info(format string, args ...any) {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return usagef("no command given")
+		// Double-clicked: the person's desk in the browser (start.go).
+		return runNoArgs(e)
 	}
 	commands := map[string]func(*env, []string) error{
 		"keygen":     runKeygen,
