@@ -278,19 +278,27 @@ func (s *inboxStore) seal(col, id string, plain []byte) []byte {
 
 // open opens a value sealed by seal for the same column and row.
 func (s *inboxStore) open(col, id string, sealed []byte) ([]byte, error) {
+	plain, _, err := s.openInto(nil, col, id, sealed)
+	return plain, err
+}
+
+// openInto is open, decrypting into buf's storage when it is large enough
+// (reading 100,000 rows then makes no garbage per row). full is the
+// storage used, to pass as buf next time.
+func (s *inboxStore) openInto(buf []byte, col, id string, sealed []byte) (plain, full []byte, err error) {
 	if len(sealed) < chacha20poly1305.NonceSizeX+chacha20poly1305.Overhead+4 {
-		return nil, errors.New("a sealed value in the inbox store is too short")
+		return nil, buf, errors.New("a sealed value in the inbox store is too short")
 	}
 	nonce, ct := sealed[:chacha20poly1305.NonceSizeX], sealed[chacha20poly1305.NonceSizeX:]
-	plain, err := s.aead.Open(nil, nonce, ct, storeAD(col, id))
+	full, err = s.aead.Open(buf[:0], nonce, ct, storeAD(col, id))
 	if err != nil {
-		return nil, errors.New("a sealed value in the inbox store does not authenticate")
+		return nil, buf, errors.New("a sealed value in the inbox store does not authenticate")
 	}
-	n := binary.BigEndian.Uint32(plain)
-	if uint64(n) > uint64(len(plain)-4) {
-		return nil, errors.New("a sealed value in the inbox store has a bad length")
+	n := binary.BigEndian.Uint32(full)
+	if uint64(n) > uint64(len(full)-4) {
+		return nil, full, errors.New("a sealed value in the inbox store has a bad length")
 	}
-	return plain[4 : 4+n], nil
+	return full[4 : 4+n], full, nil
 }
 
 func storeAD(col, id string) []byte {
@@ -366,11 +374,13 @@ func (s *inboxStore) list(fn func(*testimony)) error {
 	defer rows.Close()
 	var id string
 	var sealed sql.RawBytes
+	var buf []byte
 	for rows.Next() {
 		if err := rows.Scan(&id, &sealed); err != nil {
 			return fmt.Errorf("failed to read the inbox store: %w", err)
 		}
-		plain, err := s.open("meta", id, sealed)
+		plain, full, err := s.openInto(buf, "meta", id, sealed)
+		buf = full
 		var t *testimony
 		if err == nil {
 			t, err = decodeMeta(id, plain)
@@ -392,11 +402,13 @@ func (s *inboxStore) searchTexts(ctx context.Context, fn func(id, text string) b
 	defer rows.Close()
 	var id string
 	var sealed sql.RawBytes
+	var buf []byte
 	for rows.Next() {
 		if err := rows.Scan(&id, &sealed); err != nil {
 			return fmt.Errorf("failed to read the inbox store: %w", err)
 		}
-		plain, err := s.open("search", id, sealed)
+		plain, full, err := s.openInto(buf, "search", id, sealed)
+		buf = full
 		if err != nil {
 			continue // the list shows the row's problem
 		}

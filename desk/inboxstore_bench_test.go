@@ -54,6 +54,9 @@ var benchWords = strings.Fields(`그날 밤 우리는 강을 건넜다 국경 �
 	crossed the river at night border guards market ration mother brother broker China 
 	Yanji detention security interrogation labour camp Hyesan Ryanggang`)
 
+// makeFixture returns the fixture of n testimonies, made once while tb
+// runs and removed when it ends: pass a benchmark that has sub-benchmarks,
+// which runs once.
 func makeFixture(tb testing.TB, n int) *benchFixture {
 	fixturesMu.Lock()
 	defer fixturesMu.Unlock()
@@ -139,6 +142,12 @@ func makeFixture(tb testing.TB, n int) *benchFixture {
 		tb.Fatalf("the real sealed file did not import: %+v", t)
 	}
 	fixtures[n] = f
+	tb.Cleanup(func() {
+		fixturesMu.Lock()
+		defer fixturesMu.Unlock()
+		delete(fixtures, n)
+		os.RemoveAll(dir)
+	})
 	return f
 }
 
@@ -151,9 +160,10 @@ func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 // with 1,000 and 100,000 testimonies. search-ready-s is how long after the
 // start of unlocking the search text was all in memory.
 func BenchmarkDeskUnlock(b *testing.B) {
+	parent := b
 	for _, n := range []int{1000, 100000} {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			f := makeFixture(b, n)
+			f := makeFixture(parent, n)
 			d := must(New(Config{Home: f.home}))
 			pass := must(keys.ExistingPassphrase(benchPass))
 			var ready time.Duration
@@ -197,10 +207,27 @@ func BenchmarkDeskSearch(b *testing.B) {
 	}
 	defer u.forget()
 	<-u.inbox.searchReady
+	// The baseline: one scan of all the search text, joined, for the
+	// Hangul word; no per-testimony work at all.
+	var all strings.Builder
+	u.inbox.mu.RLock()
+	for _, t := range u.inbox.items {
+		all.WriteString(t.fold)
+		all.WriteByte(0)
+	}
+	u.inbox.mu.RUnlock()
+	joined := all.String()
+	b.Run("bare-scan", func(b *testing.B) {
+		for range b.N {
+			if strings.Count(joined, "드문낱말") != n/1000 {
+				b.Fatal("the bare scan miscounted")
+			}
+		}
+	})
 	for _, q := range []struct {
 		name, q string
 		want    int
-	}{{"hangul", "드문낱말", n / 1000}, {"latin", "RAREWORD", n / 1000}, {"pseudonym", "김영석", n + 1}} {
+	}{{"hangul", "드문낱말", n / 1000}, {"latin", "RAREWORD", n / 1000}, {"pseudonym", "김영석", n}} {
 		b.Run(q.name, func(b *testing.B) {
 			for range b.N {
 				v := d.inboxData(context.Background(), u, q.q, 1)
@@ -218,6 +245,10 @@ func BenchmarkDeskSearch(b *testing.B) {
 // recording and streaming the recording. The budget is 400 MiB.
 func BenchmarkDeskPeakMemory(b *testing.B) {
 	f := makeFixture(b, 100000)
+	b.Run("n=100000", func(b *testing.B) { peakMemory(b, f) })
+}
+
+func peakMemory(b *testing.B, f *benchFixture) {
 	for range b.N {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestDeskMemoryChild$", "-test.v")
 		cmd.Env = append(os.Environ(), "TESTIMONY_DESK_MEMORY_HOME="+f.home, "TESTIMONY_DESK_MEMORY_REAL="+f.real)

@@ -622,21 +622,31 @@ func (d *Desk) inboxData(ctx context.Context, u *unlocked, q string, page int) *
 	v.Total, v.Pending = len(order), in.pending
 	matches := order
 	if fq != "" {
-		matches = nil
-		for _, t := range order {
-			hit := contains(t.fold)
-			for _, n := range in.notes[t.ID] {
-				hit = hit || contains(fold(n.Text))
-			}
-			if !hit {
-				for _, tag := range tagsOf(in.notes[t.ID]) {
-					hit = hit || contains(fold(tag.Name))
+		// The inbox is searched in as many parts as there are processors,
+		// and the parts' matches joined in order.
+		parts := runtime.GOMAXPROCS(0)
+		found := make([][]*testimony, parts)
+		var wg sync.WaitGroup
+		for p := range parts {
+			wg.Go(func() {
+				for _, t := range order[p*len(order)/parts : (p+1)*len(order)/parts] {
+					hit := contains(t.fold)
+					if notes := in.notes[t.ID]; !hit && len(notes) > 0 {
+						for _, n := range notes {
+							hit = hit || contains(fold(n.Text))
+						}
+						for _, tag := range tagsOf(notes) {
+							hit = hit || contains(fold(tag.Name))
+						}
+					}
+					if hit {
+						found[p] = append(found[p], t)
+					}
 				}
-			}
-			if hit {
-				matches = append(matches, t)
-			}
+			})
 		}
+		wg.Wait()
+		matches = slices.Concat(found...)
 	}
 	v.Matches = len(matches)
 	v.Pages = max(1, (len(matches)+pageSize-1)/pageSize)
