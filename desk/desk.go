@@ -81,7 +81,7 @@ type Desk struct {
 	lastSeen time.Time
 	failures int // wrong passphrases in a row
 	pull     pullState
-	results  results // what posts did, for the pages they redirect to
+	results  results  // what posts did, for the pages they redirect to
 	progress progress // the unlock running, for the unlock page to show
 }
 

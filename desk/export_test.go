@@ -13,3 +13,10 @@ func MissingKorean() []string {
 	sort.Strings(out)
 	return out
 }
+
+// SetUnlockStepHook makes every unlock call f after each of its steps (with
+// the number of steps done), until the returned function is called.
+func SetUnlockStepHook(f func(done int)) (restore func()) {
+	unlockStepHook = f
+	return func() { unlockStepHook = nil }
+}

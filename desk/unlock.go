@@ -8,9 +8,9 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"sync"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -93,12 +93,22 @@ type progress struct {
 	running bool
 	steps   []string // English, translated when shown
 	done    int      // steps finished
+	next    string   // the page the unlock is for
+	// ended is set when an unlock in the background ends, until the
+	// unlock page has shown how (failed, or nil for unlocked).
+	ended  bool
+	failed *unlockFailure
 }
 
-func (p *progress) start(steps []string) {
+// start begins an unlock's progress; false if one is running.
+func (p *progress) start(steps []string, next string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.running, p.steps, p.done = true, steps, 0
+	if p.running {
+		return false
+	}
+	p.running, p.steps, p.done, p.next, p.ended, p.failed = true, steps, 0, next, false, nil
+	return true
 }
 
 func (p *progress) step() {
@@ -111,10 +121,12 @@ func (p *progress) step() {
 	}
 }
 
-func (p *progress) stop() {
+// stop ends the unlock's progress; failed says how it ended, for the
+// unlock page.
+func (p *progress) stop(failed *unlockFailure) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.running = false
+	p.running, p.ended, p.failed = false, true, failed
 }
 
 // unlockStepHook, if set (by tests only), runs after each step of an
@@ -123,6 +135,7 @@ var unlockStepHook func(done int)
 
 // progressView is the unlock page's list of steps.
 type progressView struct {
+	L       string
 	Running bool
 	Steps   []progressStep
 	Done    int
@@ -152,22 +165,67 @@ func unlockSteps(role string) []string {
 // unlockProgress is the fragment of the unlock page that lists the steps
 // of the unlock running; the page's script fetches it while it waits.
 func (d *Desk) unlockProgress(w http.ResponseWriter, r *http.Request) {
-	d.progress.mu.Lock()
-	v := progressView{Running: d.progress.running, Done: d.progress.done, Total: len(d.progress.steps)}
-	for i, s := range d.progress.steps {
-		v.Steps = append(v.Steps, progressStep{Name: s, Done: i < d.progress.done, Now: i == d.progress.done && d.progress.running})
-	}
-	d.progress.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := d.pages.byName["unlock"].ExecuteTemplate(w, "progress", d.view(r, "Unlock", v)); err != nil {
+	if err := d.pages.byName["unlock"].ExecuteTemplate(w, "progress", d.progressView(lang(r))); err != nil {
 		d.cfg.Log.Error("failed to render the unlock's progress", "err", err.Error())
 	}
 }
 
-func (d *Desk) unlockPage(w http.ResponseWriter, r *http.Request) {
-	d.render(w, r, http.StatusOK, "unlock", "Unlock", map[string]string{"Next": deskPath(r.URL.Query().Get("next"))})
+// progressView is the unlock's progress, for a page in the language l.
+func (d *Desk) progressView(l string) progressView {
+	d.progress.mu.Lock()
+	defer d.progress.mu.Unlock()
+	v := progressView{L: l, Running: d.progress.running, Done: d.progress.done, Total: len(d.progress.steps)}
+	for i, s := range d.progress.steps {
+		v.Steps = append(v.Steps, progressStep{Name: s, Done: i < d.progress.done, Now: i == d.progress.done && d.progress.running})
+	}
+	return v
 }
 
+func (d *Desk) unlockPage(w http.ResponseWriter, r *http.Request) {
+	data := map[string]any{"Next": deskPath(r.URL.Query().Get("next"))}
+	// An unlock the page started in the background (see unlockPost):
+	// running, its steps; ended, the page it was for, or why it failed.
+	d.progress.mu.Lock()
+	running, ended, failed, next := d.progress.running, d.progress.ended, d.progress.failed, d.progress.next
+	if ended {
+		d.progress.ended, d.progress.failed = false, nil // shown once
+	}
+	d.progress.mu.Unlock()
+	switch {
+	case running:
+		data["Running"], data["Progress"] = true, d.progressView(lang(r))
+		w.Header().Set("Refresh", "1") // without the script, the page reloads itself
+	case ended && failed == nil && !d.isLocked():
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	case ended && failed != nil:
+		data["Next"] = next
+		d.fail(w, r, failed.status, "unlock", "Unlock", data, failed.msg, failed.detail)
+		return
+	}
+	d.render(w, r, http.StatusOK, "unlock", "Unlock", data)
+}
+
+func (d *Desk) isLocked() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.open == nil
+}
+
+// unlockFailure is why an unlock failed, for the page.
+type unlockFailure struct {
+	status int
+	msg    string
+	detail error
+}
+
+// unlockPost unlocks the desk with the passphrase posted. From the unlock
+// page's script (the form's "async" field), it answers at once with a
+// redirect to the unlock page, which shows the steps while the keys open
+// in the background and then goes on to the page asked for; otherwise
+// (a page without script, a program) it answers when the desk is
+// unlocked, with a redirect to that page.
 func (d *Desk) unlockPost(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	next := deskPath(r.FormValue("next"))
@@ -177,9 +235,30 @@ func (d *Desk) unlockPost(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, http.StatusBadRequest, "unlock", "Unlock", data, "Type your passphrase.", nil)
 		return
 	}
-	d.progress.start(unlockSteps(d.profile.Role))
-	u, err := d.unlockStepwise(r.Context(), pass, d.progress.step)
-	d.progress.stop()
+	if !d.progress.start(unlockSteps(d.profile.Role), next) {
+		// One unlock at a time: this one's page shows the one running.
+		http.Redirect(w, r, "/unlock?next="+url.QueryEscape(next), http.StatusSeeOther)
+		return
+	}
+	if r.FormValue("async") == "1" {
+		go func() {
+			failed := d.finishUnlock(d.unlockStepwise(context.Background(), pass, d.progress.step))
+			d.progress.stop(failed)
+		}()
+		http.Redirect(w, r, "/unlock?next="+url.QueryEscape(next), http.StatusSeeOther)
+		return
+	}
+	failed := d.finishUnlock(d.unlockStepwise(r.Context(), pass, d.progress.step))
+	d.progress.stop(nil) // answered here, not on the page
+	if failed != nil {
+		d.fail(w, r, failed.status, "unlock", "Unlock", data, failed.msg, failed.detail)
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// finishUnlock keeps what an unlock opened, or counts its failure.
+func (d *Desk) finishUnlock(u *unlocked, err error) *unlockFailure {
 	if err != nil {
 		d.mu.Lock()
 		d.failures++
@@ -187,11 +266,9 @@ func (d *Desk) unlockPost(w http.ResponseWriter, r *http.Request) {
 		d.mu.Unlock()
 		time.Sleep(wait) // scrypt already slows guessing; this adds to it
 		if errors.Is(err, keys.ErrWrongPassphrase) {
-			d.fail(w, r, http.StatusForbidden, "unlock", "Unlock", data, "That passphrase does not unlock this desk. Check the keyboard language (한/영) and Caps Lock, and try again.", nil)
-			return
+			return &unlockFailure{http.StatusForbidden, "That passphrase does not unlock this desk. Check the keyboard language (한/영) and Caps Lock, and try again.", nil}
 		}
-		d.fail(w, r, http.StatusInternalServerError, "unlock", "Unlock", data, "The desk could not unlock its keys.", err)
-		return
+		return &unlockFailure{http.StatusInternalServerError, "The desk could not unlock its keys.", err}
 	}
 	d.mu.Lock()
 	if d.open != nil {
@@ -200,7 +277,7 @@ func (d *Desk) unlockPost(w http.ResponseWriter, r *http.Request) {
 	d.open, d.lastSeen, d.failures = u, d.cfg.Now(), 0
 	d.mu.Unlock()
 	d.cfg.Log.Info("unlocked")
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
 }
 
 // unlockWith opens every secret file of the profile with pass, one after

@@ -13,30 +13,37 @@
     }
   });
 
-  // The unlock: the post takes a few seconds (a scrypt per key file);
-  // meanwhile the page asks the desk how far it has come and lists the
-  // steps, instead of a button that seems to do nothing.
+  // The unlock: the keys open in the background (a scrypt per key file,
+  // seconds in all) while the page lists the steps, asking the desk how
+  // far it has come; then it goes on to the page asked for.
   var unlock = document.getElementById("unlock");
-  var steps = document.getElementById("unlock-progress");
-  if (unlock && steps) {
+  if (unlock) {
     unlock.addEventListener("submit", function () {
-      steps.hidden = false;
-      var button = document.getElementById("unlock-button");
-      // Disabled after the submission has started, so that the form
-      // still goes; a second press would only start a second unlock.
-      setTimeout(function () { if (button) { button.disabled = true; } }, 0);
-      var url = unlock.getAttribute("data-progress");
-      var poll = function () {
-        fetch(url, { credentials: "same-origin" })
-          .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
-          .then(function (html) {
-            steps.innerHTML = html; // rendered and escaped by the desk
-          })
-          .catch(function () {})
-          .finally(function () { setTimeout(poll, 250); });
-      };
-      setTimeout(poll, 100);
+      var async = document.createElement("input");
+      async.type = "hidden";
+      async.name = "async";
+      async.value = "1";
+      unlock.appendChild(async);
     });
+  }
+  var steps = document.getElementById("unlock-progress");
+  if (steps) {
+    var next = steps.getAttribute("data-next");
+    var poll = function () {
+      fetch(steps.getAttribute("data-progress"), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) {
+          steps.innerHTML = html; // rendered and escaped by the desk
+          var state = steps.querySelector("[data-running]");
+          if (state && state.getAttribute("data-running") === "no") {
+            window.location.replace(next);
+            return;
+          }
+          setTimeout(poll, 250);
+        })
+        .catch(function () { setTimeout(poll, 1000); });
+    };
+    setTimeout(poll, 250);
   }
 
   // Each flag in the list selects, in the note, what was typed where the
