@@ -377,6 +377,9 @@ func TestInterviewReviewReidentify(t *testing.T) {
 	if note := between(read, `id="note"`, "</div>"); !strings.Contains(note, `<span class="pseudo" title="pseudonym">`+roman+`</span>`) || !strings.Contains(note, `<span class="pseudo" title="pseudonym">`+subj[1]+`</span>`) {
 		t.Errorf("the note does not mark the pseudonym %q / %q as a pseudonym:\n%s", subj[1], roman, note)
 	}
+	if !strings.Contains(read, `<dt>Form</dt><dd><span title="note/1">Interview note</span></dd>`) {
+		t.Errorf("the testimony page does not name the form as an interview note:\n%s", between(read, "<dt>Form</dt>", "</dd>"))
+	}
 	if !strings.Contains(read, `id="pseudonym-legend"`) {
 		t.Errorf("the testimony page has no legend for the pseudonyms' mark")
 	}

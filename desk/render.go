@@ -142,6 +142,23 @@ func (d *Desk) refuse(w http.ResponseWriter, r *http.Request, status int, msg st
 	d.write(w, status, "refused", v)
 }
 
+// formName is how a page names the form a testimony answers (its
+// manifest's "ID/version"): "Interview note" for a note, the survey's
+// title in the language l when this desk holds that version, else the
+// form's ID and version as they are.
+func (d *Desk) formName(l, form string) string {
+	id, version, ok := strings.Cut(form, "/")
+	if form == "" || id == "note" {
+		return tr(l, "Interview note")
+	}
+	if ok {
+		if p, err := d.formVersion(id, version); err == nil {
+			return p.Form.Title.In(l, p.Form.DefaultLanguage)
+		}
+	}
+	return form
+}
+
 // formatDay writes a YYYY-MM-DD day in the language's way.
 func formatDay(l, day string) string {
 	t, err := time.Parse(time.DateOnly, day)

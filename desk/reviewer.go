@@ -804,6 +804,8 @@ type testimonyView struct {
 	Unlisted string
 	// Typed is what the annotation form held when it was refused.
 	Typed *annotationTyped
+	// FormName names the form the testimony answers (see formName).
+	FormName string
 }
 
 // testimonyData is the page of testimony id, opened from its sealed file
@@ -832,6 +834,9 @@ func (d *Desk) testimonyPage(w http.ResponseWriter, r *http.Request, u *unlocked
 	}
 	if typed, ok := resultData[*annotationTyped](d, r); ok {
 		v.Typed = typed
+	}
+	if v.T.M != nil {
+		v.FormName = d.formName(lang(r), v.T.M.Form)
 	}
 	d.render(w, r, http.StatusOK, "testimony", "Testimony", v, flashOf(r)...)
 }
