@@ -398,19 +398,22 @@ func TestBrowserDesks(t *testing.T) {
 		t.Errorf("after the cross-origin POST to /lock, the desk is at %s, want still unlocked:\n%s", p, iv.text("main"))
 	}
 
-	// 6. Stop the demo; run it again: the first launch's secret is refused.
+	// 6. Stop the demo; run it again: the desk keeps its address, so the
+	// first launch's (a bookmark) opens it; another secret is refused.
 	if err := qs.stop(); err != nil {
 		t.Fatalf("quickstart returned %v after its context ended", err)
 	}
 	again := startDemo(t, dir)
 	lap2 := again.desks["laptop 1"]
-	oldSecret := strings.SplitN(lap.url, "?", 2)[1]
-	late := newTab(t, browser, "late", lap2, shots)
-	if resp := late.navigate(lap2.base + "/?" + oldSecret); resp.Status != http.StatusForbidden || !strings.Contains(late.text("main"), "earlier launch") {
-		t.Errorf("the first launch's secret on the second launch: %d\n%s", resp.Status, late.text("main"))
+	if lap2.url != lap.url {
+		t.Errorf("the second launch moved the desk from %s to %s", lap.url, lap2.url)
 	}
-	if resp := late.navigate(lap2.url); resp.Status != http.StatusOK || !strings.HasPrefix(late.path(), "/unlock") {
-		t.Errorf("the second launch's own address: %d at %s", resp.Status, late.path())
+	late := newTab(t, browser, "late", lap2, shots)
+	if resp := late.navigate(lap2.base + "/?k=not-the-secret-of-this-desk"); resp.Status != http.StatusForbidden || !strings.Contains(late.text("main"), "earlier launch") {
+		t.Errorf("another secret on the second launch: %d\n%s", resp.Status, late.text("main"))
+	}
+	if resp := late.navigate(lap.url); resp.Status != http.StatusOK || !strings.HasPrefix(late.path(), "/unlock") {
+		t.Errorf("the first launch's address on the second launch: %d at %s", resp.Status, late.path())
 	}
 	if err := again.stop(); err != nil {
 		t.Fatalf("quickstart (second run) returned %v after its context ended", err)

@@ -217,9 +217,13 @@ func (d demo) serve(e *env) error {
 		if err != nil {
 			return err
 		}
-		dl, err := desk.Listen("127.0.0.1:0")
+		// Each desk keeps its address from one run to the next.
+		dl, moved, err := dk.ListenKept()
 		if err != nil {
 			return err
+		}
+		if moved {
+			e.warn(fmt.Sprintf("the usual port of the desk of %s was taken: it moved to the address below, kept from now on", dd.label))
 		}
 		pass, _ := os.ReadFile(d.path("passphrases/" + dd.who + ".txt"))
 		desks = append(desks, running{dd, dk.URL(dl), strings.TrimSpace(string(pass))})
