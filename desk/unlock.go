@@ -194,10 +194,15 @@ func (d *Desk) unlockPage(w http.ResponseWriter, r *http.Request) {
 	d.progress.mu.Unlock()
 	switch {
 	case running:
+		// The page's script asks for the progress and goes on when done.
 		data["Running"], data["Progress"] = true, d.progressView(lang(r))
-		w.Header().Set("Refresh", "1") // without the script, the page reloads itself
 	case ended && failed == nil && !d.isLocked():
 		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	case failed == nil && !d.isLocked():
+		// Unlocked already (say, by this page in another tab): nothing to
+		// type here.
+		http.Redirect(w, r, deskPath(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	case ended && failed != nil:
 		data["Next"] = next
