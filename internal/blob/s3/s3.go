@@ -485,8 +485,12 @@ func (s *Store) commit(ctx context.Context, key string, digest [32]byte, do func
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
 	defer cancel()
-	// A key deleted between the refusal and the comparison is tried again.
-	for range 3 {
+	// A key that is taken but not found when compared is tried again: it
+	// was deleted between the refusal and the comparison, or another
+	// writer's blob is committed but not yet visible (a loaded server can
+	// refuse the condition before it serves the object). The waits grow
+	// from 10 ms to 320 ms, within commitTimeout.
+	for attempt := range commitAttempts {
 		err := do(cctx)
 		switch {
 		case err == nil:
@@ -494,6 +498,11 @@ func (s *Store) commit(ctx context.Context, key string, digest [32]byte, do func
 		case isPreconditionFailed(err):
 			err = s.compare(cctx, key, digest)
 			if errors.Is(err, blob.ErrNotFound) {
+				select {
+				case <-time.After(10 * time.Millisecond << min(attempt, 5)):
+				case <-cctx.Done():
+					return withContext(ctx, fmt.Errorf("failed to store: %w", cctx.Err()))
+				}
 				continue
 			}
 			return err
@@ -508,8 +517,12 @@ func (s *Store) commit(ctx context.Context, key string, digest [32]byte, do func
 			return withContext(ctx, fmt.Errorf("failed to store: %w", err))
 		}
 	}
-	return errors.New("failed to store: the key was taken and freed again three times")
+	return fmt.Errorf("failed to store: the key was taken, but its blob not found, %d times", commitAttempts)
 }
+
+// commitAttempts bounds how often commit tries a key that is taken but
+// whose blob it cannot find.
+const commitAttempts = 8
 
 // compare returns nil if the blob under key has the given digest,
 // [blob.ErrExists] if it has another, and [blob.ErrNotFound] if there is
