@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"filippo.io/age"
@@ -480,6 +481,13 @@ func TestOversizeWithoutLength(t *testing.T) {
 		req.Header.Set("Content-Digest", digestHeader(tc.body)["Content-Digest"])
 		req.Header.Set("Testimony-Submission", sub.ID)
 		resp, err := http.DefaultClient.Do(req)
+		if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+			// The server answers 413 and closes without reading the rest;
+			// a client still writing may see the reset before the answer.
+			// Either way it was refused: what was stored is checked below.
+			t.Logf("PUT %s, chunked: the connection was cut while the body was being sent: %v", tc.path, err)
+			continue
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
