@@ -96,6 +96,10 @@ type index struct {
 	// them.
 	pseudoLatin  map[string]bool
 	pseudoHangul map[string]bool
+
+	// declaredLandmark holds the bundled landmarks (places.go) declared as
+	// places: those are replaced, not kept.
+	declaredLandmark map[int32]bool
 }
 
 func (x *index) id(tok string) int32 {
@@ -266,6 +270,7 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 		pseudoHangul:     map[string]bool{},
 		hangulPair:       newPairSet(),
 		pseudoPair:       newPairSet(),
+		declaredLandmark: declaredLandmarks(e),
 	}
 	byCanon := map[string]string{}
 	for _, p := range e.People {
@@ -338,6 +343,10 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 			if allHangul(strings.ReplaceAll(n, " ", "")) {
 				continue
 			}
+			if allHan(strings.ReplaceAll(n, " ", "")) { // 朴永洙: as an alias
+				x.addAliases([]string{n}, i)
+				continue
+			}
 			split, joined := latinTokens(n)
 			x.addLatin(split, target{i, formFull})
 			x.addLatin(joined, target{i, formFull})
@@ -379,12 +388,19 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 					}
 				}
 			}
-			for _, r := range placeRoman(stem) {
+			for _, r := range placeSpellings(stem) {
 				x.addPlaceLatin([]string{r}, i)
 			}
 		}
 		for _, n := range p.Names {
 			if allHangul(strings.ReplaceAll(n, " ", "")) {
+				continue
+			}
+			if allHan(strings.ReplaceAll(n, " ", "")) { // 淸津: as an alias
+				x.addAliases([]string{n}, i)
+				if ent.canon == "" {
+					ent.canon = string(foldHan(n))
+				}
 				continue
 			}
 			split, joined := latinTokens(n)
