@@ -391,6 +391,7 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 			for _, r := range placeSpellings(stem) {
 				x.addPlaceLatin([]string{r}, i)
 			}
+			x.addAliases(gazetteerHan(stem), i) // 惠山 for 혜산
 		}
 		for _, n := range p.Names {
 			if allHangul(strings.ReplaceAll(n, " ", "")) {

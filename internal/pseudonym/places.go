@@ -136,10 +136,11 @@ type placeLexicon struct {
 	// provinces are left out.
 	placeFold map[string]int32
 
-	han           map[rune][]hanName // gazetteer places and landmarks in Chinese characters
-	provinceHan   map[string]string  // province (Hangul) → its name in Chinese characters, folded
-	provinceRoman map[string]string  // province or special city (Hangul) → romanized
-	surnameHan    map[rune]bool      // Korean surnames in Chinese characters, folded
+	han           map[rune][]hanName  // gazetteer places and landmarks in Chinese characters
+	hanOf         map[string][]string // canonical Hangul stem → the names in Chinese characters of its gazetteer place
+	provinceHan   map[string]string   // province (Hangul) → its name in Chinese characters, folded
+	provinceRoman map[string]string   // province or special city (Hangul) → romanized
+	surnameHan    map[rune]bool       // Korean surnames in Chinese characters, folded
 }
 
 // placeStoplistHan holds bare stems in Chinese characters that are common
@@ -165,7 +166,7 @@ var placeLex = sync.OnceValue(func() *placeLexicon {
 	l := &placeLexicon{
 		landmarkLatin: map[string]int32{}, landmarkShared: map[string]bool{}, landmarkFirst: map[string]bool{},
 		landmarkHangul: map[string]int32{}, placeFold: map[string]int32{}, han: map[rune][]hanName{},
-		provinceHan: map[string]string{}, provinceRoman: map[string]string{}, surnameHan: map[rune]bool{},
+		hanOf: map[string][]string{}, provinceHan: map[string]string{}, provinceRoman: map[string]string{}, surnameHan: map[rune]bool{},
 	}
 	gaz := gazetteer()
 	towns := map[string]bool{} // folded romanized stems of the gazetteer's places
@@ -287,6 +288,26 @@ func (l *placeLexicon) addHan(n hanName) {
 		}
 	}
 	l.han[n.runes[0]] = append(l.han[n.runes[0]], n)
+	if n.place >= 0 {
+		p := gazetteer()[n.place]
+		for _, h := range slices.Concat([]string{p.Hangul, p.HangulNK}, p.Other) {
+			if h != "" {
+				stem, _ := placeStem(h)
+				k := canonicalHangul(stem)
+				l.hanOf[k] = append(l.hanOf[k], string(n.runes))
+			}
+		}
+	}
+}
+
+// gazetteerHan returns the names in Chinese characters of the gazetteer
+// place whose Hangul stem is stem (惠山, 惠山市 for 혜산): a declared place
+// is then matched in Chinese characters too.
+func gazetteerHan(stem string) []string {
+	out := slices.Clone(placeLex().hanOf[canonicalHangul(stem)])
+	// Longest first: matchHan takes the first alias that fits.
+	slices.SortStableFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
 }
 
 // foldHan folds a name in Chinese characters as the matcher sees it
