@@ -248,7 +248,7 @@ var placeLex = sync.OnceValue(func() *placeLexicon {
 			l.landmarkLatin[k] = int32(i)
 			split, _ := latinTokens(n)
 			l.landmarkFirst[split[0]] = true
-			if towns[k] || len(k) < 5 {
+			if towns[k] || len(k) < 4 { // Tumen, Changbai; Hun
 				l.landmarkShared[k] = true
 			}
 		}
@@ -259,6 +259,9 @@ var placeLex = sync.OnceValue(func() *placeLexicon {
 		}
 		for _, h := range m.Hanzi {
 			l.addHan(hanName{runes: foldHan(h), place: -1, mark: int32(i)})
+			// A declared landmark is matched in Chinese characters too.
+			k := canonicalHangul(m.Hangul)
+			l.hanOf[k] = append(l.hanOf[k], string(foldHan(h)))
 		}
 	}
 	for w := range landmarkWordsBefore {
