@@ -602,19 +602,19 @@ func (d *doc) checkHan(i int) int {
 				continue
 			}
 			pe := gazetteer()[n.place]
-			start, end := d.v.span(p, p+len(n.runes))
+			p += len(n.runes)
+			matched, found = true, true
+			if pe.Province == pe.Hangul { // a province or special city: kept
+				break
+			}
+			start, end := d.v.span(p-len(n.runes), p)
 			text := pe.Province
 			if h, ok := l.provinceHan[pe.Province]; ok {
 				text = h
 			}
-			if pe.Kind == "province" {
-				text = d.v.src[start:end]
-			}
 			d.edits = append(d.edits, edit{start: start, end: end, kind: editReplace, text: text, ent: -1, original: d.v.src[start:end],
 				flagKey: "place", flag: Flag{Reason: "a place that nobody declared was generalized to its province",
 					Suggestion: "declare the place in the entities file to choose what replaces it, or accept this flag"}})
-			p += len(n.runes)
-			matched, found = true, true
 			break
 		}
 		if !matched {
