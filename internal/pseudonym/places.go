@@ -129,6 +129,10 @@ type placeLexicon struct {
 	landmarkLatin  map[string]int32
 	landmarkShared map[string]bool
 	landmarkFirst  map[string]bool // first tokens of landmarkLatin keys, and the words before a name
+	// landmarkShape holds the first letter and length (in folded runes,
+	// apostrophes counted) of the landmarkFirst words: a quick test before
+	// a token's letters are copied out.
+	landmarkShape [26][24]bool
 	landmarkHangul map[string]int32
 
 	// placeFold maps placeFold of every romanized spelling of a gazetteer
@@ -266,6 +270,14 @@ var placeLex = sync.OnceValue(func() *placeLexicon {
 	}
 	for w := range landmarkWordsBefore {
 		l.landmarkFirst[w] = true
+	}
+	for w := range l.landmarkFirst {
+		if w[0] < 'a' || w[0] > 'z' {
+			panic("pseudonym: a landmark name does not start with a letter a-z: " + w)
+		}
+		for n := len(w); n <= len(w)+3 && n < len(l.landmarkShape[0]); n++ {
+			l.landmarkShape[w[0]-'a'][n] = true
+		}
 	}
 	for _, r := range koreanSurnamesHan {
 		l.surnameHan[r] = true
@@ -483,10 +495,12 @@ func (d *doc) placeTargets(ts []target) bool {
 func (d *doc) landmarkLatinAt(i int, bare bool) int {
 	l := placeLex()
 	t := d.toks[i]
+	if c, n := d.v.runes[t.s], t.e-t.s; c < 'a' || c > 'z' || n >= len(l.landmarkShape[0]) || !l.landmarkShape[c-'a'][n] {
+		return -1
+	}
 	if !l.landmarkFirst[string(d.word(i))] {
 		return -1
 	}
-	_ = t
 	// "Mount Paektu", "Mt. Kumgang", "Lake Chonji".
 	if landmarkWordsBefore[string(d.word(i))] {
 		if j := d.nextLatin(i, true); j > 0 {
