@@ -81,8 +81,8 @@ type Desk struct {
 	lastSeen time.Time
 	failures int // wrong passphrases in a row
 	pull     pullState
-	results  results  // what posts did, for the pages they redirect to
-	progress progress // the unlock running, for the unlock page to show
+	results  results              // what posts did, for the pages they redirect to
+	progress progress             // the unlock running, for the unlock page to show
 	launched map[string]time.Time // launch tokens used (see launch.go)
 }
 
