@@ -129,10 +129,11 @@ type placeLexicon struct {
 	landmarkLatin  map[string]int32
 	landmarkShared map[string]bool
 	landmarkFirst  map[string]bool // first tokens of landmarkLatin keys, and the words before a name
-	// landmarkShape holds the first letter and length (in folded runes,
-	// apostrophes counted) of the landmarkFirst words: a quick test before
-	// a token's letters are copied out.
-	landmarkShape [26][24]bool
+	// landmarkShape holds the first two letters and the lengths (a bit for
+	// each length in folded runes, apostrophes counted) of the
+	// landmarkFirst words: a quick test before a token's letters are
+	// copied out.
+	landmarkShape [26][26]uint32
 	landmarkHangul map[string]int32
 
 	// placeFold maps placeFold of every romanized spelling of a gazetteer
@@ -272,11 +273,11 @@ var placeLex = sync.OnceValue(func() *placeLexicon {
 		l.landmarkFirst[w] = true
 	}
 	for w := range l.landmarkFirst {
-		if w[0] < 'a' || w[0] > 'z' {
-			panic("pseudonym: a landmark name does not start with a letter a-z: " + w)
+		if len(w) < 2 || w[0] < 'a' || w[0] > 'z' || w[1] < 'a' || w[1] > 'z' || len(w) > 28 {
+			panic("pseudonym: a landmark name is not two or more letters a-z: " + w)
 		}
-		for n := len(w); n <= len(w)+3 && n < len(l.landmarkShape[0]); n++ {
-			l.landmarkShape[w[0]-'a'][n] = true
+		for n := len(w); n <= len(w)+3; n++ { // apostrophes: Ch'ŏngch'ŏn
+			l.landmarkShape[w[0]-'a'][w[1]-'a'] |= 1 << n
 		}
 	}
 	for _, r := range koreanSurnamesHan {
@@ -495,7 +496,9 @@ func (d *doc) placeTargets(ts []target) bool {
 func (d *doc) landmarkLatinAt(i int, bare bool) int {
 	l := placeLex()
 	t := d.toks[i]
-	if c, n := d.v.runes[t.s], t.e-t.s; c < 'a' || c > 'z' || n >= len(l.landmarkShape[0]) || !l.landmarkShape[c-'a'][n] {
+	if n := t.e - t.s; n < 2 || n > 31 {
+		return -1
+	} else if c, c2 := d.v.runes[t.s], d.v.runes[t.s+1]; c < 'a' || c > 'z' || c2 < 'a' || c2 > 'z' || l.landmarkShape[c-'a'][c2-'a']&(1<<n) == 0 {
 		return -1
 	}
 	if !l.landmarkFirst[string(d.word(i))] {
