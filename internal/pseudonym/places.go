@@ -133,7 +133,7 @@ type placeLexicon struct {
 	// each length in folded runes, apostrophes counted) of the
 	// landmarkFirst words: a quick test before a token's letters are
 	// copied out.
-	landmarkShape [26][26]uint32
+	landmarkShape  [26][26]uint32
 	landmarkHangul map[string]int32
 
 	// placeFold maps placeFold of every romanized spelling of a gazetteer
