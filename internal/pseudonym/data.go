@@ -65,9 +65,10 @@ type famousEntry struct {
 // Hangul of the first-level unit (a province or special city) the place
 // belongs to; first-level units name themselves. Country is "KP" or "CN".
 // Hanzi is the official Chinese name of a Chinese place, the Hanja of a
-// North Korean one (empty where not known). Other holds other Hangul names of the place: former names
-// (후창군 for 김형직군), abbreviations (함북), and the South Korean
-// standard, Mandarin-based spelling of Chinese places (옌지시, 창바이현).
+// North Korean one (empty where not known). Other holds other Hangul names
+// of the place: former names (후창군 for 김형직군), abbreviations (함북), and
+// the South Korean standard, Mandarin-based spelling of Chinese places
+// (옌지시, 창바이현).
 type placeEntry struct {
 	Hangul, HangulNK, Roman, Kind, Province, Country, Hanzi string
 	Other                                                   []string
