@@ -162,6 +162,14 @@ var placeStoplistHan = map[string]bool{
 // characters (folded), longest first.
 var hanSuffixes = []string{"朝鲜族自治州", "朝鲜族自治县", "满族自治县", "劳动者区", "特别市", "直辖市", "区域", "地区", "道", "市", "郡", "县", "区", "镇", "州", "省"}
 
+// hanKindSuffixes are the suffixes a place of each kind is written with in
+// Chinese characters (Chinese writers give North Korean counties 县 as well
+// as 郡).
+var hanKindSuffixes = map[string][]string{
+	"province": {"道", "省"}, "special-city": {"市"}, "city": {"市"}, "county": {"郡", "县"},
+	"district": {"区域", "区"}, "town": {"劳动者区", "区", "镇"}, "prefecture": {"州"},
+}
+
 // koreanSurnamesHan are the most common Korean surnames in Chinese
 // characters (simplified; traditional forms fold to these), from the
 // surnames of data/surnames.tsv.
@@ -235,7 +243,9 @@ var placeLex = sync.OnceValue(func() *placeLexicon {
 		if stem == string(full) {
 			continue
 		}
-		for _, s := range []string{"市", "郡", "县", "道", "区域", "州", "镇"} {
+		// The suffixes of its kind only: 南阳市 is a city in Henan, not
+		// 남양노동자구.
+		for _, s := range hanKindSuffixes[p.Kind] {
 			l.addHan(hanName{runes: []rune(stem + s), place: int32(i), mark: -1})
 		}
 		hstem, _ := placeStem(p.Hangul)

@@ -317,3 +317,33 @@ func TestPlaceOutputsAreQuiet(t *testing.T) {
 		}
 	}
 }
+
+// TestHanPlaces: places in Chinese characters, with the suffixes of their
+// kind, and common words or Chinese places that share a stem with a North
+// Korean one left alone.
+func TestHanPlaces(t *testing.T) {
+	r, err := New(loadEntities(t, "testdata/entities-public.json"), keyA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"稳城县的人":    "咸镜北道的人",
+		"穩城郡的人":    "咸镜北道的人",
+		"会宁市":      "咸镜北道",
+		"他去了江界":    "他去了慈江道",
+		"咸镜北道的人":   "咸镜北道的人",  // a province stays
+		"南阳市很大":    "南阳市很大",   // Nanyang in Henan, not 남양노동자구
+		"延安是革命圣地":  "延安是革命圣地", // Yan'an, not 연안군
+		"江南的春天":    "江南的春天",   // a common word, not 강남군
+		"朔州在山西":    "朔州在山西",   // Shuozhou, not 삭주군
+		"平原和高原":    "平原和高原",   // plain and plateau
+		"从新义州到丹东":  "从平安北道到辽宁省",
+		"图们江边的图们市": "图们江边的吉林省",
+		"白头山和长白山":  "白头山和长白山",
+		"他在中和郡工作":  "他在黄海北道工作", // with its suffix, 중화군 is the place
+	} {
+		if got := r.Redact(in).Text; got != want {
+			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
+	}
+}
