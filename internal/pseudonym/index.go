@@ -388,8 +388,12 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 					}
 				}
 			}
-			for _, r := range placeSpellings(stem) {
+			std, extra := placeSpellings(stem)
+			for _, r := range std {
 				x.addPlaceLatin([]string{r}, i)
+			}
+			for _, r := range extra { // Chungjin, Hyesahn: with the common suffixes only
+				x.addPlaceLatinCommon(r, i)
 			}
 			x.addAliases(gazetteerHan(stem), i) // 惠山 for 혜산
 		}

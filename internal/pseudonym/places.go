@@ -393,12 +393,15 @@ func appendPlaceFold(dst []byte, s string) []byte {
 }
 
 // placeSpellings returns the romanized spellings of a declared place's
-// Hangul stem: those of placeRoman, the personal spellings of its
-// syllables joined (청진 → chungjin, 온성 → onsung, 신의주 → shinuiju), and
-// each with ahn for an before a consonant or at the end (hyesahn, musahn).
-func placeSpellings(stem string) []string {
+// Hangul stem: std, those of placeRoman (gazetteers' and the standard
+// systems' spellings), and extra, the personal spellings of its syllables
+// joined (청진 → chungjin, 온성 → onsung, 신의주 → shinuiju) and each
+// spelling with ahn for an before a consonant or at the end (hyesahn,
+// musahn).
+func placeSpellings(stem string) (std, extra []string) {
+	std = placeRoman(stem)
 	var set romSet
-	set.add(placeRoman(stem)...)
+	set.add(std...)
 	if n := len([]rune(stem)); n <= 3 {
 		for _, v := range hangulVariants(stem) {
 			for _, g := range givenRoman(v) {
@@ -411,7 +414,21 @@ func placeSpellings(stem string) []string {
 			set.add(a)
 		}
 	}
-	return set.list
+	return std, set.list[len(std):]
+}
+
+// placeLatinCommon are the suffixes the extra spellings of a declared place
+// are also matched with: every suffix for every spelling would be some
+// 700 patterns for a place like 신의주.
+var placeLatinCommon = [][]string{{"si"}, {"shi"}, {"city"}, {"gun"}, {"kun"}, {"county"}, {"do"}, {"province"}}
+
+// addPlaceLatinCommon registers an extra spelling of a declared place, alone
+// and with the common suffixes.
+func (x *index) addPlaceLatinCommon(s string, i int32) {
+	x.addLatin([]string{s}, target{i, formFull})
+	for _, suf := range placeLatinCommon {
+		x.addLatin(append([]string{s}, suf...), target{i, formFull})
+	}
 }
 
 // ahnSpelling writes an as ahn where a syllable ends in it (hyesan →
