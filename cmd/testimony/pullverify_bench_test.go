@@ -103,6 +103,7 @@ func BenchmarkPullVerify(b *testing.B) {
 // files a reviewer needs to pull and verify them.
 type pullOrg struct {
 	bin, dir, url string
+	srv           *serveProc
 	n             int
 }
 
@@ -142,7 +143,8 @@ func newPullOrg(b *testing.B, bin string, n int) *pullOrg {
 		os.WriteFile(p(role+".token"), []byte(must("admin", "token", "--data", p("srv"), "--role", role, "--label", role+" 1")), 0o600)
 	}
 	code := must("admin", "enroll", "--data", p("srv"), "--role", "interviewer", "--label", "laptop 1", "--device-id", "laptop-1")
-	o.url = startServe(b, bin, "--data", p("srv"), "--max-conns", "-1").base
+	o.srv = startServe(b, bin, "--data", p("srv"), "--max-conns", "-1")
+	o.url = o.srv.base
 	must("roster", "publish", "--server", o.url, "--token-file", p("admin.token"), "--roster", roster)
 	must("enroll", "--server", o.url, "--code", code, "--device-key", p("laptop.key"), "--out", p("laptop.token"))
 
