@@ -540,12 +540,7 @@ func (d *doc) matchLatin(i int) int {
 		}
 		ids[n] = tk.id
 		n++
-		var ts []target
-		for _, p := range d.x.latin[hashTokens(ids[:n])] {
-			if slices.Equal(p.toks, ids[:n]) {
-				ts = append(ts, p.t)
-			}
-		}
+		ts := d.x.latinTargets(ids[:n], nil)
 		if len(ts) > 0 {
 			best, bestN, bestT = k, n, ts
 		}
