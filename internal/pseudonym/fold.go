@@ -43,7 +43,7 @@ func newView(src string) *view { return (&view{}).reset(src) }
 // reset folds src into v, reusing its buffers.
 func (v *view) reset(src string) *view {
 	v.src, v.tagEnd = src, nil
-	n := utf8.RuneCountInString(src) + 8
+	n := len(src) + 8 // at least the rune count, without counting
 	if cap(v.runes) < n {
 		v.runes = make([]rune, n)
 		v.start = make([]int32, n)
@@ -340,11 +340,14 @@ func (s *sylSet) has(hs string) bool {
 }
 
 // pairSet is a set of two-syllable prefixes, with the set of their first
-// syllables as a quick first test.
+// syllables and a one-hash Bloom filter of the pairs as quick first tests.
 type pairSet struct {
 	first sylSet
+	bits  [1 << 10]uint64 // 2^16 bits
 	pairs map[uint32]struct{}
 }
+
+func pairBit(k uint32) uint32 { return (k * 2654435761) >> 16 }
 
 func newPairSet() *pairSet { return &pairSet{pairs: map[uint32]struct{}{}} }
 
@@ -364,6 +367,8 @@ func (p *pairSet) add(hs string) {
 	if k, ok := pairKey(hs); ok {
 		p.pairs[k] = struct{}{}
 		p.first.add(hs)
+		b := pairBit(k)
+		p.bits[b/64] |= 1 << (b % 64)
 	}
 }
 
@@ -374,6 +379,9 @@ func (p *pairSet) has(hs string) bool {
 	}
 	k, ok := pairKey(hs)
 	if !ok {
+		return false
+	}
+	if b := pairBit(k); p.bits[b/64]&(1<<(b%64)) == 0 {
 		return false
 	}
 	_, in := p.pairs[k]

@@ -33,7 +33,7 @@ type fullNames struct {
 	sids   map[string]int32  // surname (Hangul, as declared) → its ID
 	surTok map[int32][]int32 // token ID → surname IDs it spells
 
-	people map[uint64][]int32 // surname ID << 32 | given name ID → people
+	byName map[uint64][]int32 // surname ID << 32 | given name ID → people
 	// alone holds, by given name ID, the people whose given name is
 	// matched alone (formGiven: two syllables or more).
 	alone map[int32][]int32
@@ -43,7 +43,7 @@ type fullNames struct {
 
 func newFullNames() *fullNames {
 	return &fullNames{gids: map[string]int32{}, spellings: map[uint64][]givenSpelling{}, sids: map[string]int32{},
-		surTok: map[int32][]int32{}, people: map[uint64][]int32{}, alone: map[int32][]int32{}, givenRoman: map[string][][]string{}}
+		surTok: map[int32][]int32{}, byName: map[uint64][]int32{}, alone: map[int32][]int32{}, givenRoman: map[string][][]string{}}
 }
 
 // roman returns givenRoman(given), computed once a build.
@@ -118,49 +118,50 @@ func (f *fullNames) add(x *index, i int32, sur, given string, surs []string) {
 	}
 	sid := f.surnameID(x, sur, surs)
 	k := uint64(sid)<<32 | uint64(uint32(gid))
-	f.people[k] = appendUnique(f.people[k], i)
+	f.byName[k] = appendUnique(f.byName[k], i)
 }
 
-// given calls fn with the ID of every given name spelled by ids.
-func (f *fullNames) given(ids []int32, fn func(gid int32)) {
-	if len(ids) == 0 || len(ids) > f.maxToks {
-		return
-	}
-	for _, s := range f.spellings[hashTokens(ids)] {
-		if slices.Equal(s.toks, ids) {
-			fn(s.gid)
+// people appends the people of surname IDs sids and the given names
+// spelled by ids, as form fm.
+func (f *fullNames) people(sids []int32, ids []int32, h uint64, fm form, dst []target) []target {
+	for _, s := range f.spellings[h] {
+		if !slices.Equal(s.toks, ids) {
+			continue
+		}
+		for _, sid := range sids {
+			for _, p := range f.byName[uint64(sid)<<32|uint64(uint32(s.gid))] {
+				dst = append(dst, target{p, fm})
+			}
 		}
 	}
+	return dst
 }
 
-// targets appends the targets of the token sequence ids as a derived name:
-// a given name alone, surname first, or given name first.
-func (f *fullNames) targets(ids []int32, dst []target) []target {
-	f.given(ids, func(gid int32) {
-		for _, p := range f.alone[gid] {
-			dst = append(dst, target{p, formGiven})
+// targets appends the targets of the token sequence ids (whose
+// hashTokens is h) as a derived name: a given name alone, surname first,
+// or given name first.
+func (f *fullNames) targets(ids []int32, h uint64, dst []target) []target {
+	n := len(ids)
+	if n == 0 || n > f.maxToks+1 {
+		return dst
+	}
+	if n <= f.maxToks {
+		for _, s := range f.spellings[h] {
+			if slices.Equal(s.toks, ids) {
+				for _, p := range f.alone[s.gid] {
+					dst = append(dst, target{p, formGiven})
+				}
+			}
 		}
-	})
-	if len(ids) < 2 {
+	}
+	if n < 2 {
 		return dst
 	}
 	if sids := f.surTok[ids[0]]; len(sids) > 0 {
-		f.given(ids[1:], func(gid int32) {
-			for _, sid := range sids {
-				for _, p := range f.people[uint64(sid)<<32|uint64(uint32(gid))] {
-					dst = append(dst, target{p, formFull})
-				}
-			}
-		})
+		dst = f.people(sids, ids[1:], hashTokens(ids[1:]), formFull, dst)
 	}
-	if sids := f.surTok[ids[len(ids)-1]]; len(sids) > 0 {
-		f.given(ids[:len(ids)-1], func(gid int32) {
-			for _, sid := range sids {
-				for _, p := range f.people[uint64(sid)<<32|uint64(uint32(gid))] {
-					dst = append(dst, target{p, formWestern})
-				}
-			}
-		})
+	if sids := f.surTok[ids[n-1]]; len(sids) > 0 {
+		dst = f.people(sids, ids[:n-1], hashTokens(ids[:n-1]), formWestern, dst)
 	}
 	return dst
 }
@@ -169,10 +170,11 @@ func (f *fullNames) targets(ids []int32, dst []target) []target {
 // spellings stored as they are (declared romanizations, aliases, places)
 // and the derived ones.
 func (x *index) latinTargets(ids []int32, dst []target) []target {
-	for _, p := range x.latin[hashTokens(ids)] {
+	h := hashTokens(ids)
+	for _, p := range x.latin[h] {
 		if slices.Equal(p.toks, ids) {
 			dst = append(dst, p.t)
 		}
 	}
-	return x.full.targets(ids, dst)
+	return x.full.targets(ids, h, dst)
 }

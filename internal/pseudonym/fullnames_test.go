@@ -106,7 +106,7 @@ func TestFullNamesAsProduct(t *testing.T) {
 		}
 	}
 	check := func(ids []int32) {
-		for _, tg := range x.full.targets(ids, nil) {
+		for _, tg := range x.full.targets(ids, hashTokens(ids), nil) {
 			if !slices.Contains(want[str(ids)], tg) {
 				t.Fatalf("%q: %s (form %d) is extra; want %v", str(ids), x.ents[tg.ent].id, tg.form, want[str(ids)])
 			}
@@ -117,7 +117,7 @@ func TestFullNamesAsProduct(t *testing.T) {
 			check(sp)
 		}
 	}
-	for k := range x.full.people {
+	for k := range x.full.byName {
 		sid, gid := int32(k>>32), int32(uint32(k))
 		for _, tok := range bySid[sid] {
 			for _, sp := range byGid[gid] {
@@ -139,7 +139,7 @@ func TestFullNamesAsProduct(t *testing.T) {
 		if len(ids) > x.maxLatin {
 			t.Fatalf("%q: %d tokens, but the matcher looks at %d at most", k, len(ids), x.maxLatin)
 		}
-		got := x.full.targets(ids, nil)
+		got := x.full.targets(ids, hashTokens(ids), nil)
 		for _, tg := range ts {
 			if !slices.Contains(got, tg) {
 				t.Fatalf("%q: %s (form %d) is missing; got %v", k, x.ents[tg.ent].id, tg.form, got)
