@@ -76,10 +76,10 @@ func (v *view) reset(src string) *view {
 				}
 			}
 			if k < len(runes) {
-				runes[k], start[k] = foldASCII(c), int32(i)
+				runes[k], start[k] = asciiFold[c], int32(i)
 				k++
 			} else {
-				put(foldASCII(c), i)
+				put(asciiFold[c], i)
 			}
 			i++
 			continue
@@ -127,6 +127,14 @@ func (v *view) end(i int) int {
 func (v *view) span(i, j int) (int, int) {
 	return int(v.start[i]), v.end(j - 1)
 }
+
+// asciiFold is foldASCII as a table.
+var asciiFold = func() (t [utf8.RuneSelf]rune) {
+	for c := range t {
+		t[c] = foldASCII(byte(c))
+	}
+	return t
+}()
 
 func foldASCII(c byte) rune {
 	switch {

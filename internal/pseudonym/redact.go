@@ -418,6 +418,10 @@ func (d *doc) tokenize() {
 	}
 	for i := 0; i < len(rs); {
 		r := rs[i]
+		if r < utf8.RuneSelf && (r < 'a' || r > 'z') {
+			i++ // spaces, digits, punctuation: most of what is not a word
+			continue
+		}
 		switch {
 		case isHangul(r):
 			j := i
@@ -890,6 +894,13 @@ func toNFC(s string) string {
 		if c < utf8.RuneSelf {
 			i++
 			continue
+		}
+		if c >= 0xEA && c <= 0xED && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			// A Hangul syllable, decoded here: they are most of a note.
+			if r := rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F); isHangul(r) {
+				i += 3
+				continue
+			}
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if !nfcStable(r) || (r == utf8.RuneError && size == 1) {
