@@ -43,12 +43,15 @@ type inbox struct {
 	identity *keys.Identity
 	roster   func() *keys.Roster
 
-	// importing serializes imports (at unlock and after each pull).
-	importing sync.Mutex
+	// importing serializes imports (at unlock and after each pull), and
+	// annotating the reading of annotations.
+	importing, annotating sync.Mutex
 
 	mu    sync.RWMutex
 	items map[string]*testimony
 	order []*testimony                // items, newest first; nil when to be sorted again
+	seq   int32                       // the last testimony.seq given
+	text  searchIndex                 // the search text read so far
 	notes map[string][]annotationView // by submission ID
 	seen  map[string]bool             // annotation IDs read
 	// searchReady is closed once every stored testimony's search text is
@@ -78,7 +81,11 @@ type testimony struct {
 	// record the server's log holds for it differs from the one the
 	// device sealed with it, or is "".
 	ReidProblem string
-	fold        string // folded text for search, once read
+	// seq numbers the testimonies the inbox lists, from 1, for searches
+	// to mark their hits; indexed is set once its search text is in the
+	// inbox's searchIndex.
+	seq     int32
+	indexed bool
 }
 
 type answer struct{ Key, Value string }
@@ -192,7 +199,8 @@ func (d *Desk) openInbox(u *unlocked) error {
 		return err
 	}
 	items := map[string]*testimony{}
-	if err := s.list(func(t *testimony) { items[t.ID] = t }); err != nil {
+	var seq int32
+	if err := s.list(func(t *testimony) { seq++; t.seq = seq; items[t.ID] = t }); err != nil {
 		s.close()
 		return err
 	}
@@ -203,7 +211,7 @@ func (d *Desk) openInbox(u *unlocked) error {
 		files.close()
 		return nil
 	}
-	in.store, in.files, in.items, in.order = s, files, items, nil
+	in.store, in.files, in.items, in.order, in.seq = s, files, items, nil, seq
 	in.dir, in.identity = d.path("inbox"), u.identity
 	in.roster = func() *keys.Roster {
 		d.mu.Lock()
@@ -224,8 +232,9 @@ func (in *inbox) loadSearch() {
 		in.mu.Lock()
 		defer in.mu.Unlock()
 		for _, f := range got {
-			if t := in.items[f.id]; t != nil && t.fold == "" {
-				t.fold = f.text
+			if t := in.items[f.id]; t != nil && !t.indexed {
+				in.text.add(t, f.text)
+				t.indexed = true
 			}
 		}
 		got = got[:0]
@@ -318,8 +327,7 @@ func (d *Desk) importInbox(in *inbox) error {
 		in.mu.Lock()
 		if !in.closed {
 			for _, it := range batch {
-				it.t.fold = it.search
-				in.items[it.t.ID] = it.t
+				in.keep(it.t, it.search)
 			}
 			in.order = nil
 			in.pending -= len(batch)
@@ -338,6 +346,16 @@ func (d *Desk) importInbox(in *inbox) error {
 	in.pending = 0
 	in.mu.Unlock()
 	return ferr
+}
+
+// keep lists t, with its search text, in place of any testimony of the
+// same ID. The caller holds in.mu.
+func (in *inbox) keep(t *testimony, search string) {
+	in.seq++
+	t.seq, t.indexed = in.seq, true
+	in.text.add(t, search)
+	in.items[t.ID] = t
+	in.order = nil
 }
 
 // openForStore opens and verifies the sealed file id for the store.
@@ -581,7 +599,7 @@ func (d *Desk) inboxData(ctx context.Context, u *unlocked, q string, page int) *
 	}
 	contains := func(s string) bool {
 		for _, fq := range queries {
-			if strings.Contains(s, fq) {
+			if fq != "" && strings.Contains(s, fq) {
 				return true
 			}
 		}
@@ -622,31 +640,32 @@ func (d *Desk) inboxData(ctx context.Context, u *unlocked, q string, page int) *
 	v.Total, v.Pending = len(order), in.pending
 	matches := order
 	if fq != "" {
-		// The inbox is searched in as many parts as there are processors,
-		// and the parts' matches joined in order.
-		parts := runtime.GOMAXPROCS(0)
-		found := make([][]*testimony, parts)
-		var wg sync.WaitGroup
-		for p := range parts {
-			wg.Go(func() {
-				for _, t := range order[p*len(order)/parts : (p+1)*len(order)/parts] {
-					hit := contains(t.fold)
-					if notes := in.notes[t.ID]; !hit && len(notes) > 0 {
-						for _, n := range notes {
-							hit = hit || contains(fold(n.Text))
-						}
-						for _, tag := range tagsOf(notes) {
-							hit = hit || contains(fold(tag.Name))
-						}
-					}
-					if hit {
-						found[p] = append(found[p], t)
-					}
+		// Hits are marked by seq; a text of a testimony the inbox no
+		// longer lists (its file was imported again) marks nothing listed.
+		hits := make([]bool, in.seq+1)
+		in.text.search(queries, func(t *testimony) { hits[t.seq] = true })
+		for id, notes := range in.notes {
+			t := in.items[id]
+			if t == nil || hits[t.seq] {
+				continue
+			}
+			for _, n := range notes {
+				if n.Refused == "" && contains(fold(n.Text)) {
+					hits[t.seq] = true
 				}
-			})
+			}
+			for _, tag := range tagsOf(notes) {
+				if contains(fold(tag.Name)) {
+					hits[t.seq] = true
+				}
+			}
 		}
-		wg.Wait()
-		matches = slices.Concat(found...)
+		matches = nil
+		for _, t := range order {
+			if hits[t.seq] {
+				matches = append(matches, t)
+			}
+		}
 	}
 	v.Matches = len(matches)
 	v.Pages = max(1, (len(matches)+pageSize-1)/pageSize)
@@ -1090,57 +1109,95 @@ func (d *Desk) syncAnnotations(ctx context.Context, u *unlocked) error {
 // (format 1) shows the server's label only as the server's claim; one that
 // does not verify shows only that it was refused, where it claims to belong.
 func (d *Desk) loadAnnotations(u *unlocked) error {
+	in := u.inbox
+	in.annotating.Lock()
+	defer in.annotating.Unlock()
 	d.mu.Lock()
 	roster := d.roster
 	d.mu.Unlock()
-	files, _ := filepath.Glob(d.path("annotations", "*.json"))
+	stamp := rosterStamp(roster)
+	in.mu.RLock()
+	store := in.store
+	in.mu.RUnlock()
+	// What the store kept of each annotation opened before (see
+	// inboxstore_notes.go); without a store, every one is opened.
+	var kept map[string]*storedNote
+	if store != nil {
+		var err error
+		if kept, err = store.notes(); err != nil {
+			d.cfg.Log.Warn("failed to read the annotations kept in the inbox store")
+		}
+	}
+	fresh := map[string]*storedNote{}
+	files, _ := filepath.Glob(d.path("annotations", "*.age"))
 	for _, f := range files {
-		var m annotationMeta
-		b, err := os.ReadFile(f)
-		if err != nil || json.Unmarshal(b, &m) != nil || !draftID.MatchString(m.ID) {
+		aid := strings.TrimSuffix(filepath.Base(f), ".age")
+		if !draftID.MatchString(aid) {
 			continue
 		}
-		u.inbox.mu.RLock()
-		seen := u.inbox.seen[m.ID]
-		u.inbox.mu.RUnlock()
+		in.mu.RLock()
+		seen := in.seen[aid]
+		in.mu.RUnlock()
 		if seen {
 			continue
 		}
-		sealed, err := os.ReadFile(d.path("annotations", m.ID+".age"))
+		fi, err := os.Stat(f)
 		if err != nil {
 			continue
 		}
-		var sub string
-		var v annotationView
-		a, err := annotation.Open(sealed, m.ID, u.identity, roster)
-		var refused *annotation.RefusedError
-		switch {
-		case err == nil && a.Signed:
-			sub = a.Submission
-			v = annotationView{ID: m.ID, Day: a.Day, Text: a.Text, Tags: a.Tags, Signed: true, Author: a.Author}
-		case err == nil:
-			sub = a.Submission
-			v = annotationView{ID: m.ID, Day: m.Day, Text: a.Text, Tags: a.Tags, Claim: m.Author}
-		case errors.As(err, &refused) && refused.Submission != "":
-			d.cfg.Log.Warn("an annotation was refused: its signature does not verify")
-			sub = refused.Submission
-			v = annotationView{ID: m.ID, Day: m.Day, Refused: refusalReason(err)}
-		default:
-			d.cfg.Log.Warn("an annotation could not be opened")
-			continue
+		n := kept[aid]
+		if n == nil || n.Roster != stamp || n.size != fi.Size() || n.mtime != fi.ModTime().UnixNano() {
+			if n = d.openAnnotation(aid, u.identity, roster); n == nil {
+				continue
+			}
+			n.Roster, n.size, n.mtime = stamp, fi.Size(), fi.ModTime().UnixNano()
+			fresh[aid] = n
 		}
-		u.inbox.mu.Lock()
-		if u.inbox.closed { // locked meanwhile
-			u.inbox.mu.Unlock()
+		in.mu.Lock()
+		if in.closed { // locked meanwhile
+			in.mu.Unlock()
 			return nil
 		}
-		u.inbox.seen[m.ID] = true
-		u.inbox.notes[sub] = append(u.inbox.notes[sub], v)
-		sort.SliceStable(u.inbox.notes[sub], func(i, j int) bool {
-			return u.inbox.notes[sub][i].Day < u.inbox.notes[sub][j].Day
+		sub := n.Submission
+		in.seen[aid] = true
+		in.notes[sub] = append(in.notes[sub], n.View)
+		sort.SliceStable(in.notes[sub], func(i, j int) bool {
+			return in.notes[sub][i].Day < in.notes[sub][j].Day
 		})
-		u.inbox.mu.Unlock()
+		in.mu.Unlock()
 	}
+	if store != nil {
+		if err := store.putNotes(fresh); err != nil {
+			d.cfg.Log.Warn("failed to keep the annotations in the inbox store")
+		}
+	}
+	return nil
+}
+
+// openAnnotation opens the annotation aid kept on disk, or returns nil if
+// it cannot be opened at all (it is then left out, as before).
+func (d *Desk) openAnnotation(aid string, identity *keys.Identity, roster *keys.Roster) *storedNote {
+	var m annotationMeta
+	b, err := os.ReadFile(d.path("annotations", aid+".json"))
+	if err != nil || json.Unmarshal(b, &m) != nil || m.ID != aid {
+		return nil
+	}
+	sealed, err := os.ReadFile(d.path("annotations", aid+".age"))
+	if err != nil {
+		return nil
+	}
+	a, err := annotation.Open(sealed, aid, identity, roster)
+	var refused *annotation.RefusedError
+	switch {
+	case err == nil && a.Signed:
+		return &storedNote{Submission: a.Submission, View: annotationView{ID: aid, Day: a.Day, Text: a.Text, Tags: a.Tags, Signed: true, Author: a.Author}}
+	case err == nil:
+		return &storedNote{Submission: a.Submission, View: annotationView{ID: aid, Day: m.Day, Text: a.Text, Tags: a.Tags, Claim: m.Author}}
+	case errors.As(err, &refused) && refused.Submission != "":
+		d.cfg.Log.Warn("an annotation was refused: its signature does not verify")
+		return &storedNote{Submission: refused.Submission, View: annotationView{ID: aid, Day: m.Day, Refused: refusalReason(err)}}
+	}
+	d.cfg.Log.Warn("an annotation could not be opened")
 	return nil
 }
 
