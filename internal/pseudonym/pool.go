@@ -19,10 +19,12 @@ import (
 // the surnames, over 100,000 full names for each sex.
 
 // crowdedAfter is the number of draws from the bundled list after which a
-// person draws from the wider pool. While fewer than half of the list's
-// full names are taken, 32 draws that are all taken happen less than once
-// in four billion people; a few thousand declared people never reach it.
-const crowdedAfter = 32
+// person draws from the wider pool. Each draw costs a MAC, and when the list
+// is crowded nearly every draw is taken: more would only cost time. While
+// fewer than a tenth of the list's full names are taken (a few thousand
+// declared people), 8 draws that are all taken happen less than once in
+// ten million people.
+const crowdedAfter = 8
 
 // givenPools are the given names a pseudonym can be drawn from, for one sex.
 type givenPools struct {
