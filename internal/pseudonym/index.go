@@ -101,6 +101,10 @@ type index struct {
 	// them.
 	pseudoLatin  map[string]bool
 	pseudoHangul map[string]bool
+
+	// declaredLandmark holds the bundled landmarks (places.go) declared as
+	// places: those are replaced, not kept.
+	declaredLandmark map[int32]bool
 }
 
 func (x *index) id(tok string) int32 {
@@ -272,6 +276,7 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 		hangulPair:       newPairSet(),
 		pseudoPair:       newPairSet(),
 		full:             newFullNames(),
+		declaredLandmark: declaredLandmarks(e),
 	}
 	byCanon := map[string]string{}
 	for _, p := range e.People {
@@ -337,6 +342,10 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 			if allHangul(strings.ReplaceAll(n, " ", "")) {
 				continue
 			}
+			if allHan(strings.ReplaceAll(n, " ", "")) { // 朴永洙: as an alias
+				x.addAliases([]string{n}, i)
+				continue
+			}
 			split, joined := latinTokens(n)
 			x.addLatin(split, target{i, formFull})
 			x.addLatin(joined, target{i, formFull})
@@ -378,12 +387,24 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 					}
 				}
 			}
-			for _, r := range placeRoman(stem) {
+			std, extra := placeSpellings(stem)
+			for _, r := range std {
 				x.addPlaceLatin([]string{r}, i)
 			}
+			for _, r := range extra { // Chungjin, Hyesahn: with the common suffixes only
+				x.addPlaceLatinCommon(r, i)
+			}
+			x.addAliases(gazetteerHan(stem), i) // 惠山 for 혜산
 		}
 		for _, n := range p.Names {
 			if allHangul(strings.ReplaceAll(n, " ", "")) {
+				continue
+			}
+			if allHan(strings.ReplaceAll(n, " ", "")) { // 淸津: as an alias
+				x.addAliases([]string{n}, i)
+				if ent.canon == "" {
+					ent.canon = string(foldHan(n))
+				}
 				continue
 			}
 			split, joined := latinTokens(n)

@@ -141,6 +141,8 @@ type testCase struct {
 	NFD     bool     `json:"nfd"`
 	Flagged []string `json:"flagged"`
 	Masked  []string `json:"masked"`
+	// Source names the public material a case was written from (#14).
+	Source string `json:"source"`
 }
 
 func readCases(t testing.TB) []testCase {
