@@ -251,14 +251,14 @@ func (c *Client) checkFile(ctx context.Context, route, want string) (string, err
 			msg = "is gone: the server no longer has it"
 			return nil
 		case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-			return &retryable{fmt.Errorf("server error %d", resp.StatusCode)}
+			return &retryable{error: &StatusError{Status: resp.StatusCode, Message: http.StatusText(resp.StatusCode)}, after: retryAfter(resp)}
 		case resp.StatusCode != http.StatusOK:
 			b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 			return fmt.Errorf("the server refused to return %s (%d): %s", route, resp.StatusCode, strings.TrimSpace(string(b)))
 		}
 		h := sha256.New()
 		if _, err := io.Copy(h, resp.Body); err != nil {
-			return &retryable{fmt.Errorf("download interrupted: %w", err)}
+			return &retryable{error: fmt.Errorf("download interrupted: %w", err)}
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); got != want {
 			msg = fmt.Sprintf("was changed: the server returns a file with SHA-256 %s, the receipt says %s", got, want)
@@ -266,6 +266,12 @@ func (c *Client) checkFile(ctx context.Context, route, want string) (string, err
 		return nil
 	})
 	if err != nil {
+		// Refused for the rate of requests: nothing is known of the file,
+		// and the check could not be made.
+		var se *StatusError
+		if errors.As(err, &se) && se.Status == http.StatusTooManyRequests {
+			return "", fmt.Errorf("the server's rate limit stopped the check (%w): run verify again later, or ask the server's admin to raise its --rate-per-token", err)
+		}
 		// A server that cannot return a stored file after retries has
 		// lost it as far as anyone can tell.
 		var r *retryable
