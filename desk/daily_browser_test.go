@@ -54,10 +54,20 @@ func TestDailyUseInBrowser(t *testing.T) {
 	}
 	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		c, stop := context.WithTimeout(ctx, 30*time.Second)
-		defer stop()
-		if err := chromedp.Do(c, actions...); err != nil {
-			t.Fatalf("failed to %s: %v", what, err)
+		// A node found just as the page replaced its document is gone
+		// before it is used ("Could not find node with given id"): nothing
+		// was done to it, so the step is tried again, a few times.
+		for try := 1; ; try++ {
+			c, stop := context.WithTimeout(ctx, 30*time.Second)
+			err := chromedp.Do(c, actions...)
+			stop()
+			if err == nil {
+				return
+			}
+			if try == 4 || !strings.Contains(err.Error(), "Could not find node with given id") {
+				t.Fatalf("failed to %s: %v", what, err)
+			}
+			time.Sleep(300 * time.Millisecond)
 		}
 	}
 	eval := func(js string) string {
