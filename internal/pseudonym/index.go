@@ -96,6 +96,8 @@ type index struct {
 	// them.
 	pseudoLatin  map[string]bool
 	pseudoHangul map[string]bool
+
+	pers *personIndex // titles, lone surnames, initials, names a pseudonym must not echo (persons.go)
 }
 
 func (x *index) id(tok string) int32 {
@@ -266,6 +268,7 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 		pseudoHangul:     map[string]bool{},
 		hangulPair:       newPairSet(),
 		pseudoPair:       newPairSet(),
+		pers:             newPersonIndex(),
 	}
 	byCanon := map[string]string{}
 	for _, p := range e.People {
@@ -405,6 +408,7 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 		x.ents = append(x.ents, ent)
 		x.addAliases(p.Aliases, i)
 	}
+	x.indexPeople(e)
 	if err := x.choosePseudonyms(e, key, reg); err != nil {
 		return nil, err
 	}
@@ -491,6 +495,9 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed, reg *Registry) error {
 	if reg != nil {
 		regTaken = reg.taken()
 	}
+	// Other declared people's names are avoided too where the lists leave
+	// a choice (persons.go).
+	others := x.pers.othersLeaveChoice(sur, giv)
 	order := make([]int, 0, len(x.ents))
 	macs := map[int][32]byte{}
 	for i, en := range x.ents {
@@ -516,7 +523,10 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed, reg *Registry) error {
 		if reg != nil {
 			rk = registryKey(key, en.canon)
 			if re, ok := reg.Entries[rk]; ok {
-				if s, g, ok := findNames(sur, giv, re.Surname, re.Given); ok && !taken[canonicalHangul(s.Hangul+g.Hangul)] {
+				// A recorded pseudonym is kept (the same person has
+				// the same pseudonym in every note) unless it echoes
+				// the person's own name.
+				if s, g, ok := findNames(sur, giv, re.Surname, re.Given); ok && !taken[canonicalHangul(s.Hangul+g.Hangul)] && !x.pers.echoes(int32(i), s, g, false) {
 					x.setPseudonym(en, s, g)
 					taken[canonicalHangul(s.Hangul+g.Hangul)] = true
 					found = true
@@ -539,7 +549,8 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed, reg *Registry) error {
 			}
 			g := pool[binary.BigEndian.Uint64(m[8:16])%uint64(len(pool))]
 			full := s.Hangul + g.Hangul
-			if famous[canonicalHangul(full)] || taken[canonicalHangul(full)] || x.readsAsDeclared(s, g) {
+			if famous[canonicalHangul(full)] || taken[canonicalHangul(full)] || x.readsAsDeclared(s, g) ||
+				x.pers.echoes(int32(i), s, g, others && n < 200) {
 				continue
 			}
 			if other, ok := regTaken[canonicalHangul(full)]; ok && other != rk {
@@ -610,6 +621,7 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed, reg *Registry) error {
 
 // setPseudonym gives en the pseudonym surname s, given name g.
 func (x *index) setPseudonym(en *entity, s surnameEntry, g givenEntry) {
+	x.pers.notePseudonym(s)
 	en.hangul, en.hangulGiven = s.Hangul+g.Hangul, g.Hangul
 	en.roman, en.romanGiven, en.romanWestern = s.Roman+" "+g.Roman, g.Roman, g.Roman+" "+s.Roman
 	// A given name that is also a declared person's given name would be

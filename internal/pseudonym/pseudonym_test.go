@@ -218,16 +218,20 @@ func TestCases(t *testing.T) {
 }
 
 // TestSamePersonAcrossNotes: the same key and person give the same
-// pseudonym in every note, whatever else the note declares; another key
-// gives another pseudonym (case 48).
+// pseudonym in every note of an organisation, whatever else the note
+// declares; another key gives another pseudonym (case 48). A pseudonym
+// avoids the names declared beside it (#14 item 8), which depend on the
+// note: the organisation's registry, which the desk and the command line
+// use, is what keeps it the same.
 func TestSamePersonAcrossNotes(t *testing.T) {
 	one := &Entities{People: []Person{{ID: "a", Names: []string{"김석한"}}}}
 	two := &Entities{People: []Person{{ID: "x", Names: []string{"박철"}}, {ID: "y", Names: []string{"리영희"}}, {ID: "z", Names: []string{"김석한", "Kim Suk-Han"}}}}
-	r1, err := New(one, keyA)
+	reg := &Registry{Format: RegistryFormat, Entries: map[string]registryEntry{}}
+	r1, err := NewWithRegistry(one, keyA, reg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r2, err := New(two, keyA)
+	r2, err := NewWithRegistry(two, keyA, reg)
 	if err != nil {
 		t.Fatal(err)
 	}
