@@ -145,7 +145,7 @@ func surnameTypos(s string) []string {
 		b := []byte(s)
 		b[k], b[k+1] = b[k+1], b[k]
 		out = append(out, string(b))
-		if b[k] == 'h' {
+		if k > 0 && s[k] == 'h' {
 			out = append(out, s[:k]+s[k+1:])
 		}
 	}
