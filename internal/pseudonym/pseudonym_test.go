@@ -58,6 +58,9 @@ var testPairs = [][2]string{{"은", "는"}, {"이", "가"}, {"을", "를"}, {"�
 //	{p1.part|은} only the form of 은/는 that agrees with the pseudonym
 //	{prov:회령} the province of an undeclared gazetteer place (Hangul, or
 //	         romanized where the case is in Latin letters)
+//	{p1.s}   the Hangul surname alone       {p1.rs}  romanized surname alone
+//	{p1.RS}  romanized surname in capitals  {p1.Rs}  full, surname in capitals
+//	{p1.i}   initials (KSH)                 {p1.i.}  initials with dots (K.S.H.)
 func expand(t *testing.T, r *Redactor, s string, latin bool) string {
 	ents := map[string]entity{}
 	for _, e := range r.x.ents {
@@ -87,7 +90,14 @@ func expand(t *testing.T, r *Redactor, s string, latin bool) string {
 			if !ok {
 				t.Fatalf("no entity %q", id)
 			}
-			word = map[string]string{"": e.hangul, "g": e.hangulGiven, "r": e.roman, "rg": e.romanGiven, "rw": e.romanWestern, "R": strings.ToUpper(e.roman), "part": e.hangul}[field]
+			rs, rest, _ := strings.Cut(e.roman, " ")
+			var initials []string
+			for _, w := range strings.FieldsFunc(e.roman, func(r rune) bool { return r == ' ' || r == '-' }) {
+				initials = append(initials, strings.ToUpper(w[:1]))
+			}
+			word = map[string]string{"": e.hangul, "g": e.hangulGiven, "r": e.roman, "rg": e.romanGiven, "rw": e.romanWestern, "R": strings.ToUpper(e.roman), "part": e.hangul,
+				"s": string([]rune(e.hangul)[:1]), "rs": rs, "RS": strings.ToUpper(rs), "Rs": strings.ToUpper(rs) + " " + rest,
+				"i": strings.Join(initials, ""), "i.": strings.Join(initials, ".") + "."}[field]
 			if field == "part" { // the particle alone, as it agrees with the pseudonym
 				return strings.TrimPrefix(expand(t, r, "{"+id+"|"+particle+"}", latin), e.hangul)
 			}
@@ -141,6 +151,11 @@ type testCase struct {
 	NFD     bool     `json:"nfd"`
 	Flagged []string `json:"flagged"`
 	Masked  []string `json:"masked"`
+	// Source names the public material a case was written from (#14).
+	Source string `json:"source"`
+	// Entities names another entities file, testdata/entities-NAME.json,
+	// for the case (default: entities-public.json).
+	Entities string `json:"entities"`
 }
 
 func readCases(t testing.TB) []testCase {
@@ -176,8 +191,20 @@ func TestCases(t *testing.T) {
 	if len(cases) < 80 {
 		t.Errorf("only %d cases; the table must keep at least 80", len(cases))
 	}
+	redactors := map[string]*Redactor{"": r}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
+			if strings.HasPrefix(c.Name, "14.") && c.Source == "" {
+				t.Error("a case of #14 must name its source")
+			}
+			r := redactors[c.Entities]
+			if r == nil {
+				var err error
+				if r, err = New(loadEntities(t, "testdata/entities-"+c.Entities+".json"), keyA); err != nil {
+					t.Fatal(err)
+				}
+				redactors[c.Entities] = r
+			}
 			in := c.In
 			if c.NFD {
 				in = norm.NFD.String(in)
