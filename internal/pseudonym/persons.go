@@ -43,6 +43,7 @@ type personIndex struct {
 	// The romanized (folded) and Hangul surnames of the pseudonyms.
 	pseudoSurLatin  map[string]bool
 	pseudoSurHangul map[string]bool
+	pseudoSurSyl    sylSet // pseudoSurHangul's first syllables
 }
 
 type ownNames struct{ surnames, givens []string }
@@ -242,6 +243,7 @@ func (p *personIndex) notePseudonym(s surnameEntry) {
 		p.pseudoSurLatin[split[0]] = true
 	}
 	p.pseudoSurHangul[s.Hangul] = true
+	p.pseudoSurSyl.add(s.Hangul)
 }
 
 // pseudoSurname returns the Hangul and romanized surname of a person's
@@ -375,9 +377,24 @@ var hangulTitles2 = []string{
 	"비서", "지배인", "중대장", "대대장", "군관", "관리원", "단장", "사장",
 }
 
+// titleSyl holds the first syllables of hangulTitles2, loneSafeSyl the
+// surnames of hangulLoneSafe: quick tests before the maps.
+var titleSyl, loneSafeSyl = func() (t, s sylSet) {
+	for _, x := range hangulTitles2 {
+		t.add(x)
+	}
+	for x := range hangulLoneSafe {
+		s.add(x)
+	}
+	return t, s
+}()
+
 // hangulTitle reports whether the Hangul word hs (3 bytes a syllable) is a
 // title followed only by endings.
 func hangulTitle(hs string) bool {
+	if !titleSyl.has(hs) {
+		return false
+	}
 	for _, t := range hangulTitles2 {
 		if rest, ok := strings.CutPrefix(hs, t); ok {
 			if _, ok := firstEnding(rest); ok {
@@ -395,25 +412,30 @@ func hangulTitle(hs string) bool {
 func (d *doc) loneHangul(i int) int {
 	t := d.toks[i]
 	hs := d.hstr(t)
-	// Right after a digit or a letter it is part of something else (10리).
-	if len(hs) < 3 || t.s > 0 && (unicode.IsDigit(d.v.runes[t.s-1]) || unicode.IsLetter(d.v.runes[t.s-1])) {
+	if !d.x.surnameSyl.has(hs) && !d.x.pers.pseudoSurSyl.has(hs) {
 		return -1
 	}
-	var next string
-	if i+1 < len(d.toks) && d.toks[i+1].kind == tHangul && d.toks[i+1].s-t.e == 1 && d.v.runes[t.e] == foldSpace {
-		next = d.hstr(d.toks[i+1])
+	// Right after a digit or a letter it is part of something else (10리).
+	if t.s > 0 && (unicode.IsDigit(d.v.runes[t.s-1]) || unicode.IsLetter(d.v.runes[t.s-1])) {
+		return -1
 	}
 	for sl := 1; sl <= 2 && 3*sl <= len(hs); sl++ {
 		sur, rest := hs[:3*sl], hs[3*sl:]
-		titled := (rest == "" && next != "" && hangulTitle(next)) || (rest != "" && hangulTitle(rest))
+		titled := false
+		switch {
+		case rest != "":
+			titled = hangulTitle(rest)
+		case i+1 < len(d.toks) && d.toks[i+1].kind == tHangul && d.toks[i+1].s-t.e == 1 && d.v.runes[t.e] == foldSpace:
+			titled = hangulTitle(d.hstr(d.toks[i+1]))
+		}
+		if !titled && (rest == "" || sl != 1 || !loneSafeSyl.has(sur)) {
+			continue
+		}
 		people := d.x.hangulSurname[sur]
 		if len(people) == 0 {
 			if titled && d.x.pers.pseudoSurHangul[sur] {
 				return i + 1
 			}
-			continue
-		}
-		if !titled && (rest == "" || !hangulLoneSafe[sur]) {
 			continue
 		}
 		ends, ok := splitEndings(rest)
