@@ -54,30 +54,63 @@ func newPersonIndex() *personIndex {
 }
 
 // indexPeople records the spellings, initials and near-spellings of the
-// declared people (entities 0 … len(e.People)-1 of x).
+// declared people (entities 0 … len(e.People)-1 of x). Only spellings that
+// a pseudonym's name can have are kept (a few thousand in all), so that
+// the index stays small with tens of thousands of people.
 func (x *index) indexPeople(e *Entities) {
 	p := x.pers
+	cands := candidateSet()
+	// Many people share a surname or a given name: romanize each once.
+	type surParts struct{ spellings, latin, letters []string }
+	type givenParts struct{ spellings, letters []string }
+	surMemo, givenMemo := map[string]*surParts{}, map[string]*givenParts{}
 	for k := range e.People {
 		i := int32(k)
 		en := &x.ents[i]
 		own := &ownNames{}
 		p.own[i] = own
 		var surLatin []string
-		var givenForms [][]string
-		if en.surname != "" {
-			own.surnames = append(own.surnames, canonicalHangul(en.surname))
-			surLatin = surnameRoman(en.surname)
-			own.surnames = append(own.surnames, surLatin...)
-			own.givens = append(own.givens, canonicalHangul(en.given))
-			givenForms = givenRoman(en.given)
-			for _, g := range givenForms {
-				own.givens = append(own.givens, strings.Join(g, ""))
-			}
-		}
 		inits := map[string]bool{}
-		for _, s := range surLatin {
-			for _, g := range givenForms {
-				inits[initialsOf(append([]string{s}, g...))] = true
+		if en.surname != "" {
+			sp := surMemo[en.surname]
+			if sp == nil {
+				sp = &surParts{latin: surnameRoman(en.surname)}
+				for _, v := range append([]string{canonicalHangul(en.surname)}, sp.latin...) {
+					if cands["s"+v] {
+						sp.spellings = append(sp.spellings, v)
+					}
+				}
+				for _, v := range sp.latin {
+					if v != "" && !slices.Contains(sp.letters, v[:1]) {
+						sp.letters = append(sp.letters, v[:1])
+					}
+				}
+				surMemo[en.surname] = sp
+			}
+			gp := givenMemo[en.given]
+			if gp == nil {
+				gp = &givenParts{}
+				if v := canonicalHangul(en.given); cands["g"+v] {
+					gp.spellings = append(gp.spellings, v)
+				}
+				for _, f := range givenRoman(en.given) {
+					if v := strings.Join(f, ""); cands["g"+v] {
+						gp.spellings = append(gp.spellings, v)
+					}
+					if in := initialsOf(f); in != "" && !slices.Contains(gp.letters, in) {
+						gp.letters = append(gp.letters, in)
+					}
+				}
+				givenMemo[en.given] = gp
+			}
+			// Clipped: appending below copies instead of writing into
+			// the shared arrays.
+			own.surnames, own.givens = slices.Clip(sp.spellings), slices.Clip(gp.spellings)
+			surLatin = slices.Clip(sp.latin)
+			for _, a := range sp.letters {
+				for _, b := range gp.letters {
+					inits[a+b] = true
+				}
 			}
 		}
 		for _, n := range e.People[k].Names {
@@ -89,9 +122,13 @@ func (x *index) indexPeople(e *Entities) {
 				continue
 			}
 			// Written surname first, as declared names usually are.
-			own.surnames = append(own.surnames, split[0])
+			if cands["s"+split[0]] {
+				own.surnames = append(own.surnames, split[0])
+			}
+			if g := strings.Join(joined[1:], ""); cands["g"+g] {
+				own.givens = append(own.givens, g)
+			}
 			surLatin = append(surLatin, split[0])
-			own.givens = append(own.givens, strings.Join(joined[1:], ""))
 			inits[initialsOf(split)] = true
 		}
 		for _, s := range own.surnames {
@@ -100,14 +137,20 @@ func (x *index) indexPeople(e *Entities) {
 		for _, g := range own.givens {
 			p.givens[g] = true
 		}
+		// People are indexed in order, each once: appending keeps the
+		// lists free of duplicates without searching them.
 		for in := range inits {
 			if len(in) >= 2 {
-				p.initials[in] = appendUnique(p.initials[in], i)
+				p.initials[in] = append(p.initials[in], i)
 			}
 		}
+		typos := map[string]bool{}
 		for _, s := range surLatin {
 			for _, t := range surnameTypos(s) {
-				p.typos[t] = appendUnique(p.typos[t], i)
+				if !typos[t] {
+					typos[t] = true
+					p.typos[t] = append(p.typos[t], i)
+				}
 			}
 		}
 	}
@@ -173,6 +216,18 @@ var candidateSpellings = sync.OnceValue(func() map[string][]string {
 	return m
 })
 
+// candidateSet holds every spelling of candidateSpellings, surnames
+// prefixed "s", given names "g".
+var candidateSet = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for k, vs := range candidateSpellings() {
+		for _, v := range vs {
+			m[k[:1]+v] = true
+		}
+	}
+	return m
+})
+
 // pseudonymInitials returns the folded initials of a pseudonym written
 // s.Roman g.Roman ("Kim Sung-hwan" → ksh).
 func pseudonymInitials(roman string) string {
@@ -180,11 +235,14 @@ func pseudonymInitials(roman string) string {
 	return initialsOf(split)
 }
 
-// echoes reports whether the candidate pseudonym s g for person i shares a
-// surname or a given name, in any spelling, with that person; with others,
-// also whether it shares one with any declared person or has a declared
-// person's initials.
+// echoes reports whether the candidate pseudonym s g for person i would
+// be read as a place, or shares a surname or a given name, in any
+// spelling, with that person; with others, also whether it shares one
+// with any declared person or has a declared person's initials.
 func (p *personIndex) echoes(i int32, s surnameEntry, g givenEntry, others bool) bool {
+	if readsAsPlace(s.Hangul+g.Hangul) || readsAsPlace(g.Hangul) {
+		return true
+	}
 	cs, cg := candidateSpellings()["s"+s.Hangul], candidateSpellings()["g"+g.Hangul]
 	if own := p.own[i]; own != nil {
 		for _, v := range cs {
@@ -212,6 +270,21 @@ func (p *personIndex) echoes(i int32, s surnameEntry, g givenEntry, others bool)
 		}
 	}
 	return len(p.initials[pseudonymInitials(s.Roman+" "+g.Roman)]) > 0
+}
+
+// readsAsPlace reports whether a Hangul name would be read as a place of
+// the gazetteer with endings after it (성진아는: 성진 and 아는), which a
+// second pass would generalize.
+func readsAsPlace(h string) bool {
+	l := lex()
+	for k := len(h) / 3; k >= 2; k-- {
+		if _, ok := l.placeHangul[h[:3*k]]; ok {
+			if _, ok := firstEnding(h[3*k:]); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // othersLeaveChoice reports whether enough of the bundled names are free of
