@@ -81,8 +81,9 @@ type Desk struct {
 	lastSeen time.Time
 	failures int // wrong passphrases in a row
 	pull     pullState
-	results  results  // what posts did, for the pages they redirect to
-	progress progress // the unlock running, for the unlock page to show
+	results  results              // what posts did, for the pages they redirect to
+	progress progress             // the unlock running, for the unlock page to show
+	launched map[string]time.Time // launch tokens used (see launch.go)
 }
 
 // New loads the profile in cfg.Home. The desk is locked. If cfg.Home holds
@@ -252,6 +253,19 @@ func (d *Desk) security(h http.Handler) http.Handler {
 		// Other sites, and other desks on this machine, are refused.
 		if s := r.Header.Get("Sec-Fetch-Site"); s == "cross-site" || s == "same-site" {
 			d.refuse(w, r, http.StatusForbidden, "This request came from another site and was refused.")
+			return
+		}
+		if r.URL.Path == alivePath && r.Method == http.MethodGet {
+			d.alive(w, r)
+			return
+		}
+		if t := r.URL.Query().Get("launch"); t != "" && r.Method == http.MethodGet && r.URL.Path == "/" {
+			if !d.useLaunch(t) {
+				d.refuse(w, r, http.StatusForbidden, "This link to open the desk was used already or is too old. Start the desk again, or open the address it printed.")
+				return
+			}
+			http.SetCookie(w, &http.Cookie{Name: d.cookie, Value: d.session, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+			http.Redirect(w, r, "/", http.StatusSeeOther)
 			return
 		}
 		if k := r.URL.Query().Get("k"); k != "" && r.Method == http.MethodGet && r.URL.Path == "/" {

@@ -1,6 +1,9 @@
 package desk
 
-import "sort"
+import (
+	"sort"
+	"strconv"
+)
 
 // MissingKorean returns the texts shown so far that have no Korean.
 func MissingKorean() []string {
@@ -19,4 +22,11 @@ func MissingKorean() []string {
 func SetUnlockStepHook(f func(done int)) (restore func()) {
 	unlockStepHook = f
 	return func() { unlockStepHook = nil }
+}
+
+// KeepPortForTest makes d take port as the port its home keeps.
+func KeepPortForTest(d *Desk, port string) error {
+	p, err := strconv.Atoi(port)
+	d.kept.Port = p
+	return err
 }

@@ -211,9 +211,8 @@ func BenchmarkDeskSearch(b *testing.B) {
 	// Hangul word; no per-testimony work at all.
 	var all strings.Builder
 	u.inbox.mu.RLock()
-	for _, t := range u.inbox.items {
-		all.WriteString(t.fold)
-		all.WriteByte(0)
+	for _, b := range u.inbox.text.blocks {
+		all.Write(b.text)
 	}
 	u.inbox.mu.RUnlock()
 	joined := all.String()

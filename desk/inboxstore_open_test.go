@@ -80,7 +80,7 @@ func TestInboxOnDemand(t *testing.T) {
 		t.Fatal("the sealed file was not imported")
 		return nil
 	}
-	if it := waitImported(u); it.M == nil || it.M.Day != "2026-03-14" || it.fold == "" {
+	if it := waitImported(u); it.M == nil || it.M.Day != "2026-03-14" || !it.indexed {
 		t.Fatalf("imported: %+v", it)
 	}
 	if v := d.inboxData(t.Context(), u, "canary note", 1); v.Matches != 1 {

@@ -355,8 +355,12 @@ type flagView struct {
 	Place               bool
 	Line                int
 	Accepted, InAnswers bool
-	// Question is the label of the question whose answer a flag is in.
-	Question string
+	// Question is the label of the question whose answer a flag is in,
+	// and Field the HTML id of that answer's field ("" in the note).
+	Question, Field string
+	// N numbers the flags of a page's list from 0 (the list item's id is
+	// "flag-N").
+	N int
 	// At is the flag's place in the list (its mark's id is "at-At").
 	At int
 	// Typed is what the interviewer typed where the flag is (for a place,
@@ -401,11 +405,12 @@ func (d *Desk) preview(u *unlocked, dr *draft) *preview {
 	return p
 }
 
-// count sets Open to the number of flags not accepted.
+// count sets Open to the number of flags not accepted, and numbers them.
 func (p *preview) count() {
 	p.Open = 0
-	for _, f := range p.Flags {
-		if !f.Accepted {
+	for i := range p.Flags {
+		p.Flags[i].N = i
+		if !p.Flags[i].Accepted {
 			p.Open++
 		}
 	}

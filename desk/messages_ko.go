@@ -38,11 +38,12 @@ var ko = map[string]string{
 
 	// Refusals.
 	"Refused": "거부됨",
-	"Open the desk with the address it printed when it started (it carries a secret).":           "데스크를 시작할 때 표시된 주소(비밀값 포함)로 여십시오.",
-	"This address is from an earlier launch of the desk; open the address it printed this time.": "이전에 실행했을 때의 주소입니다. 이번에 표시된 주소로 여십시오.",
-	"This address is not the desk's; open the address the desk printed.":                         "데스크의 주소가 아닙니다. 데스크가 표시한 주소로 여십시오.",
-	"This request came from another site and was refused.":                                       "다른 사이트에서 온 요청이어서 거부했습니다.",
-	"There is no such page on this desk.":                                                        "이 데스크에 그런 페이지는 없습니다.",
+	"Open the desk with the address it printed when it started (it carries a secret).":                                 "데스크를 시작할 때 표시된 주소(비밀값 포함)로 여십시오.",
+	"This address is from an earlier launch of the desk; open the address it printed this time.":                       "이전에 실행했을 때의 주소입니다. 이번에 표시된 주소로 여십시오.",
+	"This link to open the desk was used already or is too old. Start the desk again, or open the address it printed.": "데스크를 여는 이 링크는 이미 사용되었거나 너무 오래되었습니다. 데스크를 다시 시작하거나, 데스크가 표시한 주소로 여십시오.",
+	"This address is not the desk's; open the address the desk printed.":                                               "데스크의 주소가 아닙니다. 데스크가 표시한 주소로 여십시오.",
+	"This request came from another site and was refused.":                                                             "다른 사이트에서 온 요청이어서 거부했습니다.",
+	"There is no such page on this desk.":                                                                              "이 데스크에 그런 페이지는 없습니다.",
 
 	// Unlock.
 	"Unlock":           "잠금 해제",

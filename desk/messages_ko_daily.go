@@ -47,7 +47,8 @@ func init() {
 		"This note is very long: the preview no longer follows your typing, so that the page stays quick. Update it when you want to check it.": "기록이 매우 깁니다. 페이지가 느려지지 않도록 미리보기가 입력을 따라가지 않습니다. 확인하고 싶을 때 미리보기를 새로 고치십시오.",
 
 		// The flags.
-		"Show it in the note": "기록에서 위치 보기",
+		"Show it in the note":   "기록에서 위치 보기",
+		"Show it in the answer": "답변에서 위치 보기",
 		"a place nobody declared: it will be replaced by its province, %s": "선언되지 않은 장소입니다. 도(道) 이름으로 바뀝니다: %s",
 		"Accepted: the province replaces it.":                              "허용함: 도(道) 이름으로 바뀝니다.",
 	} {

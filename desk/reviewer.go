@@ -49,6 +49,8 @@ type inbox struct {
 	mu    sync.RWMutex
 	items map[string]*testimony
 	order []*testimony                // items, newest first; nil when to be sorted again
+	seq   int32                       // the last testimony.seq given
+	text  searchIndex                 // the search text read so far
 	notes map[string][]annotationView // by submission ID
 	seen  map[string]bool             // annotation IDs read
 	// searchReady is closed once every stored testimony's search text is
@@ -78,7 +80,11 @@ type testimony struct {
 	// record the server's log holds for it differs from the one the
 	// device sealed with it, or is "".
 	ReidProblem string
-	fold        string // folded text for search, once read
+	// seq numbers the testimonies the inbox lists, from 1, for searches
+	// to mark their hits; indexed is set once its search text is in the
+	// inbox's searchIndex.
+	seq     int32
+	indexed bool
 }
 
 type answer struct{ Key, Value string }
@@ -192,7 +198,8 @@ func (d *Desk) openInbox(u *unlocked) error {
 		return err
 	}
 	items := map[string]*testimony{}
-	if err := s.list(func(t *testimony) { items[t.ID] = t }); err != nil {
+	var seq int32
+	if err := s.list(func(t *testimony) { seq++; t.seq = seq; items[t.ID] = t }); err != nil {
 		s.close()
 		return err
 	}
@@ -203,7 +210,7 @@ func (d *Desk) openInbox(u *unlocked) error {
 		files.close()
 		return nil
 	}
-	in.store, in.files, in.items, in.order = s, files, items, nil
+	in.store, in.files, in.items, in.order, in.seq = s, files, items, nil, seq
 	in.dir, in.identity = d.path("inbox"), u.identity
 	in.roster = func() *keys.Roster {
 		d.mu.Lock()
@@ -224,8 +231,9 @@ func (in *inbox) loadSearch() {
 		in.mu.Lock()
 		defer in.mu.Unlock()
 		for _, f := range got {
-			if t := in.items[f.id]; t != nil && t.fold == "" {
-				t.fold = f.text
+			if t := in.items[f.id]; t != nil && !t.indexed {
+				in.text.add(t, f.text)
+				t.indexed = true
 			}
 		}
 		got = got[:0]
@@ -318,8 +326,7 @@ func (d *Desk) importInbox(in *inbox) error {
 		in.mu.Lock()
 		if !in.closed {
 			for _, it := range batch {
-				it.t.fold = it.search
-				in.items[it.t.ID] = it.t
+				in.keep(it.t, it.search)
 			}
 			in.order = nil
 			in.pending -= len(batch)
@@ -338,6 +345,16 @@ func (d *Desk) importInbox(in *inbox) error {
 	in.pending = 0
 	in.mu.Unlock()
 	return ferr
+}
+
+// keep lists t, with its search text, in place of any testimony of the
+// same ID. The caller holds in.mu.
+func (in *inbox) keep(t *testimony, search string) {
+	in.seq++
+	t.seq, t.indexed = in.seq, true
+	in.text.add(t, search)
+	in.items[t.ID] = t
+	in.order = nil
 }
 
 // openForStore opens and verifies the sealed file id for the store.
@@ -581,7 +598,7 @@ func (d *Desk) inboxData(ctx context.Context, u *unlocked, q string, page int) *
 	}
 	contains := func(s string) bool {
 		for _, fq := range queries {
-			if strings.Contains(s, fq) {
+			if fq != "" && strings.Contains(s, fq) {
 				return true
 			}
 		}
@@ -622,31 +639,32 @@ func (d *Desk) inboxData(ctx context.Context, u *unlocked, q string, page int) *
 	v.Total, v.Pending = len(order), in.pending
 	matches := order
 	if fq != "" {
-		// The inbox is searched in as many parts as there are processors,
-		// and the parts' matches joined in order.
-		parts := runtime.GOMAXPROCS(0)
-		found := make([][]*testimony, parts)
-		var wg sync.WaitGroup
-		for p := range parts {
-			wg.Go(func() {
-				for _, t := range order[p*len(order)/parts : (p+1)*len(order)/parts] {
-					hit := contains(t.fold)
-					if notes := in.notes[t.ID]; !hit && len(notes) > 0 {
-						for _, n := range notes {
-							hit = hit || contains(fold(n.Text))
-						}
-						for _, tag := range tagsOf(notes) {
-							hit = hit || contains(fold(tag.Name))
-						}
-					}
-					if hit {
-						found[p] = append(found[p], t)
-					}
+		// Hits are marked by seq; a text of a testimony the inbox no
+		// longer lists (its file was imported again) marks nothing listed.
+		hits := make([]bool, in.seq+1)
+		in.text.search(queries, func(t *testimony) { hits[t.seq] = true })
+		for id, notes := range in.notes {
+			t := in.items[id]
+			if t == nil || hits[t.seq] {
+				continue
+			}
+			for _, n := range notes {
+				if n.Refused == "" && contains(fold(n.Text)) {
+					hits[t.seq] = true
 				}
-			})
+			}
+			for _, tag := range tagsOf(notes) {
+				if contains(fold(tag.Name)) {
+					hits[t.seq] = true
+				}
+			}
 		}
-		wg.Wait()
-		matches = slices.Concat(found...)
+		matches = nil
+		for _, t := range order {
+			if hits[t.seq] {
+				matches = append(matches, t)
+			}
+		}
 	}
 	v.Matches = len(matches)
 	v.Pages = max(1, (len(matches)+pageSize-1)/pageSize)

@@ -16,7 +16,7 @@ func TestSearch(t *testing.T) {
 	}
 	in := newInbox()
 	add := func(id, note string) {
-		in.items[id] = &testimony{ID: id, M: &envelope.Manifest{Day: "2026-03-14"}, Note: note, fold: fold(note)}
+		in.keep(&testimony{ID: id, M: &envelope.Manifest{Day: "2026-03-14"}, Note: note}, fold(note))
 	}
 	add("latin", "Then "+r+" crossed the river at Hyesan-si.")
 	add("hangul", h+"은 강을 건넜다.")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -61,8 +62,14 @@ type exportCandidate struct {
 	Name, Label, Kind string
 }
 
-// exportChoices reads the page's form (or the defaults, on GET).
-func exportChoices(r *http.Request, f *survey.Form, post bool) (*surveyExportView, export.Options, error) {
+// exportFields are the export page's form fields: the choices, which say
+// nothing of any answer (question names, numbers, formats), and may travel
+// in the page's address.
+var exportFields = []string{"version", "format", "headers", "language", "free_text", "geo", "quasi", "k", "age", "year", "place", "suppress", "insecure_allow_small_groups"}
+
+// exportChoices reads the choices made in vals, or the defaults if none
+// were (chosen false).
+func exportChoices(r *http.Request, vals url.Values, f *survey.Form, chosen bool) (*surveyExportView, export.Options, error) {
 	v := &surveyExportView{Form: f, Format: "csv", Language: f.DefaultLanguage, Geo: "1", K: f.MinCell, MinK: survey.MinCellFloor, Quasi: map[string]bool{}}
 	if lang(r) == "ko" && slices.ContainsFunc(f.Languages, func(l survey.Language) bool { return l.Code == "ko" }) {
 		v.Language = "ko"
@@ -70,29 +77,29 @@ func exportChoices(r *http.Request, f *survey.Form, post bool) (*surveyExportVie
 	_ = f.Walk(func(q, repeat *survey.Question) error {
 		if repeat == nil && q.Type.HasAnswer() {
 			v.Candidates = append(v.Candidates, exportCandidate{Name: q.Name, Label: q.Label.In(v.Language, f.DefaultLanguage), Kind: q.Identifier})
-			if !post && q.Identifier != "" {
+			if !chosen && q.Identifier != "" {
 				v.Quasi[q.Name] = true
 			}
 		}
 		return nil
 	})
-	if post {
-		v.Format = r.PostFormValue("format")
-		v.Labels = r.PostFormValue("headers") == "labels"
-		if l := r.PostFormValue("language"); l != "" {
+	if chosen {
+		v.Format = vals.Get("format")
+		v.Labels = vals.Get("headers") == "labels"
+		if l := vals.Get("language"); l != "" {
 			v.Language = l
 		}
-		v.FreeText = r.PostFormValue("free_text") == "1"
-		v.Geo = r.PostFormValue("geo")
-		for _, q := range r.PostForm["quasi"] {
+		v.FreeText = vals.Get("free_text") == "1"
+		v.Geo = vals.Get("geo")
+		for _, q := range vals["quasi"] {
 			v.Quasi[q] = true
 		}
-		v.AgeBand, _ = strconv.Atoi(r.PostFormValue("age"))
-		v.YearRange, _ = strconv.Atoi(r.PostFormValue("year"))
-		v.Province = r.PostFormValue("place") == "province"
-		v.Suppress = r.PostFormValue("suppress")
-		v.Insecure = r.PostFormValue("insecure_allow_small_groups") == "1"
-		k, err := strconv.Atoi(r.PostFormValue("k"))
+		v.AgeBand, _ = strconv.Atoi(vals.Get("age"))
+		v.YearRange, _ = strconv.Atoi(vals.Get("year"))
+		v.Province = vals.Get("place") == "province"
+		v.Suppress = vals.Get("suppress")
+		v.Insecure = vals.Get("insecure_allow_small_groups") == "1"
+		k, err := strconv.Atoi(vals.Get("k"))
 		if err != nil || k < survey.MinCellFloor || k > 1000 {
 			return v, export.Options{}, fmt.Errorf("k must be a whole number from %d to 1000", survey.MinCellFloor)
 		}
@@ -125,22 +132,42 @@ func exportChoices(r *http.Request, f *survey.Form, post bool) (*surveyExportVie
 	return v, o, nil
 }
 
-// surveyExportPage shows the export page with the defaults and their check.
+// surveyExportPage shows the export page: the defaults, or the choices in
+// its address (check=1) and what they give.
 func (d *Desk) surveyExportPage(w http.ResponseWriter, r *http.Request, u *unlocked) {
-	d.surveyExport(w, r, u, false)
+	q := r.URL.Query()
+	d.surveyExport(w, r, u, q, q.Get("check") == "1", false)
 }
 
-// surveyExportPost checks the choices, or downloads the export.
+// surveyExportPost downloads the export, or (Check) shows the page with
+// the choices made: a redirect to the page with the choices in its
+// address, so that a refresh or the language switch shows the same check
+// without sending the form again.
 func (d *Desk) surveyExportPost(w http.ResponseWriter, r *http.Request, u *unlocked) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxExportForm)
 	if err := r.ParseForm(); err != nil {
 		d.refuse(w, r, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
-	d.surveyExport(w, r, u, true)
+	if r.PostFormValue("action") == "download" {
+		d.surveyExport(w, r, u, r.PostForm, true, true)
+		return
+	}
+	http.Redirect(w, r, exportPageAddress(r.PathValue("form"), r.PostForm), http.StatusSeeOther)
 }
 
-func (d *Desk) surveyExport(w http.ResponseWriter, r *http.Request, u *unlocked, post bool) {
+// exportPageAddress is the export page of form with the choices in vals.
+func exportPageAddress(form string, vals url.Values) string {
+	q := url.Values{"check": {"1"}}
+	for _, k := range exportFields {
+		if vs, ok := vals[k]; ok {
+			q[k] = vs
+		}
+	}
+	return "/surveys/" + url.PathEscape(form) + "/export?" + q.Encode()
+}
+
+func (d *Desk) surveyExport(w http.ResponseWriter, r *http.Request, u *unlocked, vals url.Values, chosen, download bool) {
 	forms, records, skipped, err := d.surveyRecords(u, r.PathValue("form"))
 	if err != nil || len(forms) == 0 {
 		d.refuse(w, r, http.StatusNotFound, "There are no responses to this form in the inbox.")
@@ -148,13 +175,17 @@ func (d *Desk) surveyExport(w http.ResponseWriter, r *http.Request, u *unlocked,
 	}
 	// One version at a time: its columns are its questions.
 	p := forms[len(forms)-1]
-	want := r.FormValue("version")
+	want := vals.Get("version")
 	for _, f := range forms {
 		if f.Form.Version == want {
 			p = f
 		}
 	}
-	v, o, err := exportChoices(r, p.Form, post)
+	v, o, err := exportChoices(r, vals, p.Form, chosen)
+	// A download refused goes back to the page, with the choices made.
+	back := func(msg string, args ...any) {
+		d.done(w, r, exportPageAddress(r.PathValue("form"), vals), &result{msg: msg, args: args})
+	}
 	for _, f := range forms {
 		v.Versions = append(v.Versions, f.Form.Version)
 	}
@@ -165,6 +196,11 @@ func (d *Desk) surveyExport(w http.ResponseWriter, r *http.Request, u *unlocked,
 		}
 	}
 	if err != nil {
+		if download {
+			// The page with these choices says what is wrong with them.
+			http.Redirect(w, r, exportPageAddress(r.PathValue("form"), vals), http.StatusSeeOther)
+			return
+		}
 		v.Problem = tr(lang(r), err.Error())
 		d.render(w, r, http.StatusBadRequest, "survey_export", "Export", v)
 		return
@@ -173,18 +209,22 @@ func (d *Desk) surveyExport(w http.ResponseWriter, r *http.Request, u *unlocked,
 	o.TmpDir = d.path()
 	x, err := export.Prepare(p.Form, export.Records(records), o)
 	if err != nil {
+		if download {
+			// The page with these choices says what is wrong with them.
+			http.Redirect(w, r, exportPageAddress(r.PathValue("form"), vals), http.StatusSeeOther)
+			return
+		}
 		v.Problem = tr(lang(r), "These choices do not fit the form: %s", err.Error())
 		d.render(w, r, http.StatusBadRequest, "survey_export", "Export", v)
 		return
 	}
 	v.Checked, v.Disclosure = true, x.Disclosure()
-	if !post || r.PostFormValue("action") != "download" {
+	if !download {
 		d.render(w, r, http.StatusOK, "survey_export", "Export", v)
 		return
 	}
 	if err := x.Check(); err != nil {
-		v.Problem = tr(lang(r), "Nothing was downloaded: %d of %d responses are in groups of fewer than %d people with the same answers to the marked questions. Generalize, suppress, or mark fewer questions.", v.Disclosure.After.BelowK, v.Disclosure.After.Rows, v.Disclosure.K)
-		d.render(w, r, http.StatusConflict, "survey_export", "Export", v)
+		back("Nothing was downloaded: %d of %d responses are in groups of fewer than %d people with the same answers to the marked questions. Generalize, suppress, or mark fewer questions.", v.Disclosure.After.BelowK, v.Disclosure.After.Rows, v.Disclosure.K)
 		return
 	}
 	base := fmt.Sprintf("%s-%s-%s", p.Form.ID, p.Form.Version, o.Day)
@@ -208,8 +248,7 @@ func (d *Desk) surveyExport(w http.ResponseWriter, r *http.Request, u *unlocked,
 	}
 	if err != nil {
 		d.cfg.Log.Warn("a survey export failed", "err", err.Error())
-		v.Problem = tr(lang(r), "The export failed.")
-		d.render(w, r, http.StatusInternalServerError, "survey_export", "Export", v)
+		d.done(w, r, exportPageAddress(r.PathValue("form"), vals), &result{msg: "The export failed.", detail: err.Error()})
 		return
 	}
 	d.cfg.Log.Info("exported a survey", "form", p.Form.ID, "version", p.Form.Version, "rows", v.Disclosure.After.Rows, "format", string(o.Format))

@@ -104,15 +104,20 @@ func TestSurveyExport(t *testing.T) {
 		}
 		return v
 	}
-	// As answered: refused.
-	code, _, page = r1.post("/surveys/defectors/export", choices())
-	if code != http.StatusConflict || !strings.Contains(page, "Nothing was downloaded: 7 of 7 responses") || r1.header.Get("Content-Disposition") != "" {
-		t.Fatalf("a download with unique rows: %d\n%s", code, page)
+	// As answered: refused, back on the page with the choices made.
+	loc, page := r1.submit("/surveys/defectors/export", choices())
+	if !strings.Contains(page, "Nothing was downloaded: 7 of 7 responses") || r1.header.Get("Content-Disposition") != "" || !strings.Contains(loc, "k=5") {
+		t.Fatalf("a download with unique rows: to %s\n%s", loc, page)
 	}
-	// Check with generalization: one man from Ryanggang stays unique.
-	code, _, page = r1.post("/surveys/defectors/export", choices("action", "check", "age", "10", "place", "province"))
-	if code != http.StatusOK || !strings.Contains(page, `<td id="after-below">1</td>`) {
-		t.Fatalf("check: %d\n%s", code, page)
+	// Check with generalization: one man from Ryanggang stays unique. The
+	// check is a page whose address holds the choices: a refresh shows it
+	// again, nothing is sent again.
+	loc, page = r1.submit("/surveys/defectors/export", choices("action", "check", "age", "10", "place", "province"))
+	if !strings.Contains(page, `<td id="after-below">1</td>`) || !strings.Contains(page, `<option value="10" selected>`) {
+		t.Fatalf("check: to %s\n%s", loc, page)
+	}
+	if code, _, again := r1.get(loc); code != http.StatusOK || !strings.Contains(again, `<td id="after-below">1</td>`) {
+		t.Errorf("the check refreshed: %d", code)
 	}
 	// Generalized and suppressed: downloaded.
 	code, _, body := r1.post("/surveys/defectors/export", choices("age", "10", "place", "province", "suppress", "rows"))
@@ -168,9 +173,8 @@ func TestSurveyExport(t *testing.T) {
 	// Korean, with nothing untranslated.
 	before := desk.MissingKorean()
 	r1.lang = "ko"
-	code, _, page = r1.post("/surveys/defectors/export", choices("action", "check", "headers", "labels", "language", "ko", "free_text", "1"))
-	if code != http.StatusOK || !strings.Contains(page, "탈북민 설문 응답 내보내기") || !strings.Contains(page, "고향") {
-		t.Errorf("Korean page: %d\n%s", code, page)
+	if _, page := r1.submit("/surveys/defectors/export", choices("action", "check", "headers", "labels", "language", "ko", "free_text", "1")); !strings.Contains(page, "탈북민 설문 응답 내보내기") || !strings.Contains(page, "고향") {
+		t.Errorf("Korean page:\n%s", page)
 	}
 	for _, m := range desk.MissingKorean() {
 		if !slices.Contains(before, m) {
@@ -180,8 +184,13 @@ func TestSurveyExport(t *testing.T) {
 	// Bad choices are refused with a message, nothing downloaded.
 	r1.lang = "en"
 	for _, bad := range []url.Values{choices("k", "2"), choices("format", "ods"), choices("geo", "7")} {
-		if code, _, page := r1.post("/surveys/defectors/export", bad); code != http.StatusBadRequest || r1.header.Get("Content-Disposition") != "" || !strings.Contains(page, `role="alert"`) {
+		code, loc, _ := r1.post("/surveys/defectors/export", bad)
+		if code != http.StatusSeeOther || r1.header.Get("Content-Disposition") != "" {
 			t.Errorf("%v: %d", bad, code)
+			continue
+		}
+		if code, _, page := r1.get(loc); code != http.StatusBadRequest || !strings.Contains(page, `role="alert"`) {
+			t.Errorf("%v: the page says %d", bad, code)
 		}
 	}
 	if code, _, _ := r1.get("/surveys/nosuch/export"); code != http.StatusNotFound {

@@ -855,6 +855,7 @@ type freeText struct {
 type answerText struct {
 	q      *survey.Question
 	id     string // the field's HTML id ("" when sealing)
+	typed  string // the answer as typed
 	res    *pseudonym.Result
 	target *survey.Answers // where the answer is
 }
@@ -896,7 +897,7 @@ func (d *Desk) pseudonymize(u *unlocked, dr *draft, f *survey.Form, a *survey.An
 					}
 					r := red.Redact(v)
 					a.Values[n] = r.Text
-					at := answerText{q: q, res: r, target: a}
+					at := answerText{q: q, typed: v, res: r, target: a}
 					if fieldIDs {
 						at.id = fieldID(prefix + n)
 					}
@@ -921,6 +922,7 @@ func (d *Desk) surveyPreview(u *unlocked, dr *draft, f *survey.Form) *surveyPrev
 	}
 	p := &surveyPreview{}
 	p.Segments, p.Flags = marked(ft.note.Note, dr.Accepted)
+	typedAt(p.Flags, dr.Note, ft.note.Note.Text)
 	p.addPeople(ft.note.Note)
 	seen := map[string]bool{}
 	for _, fv := range p.Flags {
@@ -932,6 +934,7 @@ func (d *Desk) surveyPreview(u *unlocked, dr *draft, f *survey.Form) *surveyPrev
 			label = at.q.Name
 		}
 		segs, flags := marked(at.res, dr.Accepted)
+		typedAt(flags, at.typed, at.res.Text)
 		p.Answers = append(p.Answers, answerPreview{Label: label, ID: at.id, Segments: segs})
 		p.addPeople(at.res)
 		for _, fv := range flags {
@@ -939,7 +942,7 @@ func (d *Desk) surveyPreview(u *unlocked, dr *draft, f *survey.Form) *surveyPrev
 				continue // the same text, and the same decision, elsewhere
 			}
 			seen[fv.ID] = true
-			fv.InAnswers, fv.Question, fv.Line = true, label, 0
+			fv.InAnswers, fv.Question, fv.Field, fv.Line = true, label, at.id, 0
 			p.Flags = append(p.Flags, fv)
 		}
 	}

@@ -259,6 +259,15 @@ func TestSurveyFill(t *testing.T) {
 	if !strings.Contains(page, "<strong class=\"flagged\">김철수</strong>") {
 		t.Errorf("the flag does not show the flagged name from the answer")
 	}
+	// Listed first, above the answers, and jumping to the name in the
+	// answer's field, as the note's flags jump into the note.
+	prev := between(page, `id="preview"`, `id="seal"`)
+	if i, j := strings.Index(prev, `id="flags"`), strings.Index(prev, `class="answer-preview"`); i < 0 || j < 0 || i > j {
+		t.Errorf("the flags are not listed above the answers (at %d and %d)", i, j)
+	}
+	if jump := regexp.MustCompile(`href="#(f-q\.helper)" class="flag-jump" data-field="(f-q\.helper)" data-start="(\d+)" data-end="(\d+)"`).FindStringSubmatch(prev); jump == nil {
+		t.Errorf("the answer's flag does not jump to the name in its field:\n%s", prev)
+	}
 	form.Add("accepted", flag[1])
 	code, loc, page = lap.post(path, form)
 	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/outbox?sealed=") {

@@ -97,6 +97,17 @@ func runDesk(e *env, args []string) error {
 	}
 	var ln net.Listener
 	if *listen == "" {
+		// Started again (a second double-click): open the desk already
+		// running rather than start a second one beside it.
+		if launch, printed, ok := d.Running(e.ctx); ok {
+			fmt.Fprintf(e.stdout, "The desk of %s is already running, at:\n\n  %s\n\nOpen it in a browser on this computer; to stop it, close the window it runs in.\n", cmp.Or(d.Profile().Label, *home), printed)
+			if *open {
+				if err := openBrowser(launch); err != nil {
+					e.warn(fmt.Sprintf("failed to open the browser (%v): open the address above in it", err))
+				}
+			}
+			return nil
+		}
 		var moved bool
 		if ln, moved, err = d.ListenKept(); err != nil {
 			return err
@@ -114,7 +125,9 @@ func runDesk(e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "The desk of %s (%s) is open at:\n\n  %s\n\nOpen it in a browser on this computer. Press Ctrl-C to stop.\n", p.Label, p.Role, d.URL(ln))
 	}
 	if *open {
-		if err := openBrowser(d.URL(ln)); err != nil {
+		// The browser gets a one-time address: its command line shows to
+		// other accounts of this computer, the printed one's secret must not.
+		if err := openBrowser(d.LaunchURL(ln)); err != nil {
 			e.warn(fmt.Sprintf("failed to open the browser (%v): open the address above in it", err))
 		}
 	}

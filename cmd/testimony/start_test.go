@@ -109,11 +109,18 @@ func TestStart(t *testing.T) {
 					t.Fatalf("no desk address printed within 20 s\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 				}
 			}
+			visit := url
 			if tt.opened {
 				select {
 				case got := <-opened:
-					if got != url {
+					// A one-time address on the same port: the printed
+					// one's secret must not show in the process list.
+					base, secret, _ := strings.Cut(url, "/?k=")
+					if !strings.HasPrefix(got, base+"/?launch=") || secret == "" || strings.Contains(got, secret) {
 						t.Errorf("the browser was asked to open %q, the desk printed %q", got, url)
+					}
+					if !tt.failOpen {
+						visit = got
 					}
 				case <-time.After(5 * time.Second):
 					t.Fatal("the browser was not asked to open the desk")
@@ -132,7 +139,7 @@ func TestStart(t *testing.T) {
 			// The browser's visit: the setup page of the expected folder.
 			jar, _ := cookiejar.New(nil)
 			c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-			resp, err := c.Get(url)
+			resp, err := c.Get(visit)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,6 +147,41 @@ func TestStart(t *testing.T) {
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Set up this desk") {
 				t.Errorf("the address answers %s, not the setup page:\n%.600s", resp.Status, body)
+			}
+
+			// Started again while it runs (a second double-click): no
+			// second desk, the browser is sent to the running one.
+			if tt.failOpen {
+				return
+			}
+			var out2, err2 syncBuffer
+			if err := run(context.Background(), tt.args(home), strings.NewReader(""), &out2, &err2); err != nil {
+				t.Fatalf("second start: %v\n%s", err, err2.String())
+			}
+			if !strings.Contains(out2.String(), "already running") || !strings.Contains(out2.String(), url) {
+				t.Errorf("second start printed:\n%s\nwant the running desk's address %s", out2.String(), url)
+			}
+			if !tt.opened {
+				return
+			}
+			select {
+			case got := <-opened:
+				base, _, _ := strings.Cut(url, "/?k=")
+				if !strings.HasPrefix(got, base+"/?launch=") {
+					t.Fatalf("the second start opened %q, not the running desk at %s", got, base)
+				}
+				jar, _ := cookiejar.New(nil)
+				c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+				resp, err := c.Get(got)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Errorf("the second start's address answers %s", resp.Status)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("the second start did not open the running desk")
 			}
 			if _, err := os.Stat(filepath.Join(home, tt.where)); err != nil {
 				t.Errorf("the desk's folder: %v", err)

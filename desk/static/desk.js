@@ -50,7 +50,8 @@
   // flag is (the link itself goes to its mark in the preview).
   document.addEventListener("click", function (ev) {
     var a = ev.target.closest("a.flag-jump");
-    var note = document.getElementById("note");
+    // The note, or the answer a survey's flag is in.
+    var note = a && document.getElementById(a.getAttribute("data-field") || "note");
     if (!a || !note) {
       return;
     }
