@@ -348,6 +348,7 @@ var englishSurnames = map[string]bool{
 	"won": true, "yu": true, "ye": true, "yo": true, "in": true, "im": true, "on": true, "ok": true, "bo": true,
 	"to": true, "me": true, "sung": true, "chin": true, "pack": true, "peak": true, "gun": true, "man": true, "mun": true,
 	"hang": true, "hong": true, "pyo": true, "ban": true, "jin": true, "sun": true, "yoon": true, "tae": true, "han": true,
+	"bin": true, "key": true, "wee": true, "woo": true, "pa": true, "pi": true, "am": true, "see": true, "sea": true, "bay": true,
 }
 
 // articles before a capitalized surname make it a thing: "the Han", "a Kang".
@@ -580,6 +581,36 @@ var acronyms = map[string]bool{
 	"am": true, "pm": true, "ad": true, "bc": true, "ie": true, "eg": true, "pc": true, "cd": true, "dvd": true, "usb": true,
 }
 
+// capsWords are English words of three or four letters, which a heading
+// or a shout writes in capitals.
+var capsWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`the and but for nor yet his her hers him she was are not yes who why how you
+		all any can did get got had has its let may new now old one our out own put say see set too two use way
+		day man men off big end far few low run sat saw son war job car bus law sir god via per
+		this that they them then than when what with from have were will been into only also just over some such
+		very more most much many here there once upon said each both same back down even ever last like long
+		made make went came come home left life kill dead jail camp help work food rice army navy`) {
+		capsWords[w] = true
+	}
+}
+
+// capsAround reports whether the Latin word before or after token i is in
+// capitals too.
+func (d *doc) capsAround(i int) bool {
+	for _, k := range [2]int{i - 1, i + 1} {
+		if k < 0 || k >= len(d.toks) || d.toks[k].kind != tLatin {
+			continue
+		}
+		a, b := d.v.span(d.toks[k].s, d.toks[k].e)
+		if isAllUpper(d.v.src[a:b]) {
+			return true
+		}
+	}
+	return false
+}
+
 // matchInitials replaces the initials of a declared person at token i:
 // "PCM", "PC:" (two letters only before a colon), "P.C.M.", "P. C. M.". It
 // returns the next token, or -1.
@@ -626,7 +657,9 @@ func (d *doc) matchInitials(i int) int {
 			}
 		}
 		colon := t.e < len(rs) && rs[t.e] == ':'
-		if !colon && (n == 2 || acronyms[string(w)]) {
+		// Without a colon, not a word in capitals (HIS, WHO) nor one
+		// among words in capitals (a heading).
+		if !colon && (n == 2 || acronyms[string(w)] || capsWords[string(w)] || d.capsAround(i)) {
 			return -1
 		}
 		letters = append(letters, w...)

@@ -102,3 +102,39 @@ func TestSurnameTypos(t *testing.T) {
 		}
 	}
 }
+
+// TestInitialsNotWords: capitals that spell a declared person's initials
+// but are a word, or stand among words in capitals, are left alone; the
+// same initials as a speaker label or with dots are replaced.
+func TestInitialsNotWords(t *testing.T) {
+	e, err := ParseEntities([]byte(`{"people": [{"id": "h", "names": ["황인수", "Hwang In-su"], "sex": "m"},
+		{"id": "k", "names": ["김영수", "Kim Yong-su"], "sex": "m"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(e, keyA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ini := func(id string) string {
+		for _, en := range r.x.ents {
+			if en.id == id {
+				return strings.ToUpper(pseudonymInitials(en.roman))
+			}
+		}
+		t.Fatalf("no %s", id)
+		return ""
+	}
+	for _, c := range []struct{ in, want string }{
+		{"HIS STORY, as told to us.", "HIS STORY, as told to us."},
+		{"It was HIS choice.", "It was HIS choice."},
+		{"HIS: I left in 2009.", ini("h") + ": I left in 2009."},
+		{"THE KYS REPORT", "THE KYS REPORT"},
+		{"KYS said so.", ini("k") + " said so."},
+		{"K. Y. S. said so.", strings.Join(strings.Split(ini("k"), ""), ". ") + ". said so."},
+	} {
+		if got := r.Redact(c.in).Text; got != c.want {
+			t.Errorf("Redact(%q) = %q; want %q", c.in, got, c.want)
+		}
+	}
+}
