@@ -442,6 +442,14 @@ func (d *doc) sentenceStart(s int) bool {
 // "affection") count only with a title.
 var hangulLoneSafe = map[string]bool{"김": true, "박": true, "최": true, "윤": true, "리": true, "림": true, "류": true, "권": true, "곽": true, "엄": true, "맹": true}
 
+// loneParticles are the case and auxiliary particles that may follow a
+// surname standing alone (김은, 박이, 최를, 윤의, 김한테).
+var loneParticles = map[string]bool{
+	"은": true, "는": true, "이": true, "가": true, "을": true, "를": true, "의": true, "에게": true, "한테": true,
+	"께": true, "께서": true, "께서는": true, "과": true, "와": true, "도": true, "만": true, "하고": true, "이랑": true, "랑": true,
+	"에게서": true, "한테서": true, "에게는": true, "한테는": true, "처럼": true, "보다": true,
+}
+
 // hangulTitles2 are the titles, forms of address and job titles written
 // after a surname: 김 씨, 윤 할머니, 박 보위원.
 var hangulTitles2 = []string{
@@ -513,7 +521,9 @@ func (d *doc) loneHangul(i int) int {
 			continue
 		}
 		ends, ok := splitEndings(rest)
-		if !ok {
+		// Without a title the surname must be followed by a case
+		// particle: 최고의 is 최고 ("best") and 의, not 최 and 고의.
+		if !ok || !titled && !loneParticles[ends[0]] {
 			continue
 		}
 		start, end := d.v.span(t.s, t.e)
