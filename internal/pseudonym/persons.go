@@ -440,7 +440,8 @@ func (d *doc) sentenceStart(s int) bool {
 // (김은, 박이, 최를) is hardly ever a word: alone with a particle they are
 // read as the surname. Others (이는 "this is", 강에 "to the river", 정을
 // "affection") count only with a title.
-var hangulLoneSafe = map[string]bool{"김": true, "박": true, "최": true, "윤": true, "리": true, "림": true, "류": true, "권": true, "곽": true, "엄": true, "맹": true}
+// (권 is left out: 세 권을 counts books.)
+var hangulLoneSafe = map[string]bool{"김": true, "박": true, "최": true, "윤": true, "리": true, "림": true, "류": true, "곽": true, "엄": true, "맹": true}
 
 // loneParticles are the case and auxiliary particles that may follow a
 // surname standing alone (김은, 박이, 최를, 윤의, 김한테).
