@@ -385,8 +385,15 @@ func (d *doc) loneLatin(i, title int) int {
 		return -1
 	}
 	w := string(d.word(i))
-	people := d.x.latinSurname[t.id]
-	if t.id < 0 || len(people) == 0 {
+	var people []int32
+	if t.id >= 0 {
+		people = d.x.latinSurname[t.id]
+	}
+	if len(people) == 0 && title >= 0 {
+		// After a title a mistyped surname is a surname too (Mr. KHO).
+		people = d.x.pers.typos[w]
+	}
+	if len(people) == 0 {
 		if title >= 0 && d.x.pers.pseudoSurLatin[w] {
 			return i + 1
 		}
