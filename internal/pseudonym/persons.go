@@ -450,6 +450,12 @@ func (d *doc) sentenceStart(s int) bool {
 // (권 is left out: 세 권을 counts books.)
 var hangulLoneSafe = map[string]bool{"김": true, "박": true, "최": true, "윤": true, "리": true, "림": true, "류": true, "곽": true, "엄": true, "맹": true}
 
+// firstOf returns the first ending of a chain of endings, or "".
+func firstOf(s string) string {
+	f, _ := firstEnding(s)
+	return f
+}
+
 // loneParticles are the case and auxiliary particles that may follow a
 // surname standing alone (김은, 박이, 최를, 윤의, 김한테).
 var loneParticles = map[string]bool{
@@ -517,6 +523,11 @@ func (d *doc) loneHangul(i int) int {
 			titled = hangulTitle(rest)
 		case i+1 < len(d.toks) && d.toks[i+1].kind == tHangul && d.toks[i+1].s-t.e == 1 && d.v.runes[t.e] == foldSpace:
 			titled = hangulTitle(d.hstr(d.toks[i+1]))
+		}
+		// A job title as the word before, on its own (보위원 강이 말했다;
+		// not 보위원이 강을 건넜다).
+		if !titled && rest != "" && i > 0 && d.toks[i-1].kind == tHangul && t.s-d.toks[i-1].e == 1 && d.v.runes[t.s-1] == foldSpace {
+			titled = slices.Contains(hangulTitles2, d.hstr(d.toks[i-1])) && loneParticles[firstOf(rest)]
 		}
 		if !titled && (rest == "" || sl != 1 || !loneSafeSyl.has(sur)) {
 			continue
