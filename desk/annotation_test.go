@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"testimony/desk"
 	"testimony/internal/annotation"
@@ -177,4 +178,65 @@ func TestSignedAnnotations(t *testing.T) {
 	if m := desk.MissingKorean(); len(m) > 0 {
 		t.Errorf("texts without Korean:\n%s", strings.Join(m, "\n"))
 	}
+}
+
+// TestAnnotationsKeptInStore: an annotation is opened once and kept in the
+// inbox store, so that unlocking does not decrypt every annotation again;
+// a changed file, or a row that does not open, is opened from the file
+// again.
+func TestAnnotationsKeptInStore(t *testing.T) {
+	o := newOrg(t)
+	sub := envelope.NewID()
+	sealed, reid, _ := o.sealGenuine(t, sub)
+	o.push(t, o.laptopToken(t), sub, sealed, reid)
+	home := o.homes["reviewer 1"]
+	r1 := start(t, home, desk.Config{})
+	r1.unlock()
+	r1.waitPull()
+	if code, loc, _ := r1.post("/t/"+sub+"/annotate", url.Values{"tags": {"detention"}, "text": {"KEPT NOTE"}}); code != http.StatusSeeOther || !strings.HasSuffix(loc, "saved=1") {
+		t.Fatalf("annotate: %d to %q", code, loc)
+	}
+	files, _ := filepath.Glob(filepath.Join(home, "annotations", "*.age"))
+	if len(files) != 1 {
+		t.Fatalf("%d annotations on disk, want 1", len(files))
+	}
+	age, meta := files[0], strings.TrimSuffix(files[0], ".age")+".json"
+	metaBytes := must(os.ReadFile(meta))
+	shown := func(when string, want bool) {
+		t.Helper()
+		r1.post("/lock", nil)
+		r1.unlock()
+		_, _, page := r1.get("/t/" + sub)
+		if got := strings.Contains(page, "KEPT NOTE") && strings.Contains(page, "signed by reviewer 1"); got != want {
+			t.Errorf("%s: the annotation shown %v, want %v", when, got, want)
+		}
+	}
+	shown("unlocked again", true)
+
+	// Were it opened again at unlock, an unreadable description beside it
+	// would leave it out: it is shown, from the store.
+	if err := os.WriteFile(meta, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	shown("unlocked with the description unreadable", true)
+	// A changed file is opened again (and here cannot be).
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(age, later, later); err != nil {
+		t.Fatal(err)
+	}
+	shown("unlocked after the file changed", false)
+
+	// A row that does not open is not used: the file is opened again.
+	os.WriteFile(meta, metaBytes, 0o600)
+	r1.post("/lock", nil)
+	db := must(sql.Open("sqlite", filepath.Join(home, "inbox", "index.db")))
+	res, err := db.Exec(`UPDATE annotation SET view = randomblob(200)`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("%d annotation rows in the store, want 1", n)
+	}
+	shown("unlocked with its row damaged", true)
 }

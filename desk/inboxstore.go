@@ -23,6 +23,8 @@ package desk
 //     of opening it; the log and re-identification checks), search (the
 //     folded text the search runs over) and answers (answers.json as
 //     sealed, for the survey statistics).
+//   - Each annotation is one row too, sealed the same way, with what opening
+//     it gave and the roster it was checked with (see inboxstore_notes.go).
 //   - A sealed column is XChaCha20-Poly1305 under the store key, with a
 //     random 24-byte nonce, and the column name and submission ID as
 //     associated data, so that a value moved to another row or column does
@@ -242,6 +244,12 @@ func (s *inboxStore) init() error {
 			meta    BLOB NOT NULL,
 			search  BLOB NOT NULL,
 			answers BLOB
+		);
+		CREATE TABLE IF NOT EXISTS annotation (
+			id    TEXT PRIMARY KEY,
+			size  INTEGER NOT NULL,
+			mtime INTEGER NOT NULL,
+			view  BLOB NOT NULL
 		);`); err != nil {
 		return fmt.Errorf("failed to open the inbox store: %w", err)
 	}

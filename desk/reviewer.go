@@ -43,8 +43,9 @@ type inbox struct {
 	identity *keys.Identity
 	roster   func() *keys.Roster
 
-	// importing serializes imports (at unlock and after each pull).
-	importing sync.Mutex
+	// importing serializes imports (at unlock and after each pull), and
+	// annotating the reading of annotations.
+	importing, annotating sync.Mutex
 
 	mu    sync.RWMutex
 	items map[string]*testimony
@@ -1108,57 +1109,95 @@ func (d *Desk) syncAnnotations(ctx context.Context, u *unlocked) error {
 // (format 1) shows the server's label only as the server's claim; one that
 // does not verify shows only that it was refused, where it claims to belong.
 func (d *Desk) loadAnnotations(u *unlocked) error {
+	in := u.inbox
+	in.annotating.Lock()
+	defer in.annotating.Unlock()
 	d.mu.Lock()
 	roster := d.roster
 	d.mu.Unlock()
-	files, _ := filepath.Glob(d.path("annotations", "*.json"))
+	stamp := rosterStamp(roster)
+	in.mu.RLock()
+	store := in.store
+	in.mu.RUnlock()
+	// What the store kept of each annotation opened before (see
+	// inboxstore_notes.go); without a store, every one is opened.
+	var kept map[string]*storedNote
+	if store != nil {
+		var err error
+		if kept, err = store.notes(); err != nil {
+			d.cfg.Log.Warn("failed to read the annotations kept in the inbox store")
+		}
+	}
+	fresh := map[string]*storedNote{}
+	files, _ := filepath.Glob(d.path("annotations", "*.age"))
 	for _, f := range files {
-		var m annotationMeta
-		b, err := os.ReadFile(f)
-		if err != nil || json.Unmarshal(b, &m) != nil || !draftID.MatchString(m.ID) {
+		aid := strings.TrimSuffix(filepath.Base(f), ".age")
+		if !draftID.MatchString(aid) {
 			continue
 		}
-		u.inbox.mu.RLock()
-		seen := u.inbox.seen[m.ID]
-		u.inbox.mu.RUnlock()
+		in.mu.RLock()
+		seen := in.seen[aid]
+		in.mu.RUnlock()
 		if seen {
 			continue
 		}
-		sealed, err := os.ReadFile(d.path("annotations", m.ID+".age"))
+		fi, err := os.Stat(f)
 		if err != nil {
 			continue
 		}
-		var sub string
-		var v annotationView
-		a, err := annotation.Open(sealed, m.ID, u.identity, roster)
-		var refused *annotation.RefusedError
-		switch {
-		case err == nil && a.Signed:
-			sub = a.Submission
-			v = annotationView{ID: m.ID, Day: a.Day, Text: a.Text, Tags: a.Tags, Signed: true, Author: a.Author}
-		case err == nil:
-			sub = a.Submission
-			v = annotationView{ID: m.ID, Day: m.Day, Text: a.Text, Tags: a.Tags, Claim: m.Author}
-		case errors.As(err, &refused) && refused.Submission != "":
-			d.cfg.Log.Warn("an annotation was refused: its signature does not verify")
-			sub = refused.Submission
-			v = annotationView{ID: m.ID, Day: m.Day, Refused: refusalReason(err)}
-		default:
-			d.cfg.Log.Warn("an annotation could not be opened")
-			continue
+		n := kept[aid]
+		if n == nil || n.Roster != stamp || n.size != fi.Size() || n.mtime != fi.ModTime().UnixNano() {
+			if n = d.openAnnotation(aid, u.identity, roster); n == nil {
+				continue
+			}
+			n.Roster, n.size, n.mtime = stamp, fi.Size(), fi.ModTime().UnixNano()
+			fresh[aid] = n
 		}
-		u.inbox.mu.Lock()
-		if u.inbox.closed { // locked meanwhile
-			u.inbox.mu.Unlock()
+		in.mu.Lock()
+		if in.closed { // locked meanwhile
+			in.mu.Unlock()
 			return nil
 		}
-		u.inbox.seen[m.ID] = true
-		u.inbox.notes[sub] = append(u.inbox.notes[sub], v)
-		sort.SliceStable(u.inbox.notes[sub], func(i, j int) bool {
-			return u.inbox.notes[sub][i].Day < u.inbox.notes[sub][j].Day
+		sub := n.Submission
+		in.seen[aid] = true
+		in.notes[sub] = append(in.notes[sub], n.View)
+		sort.SliceStable(in.notes[sub], func(i, j int) bool {
+			return in.notes[sub][i].Day < in.notes[sub][j].Day
 		})
-		u.inbox.mu.Unlock()
+		in.mu.Unlock()
 	}
+	if store != nil {
+		if err := store.putNotes(fresh); err != nil {
+			d.cfg.Log.Warn("failed to keep the annotations in the inbox store")
+		}
+	}
+	return nil
+}
+
+// openAnnotation opens the annotation aid kept on disk, or returns nil if
+// it cannot be opened at all (it is then left out, as before).
+func (d *Desk) openAnnotation(aid string, identity *keys.Identity, roster *keys.Roster) *storedNote {
+	var m annotationMeta
+	b, err := os.ReadFile(d.path("annotations", aid+".json"))
+	if err != nil || json.Unmarshal(b, &m) != nil || m.ID != aid {
+		return nil
+	}
+	sealed, err := os.ReadFile(d.path("annotations", aid+".age"))
+	if err != nil {
+		return nil
+	}
+	a, err := annotation.Open(sealed, aid, identity, roster)
+	var refused *annotation.RefusedError
+	switch {
+	case err == nil && a.Signed:
+		return &storedNote{Submission: a.Submission, View: annotationView{ID: aid, Day: a.Day, Text: a.Text, Tags: a.Tags, Signed: true, Author: a.Author}}
+	case err == nil:
+		return &storedNote{Submission: a.Submission, View: annotationView{ID: aid, Day: m.Day, Text: a.Text, Tags: a.Tags, Claim: m.Author}}
+	case errors.As(err, &refused) && refused.Submission != "":
+		d.cfg.Log.Warn("an annotation was refused: its signature does not verify")
+		return &storedNote{Submission: refused.Submission, View: annotationView{ID: aid, Day: m.Day, Refused: refusalReason(err)}}
+	}
+	d.cfg.Log.Warn("an annotation could not be opened")
 	return nil
 }
 

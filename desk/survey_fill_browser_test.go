@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"testimony/desk"
+	"testimony/internal/browsertest"
 	"testimony/internal/envelope"
 	"testimony/internal/survey"
 )
@@ -219,30 +219,5 @@ func TestSurveyInBrowser(t *testing.T) {
 // if there is none (fails, with TESTIMONY_REQUIRE_TOOLS=1).
 func startBrowser(t *testing.T) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("TESTIMONY_REQUIRE_TOOLS") == "1" {
-			t.Fatal("chromium is not installed, and TESTIMONY_REQUIRE_TOOLS=1 requires it (apt-get install chromium)")
-		}
-		t.Skip("chromium is not installed (apt-get install chromium); skipping the browser test")
-	}
-	limit, stop := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(stop)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(limit, opts...)
-	t.Cleanup(cancelAlloc)
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("failed to start chromium: %v", err)
-	}
-	return browser
+	return browsertest.Start(t, 2*time.Minute)
 }

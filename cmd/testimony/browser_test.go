@@ -9,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"testimony/internal/browsertest"
 )
 
 // The real names of the quickstart's sample note: no reviewer page may show
@@ -486,32 +487,7 @@ func startDemo(t *testing.T, dir string) *demoRun {
 // lives until the test ends, at most three minutes.
 func startChromium(t *testing.T) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if requireTools() {
-			t.Fatal("chromium is not installed, and TESTIMONY_REQUIRE_TOOLS=1 requires it (apt-get install chromium)")
-		}
-		t.Skip("chromium is not installed (apt-get install chromium); skipping the browser test")
-	}
-	limit, stop := context.WithTimeout(context.Background(), 3*time.Minute)
-	t.Cleanup(stop)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(limit, opts...)
-	t.Cleanup(cancelAlloc)
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("failed to start chromium: %v", err)
-	}
-	return browser
+	return browsertest.Start(t, 3*time.Minute)
 }
 
 // tab is one person's browser: a browser context of its own (its own

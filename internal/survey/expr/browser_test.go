@@ -9,13 +9,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"testimony/internal/browsertest"
 )
 
 // exprJS is the browser's evaluator, which must agree with this package.
@@ -70,32 +71,7 @@ func deskCSP(t *testing.T) string {
 // none (fails with TESTIMONY_REQUIRE_TOOLS=1).
 func startChromium(t *testing.T) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("TESTIMONY_REQUIRE_TOOLS") == "1" {
-			t.Fatal("chromium is not installed, and TESTIMONY_REQUIRE_TOOLS=1 requires it (apt-get install chromium)")
-		}
-		t.Skip("chromium is not installed (apt-get install chromium); skipping the browser test")
-	}
-	limit, stop := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(stop)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(limit, opts...)
-	t.Cleanup(cancelAlloc)
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("failed to start chromium: %v", err)
-	}
-	return browser
+	return browsertest.Start(t, 2*time.Minute)
 }
 
 // TestBrowserTable runs the table through this package and through
