@@ -26,7 +26,8 @@ import (
 //     with the person it replaces, and, wherever the lists leave a choice,
 //     with any declared person, and its initials are no declared person's:
 //     otherwise the real name would show through ("최영희" for 김영희) or the
-//     output would be read as a declared name again on a second pass.
+//     output would be read as a declared name again on a second pass. Nor
+//     does it read as a place of the gazetteer with endings (성진아는).
 
 // personIndex is what the index knows about declared people for the
 // above.
