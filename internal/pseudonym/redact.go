@@ -179,8 +179,9 @@ type doc struct {
 	wkey  []byte // scratch for word
 	// inPII's cursor: the first span that may touch offset piiAt.
 	piiCur, piiAt int
-	quick         bool   // declared names only: no flags, no gazetteer
-	lones         []lone // declared surnames alone, decided at the end (persons.go)
+	quick         bool // declared names only: no flags, no gazetteer
+
+	lones []lone // declared surnames alone, decided at the end (persons.go)
 }
 
 // Redact pseudonymizes text. It never fails: what it cannot decide it
