@@ -239,4 +239,22 @@ func TestAnnotationsKeptInStore(t *testing.T) {
 		t.Fatalf("%d annotation rows in the store, want 1", n)
 	}
 	shown("unlocked with its row damaged", true)
+
+	// Reviewer 2 reads it, signed by reviewer 1; once the admin removes
+	// reviewer 1 from the roster, the kept row (checked with the old
+	// roster) is not used: it is checked again, and refused.
+	r2 := start(t, o.homes["reviewer 2"], desk.Config{})
+	r2.unlock()
+	r2.waitPull()
+	if _, _, page := r2.get("/t/" + sub); !strings.Contains(page, "KEPT NOTE") || !strings.Contains(page, "signed by reviewer 1") {
+		t.Fatalf("reviewer 2 does not see reviewer 1's note as signed:\n%s", page)
+	}
+	o.changeRoster(t, func(r *keys.Roster) error { return r.Remove(keys.Reviewer, "reviewer 1") })
+	r2.post("/lock", nil)
+	r2.unlock()
+	r2.waitPull()
+	_, _, page := r2.get("/t/" + sub)
+	if strings.Contains(page, "KEPT NOTE") || !strings.Contains(page, "Refused: not signed by a reviewer in the roster") {
+		t.Errorf("after reviewer 1 left the roster, their note is still shown as signed:\n%s", between(page, "Reviewers", "</aside>"))
+	}
 }

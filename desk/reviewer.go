@@ -54,6 +54,9 @@ type inbox struct {
 	text  searchIndex                 // the search text read so far
 	notes map[string][]annotationView // by submission ID
 	seen  map[string]bool             // annotation IDs read
+	// notesRoster names the roster notes were checked with (rosterStamp):
+	// a new roster checks them all again.
+	notesRoster string
 	// searchReady is closed once every stored testimony's search text is
 	// in memory; pending counts the files found but not yet imported.
 	searchReady chan struct{}
@@ -1116,9 +1119,12 @@ func (d *Desk) loadAnnotations(u *unlocked) error {
 	roster := d.roster
 	d.mu.Unlock()
 	stamp := rosterStamp(roster)
-	in.mu.RLock()
+	in.mu.Lock()
 	store := in.store
-	in.mu.RUnlock()
+	if in.notesRoster != stamp && !in.closed {
+		in.notes, in.seen, in.notesRoster = map[string][]annotationView{}, map[string]bool{}, stamp
+	}
+	in.mu.Unlock()
 	// What the store kept of each annotation opened before (see
 	// inboxstore_notes.go); without a store, every one is opened.
 	var kept map[string]*storedNote
