@@ -239,7 +239,8 @@ func pseudonymInitials(roman string) string {
 // echoes reports whether the candidate pseudonym s g for person i would
 // be read as a place, or shares a surname or a given name, in any
 // spelling, with that person; with others, also whether it shares one
-// with any declared person or has a declared person's initials.
+// with any declared person, has a declared person's initials, or has the
+// surname of a pseudonym given out before it.
 func (p *personIndex) echoes(i int32, s surnameEntry, g givenEntry, others bool) bool {
 	if readsAsPlace(s.Hangul+g.Hangul) || readsAsPlace(g.Hangul) {
 		return true
@@ -259,6 +260,11 @@ func (p *personIndex) echoes(i int32, s surnameEntry, g givenEntry, others bool)
 	}
 	if !others {
 		return false
+	}
+	// Two people of a note with one pseudonym surname would read as one
+	// person where the note has the surname alone ("Lim said").
+	if p.pseudoSurHangul[s.Hangul] {
+		return true
 	}
 	for _, v := range cs {
 		if p.surnames[v] {
