@@ -197,6 +197,8 @@ func flagReason(l, reason string) string {
 
 var flagReasons = [][2]string{
 	{"looks like a Korean name that nobody declared", "선언되지 않은 한국 사람 이름으로 보입니다"},
+	{"looks like a Korean name in Chinese characters that nobody declared", "선언되지 않은 한자 이름으로 보입니다"},
+	{"a name that is both a town and a river or mountain; the town is not written here", "도시 이름이자 강·산 이름이라, 여기서는 도시로 바꾸지 않았습니다"},
 	{"a name with a title that nobody declared", "직함이 붙은, 선언되지 않은 이름입니다"},
 	{"a surname with a title, which could be ", "직함이 붙은 성으로, 다음 중 누구일 수 있습니다: "},
 	{"a surname with a title", "직함이 붙은 성입니다"},

@@ -64,10 +64,11 @@ type famousEntry struct {
 // special-city, city, county, district, town, prefecture. Province is the
 // Hangul of the first-level unit (a province or special city) the place
 // belongs to; first-level units name themselves. Country is "KP" or "CN".
-// Hanzi is the official Chinese name of a Chinese place, empty for North
-// Korean ones. Other holds other Hangul names of the place: former names
-// (후창군 for 김형직군), abbreviations (함북), and the South Korean
-// standard, Mandarin-based spelling of Chinese places (옌지시, 창바이현).
+// Hanzi is the official Chinese name of a Chinese place, the Hanja of a
+// North Korean one (empty where not known). Other holds other Hangul names
+// of the place: former names (후창군 for 김형직군), abbreviations (함북), and
+// the South Korean standard, Mandarin-based spelling of Chinese places
+// (옌지시, 창바이현).
 type placeEntry struct {
 	Hangul, HangulNK, Roman, Kind, Province, Country, Hanzi string
 	Other                                                   []string
@@ -351,8 +352,8 @@ func parseGazetteer(name string, data []byte) ([]placeEntry, error) {
 			return nil, tsvRecordError(name, rec, "a province or special city, and only those, names itself as province")
 		case p.Country != "KP" && p.Country != "CN":
 			return nil, tsvRecordError(name, rec, "country %q is not KP or CN", p.Country)
-		case p.Country == "KP" && p.Hanzi != "":
-			return nil, tsvRecordError(name, rec, "hanzi is for Chinese places only")
+		case p.Country == "KP" && p.Hanzi != "" && !tsvHanzi(p.Hanzi):
+			return nil, tsvRecordError(name, rec, "hanzi %q is not Chinese characters", p.Hanzi)
 		case p.Country == "CN" && !tsvHanzi(p.Hanzi):
 			return nil, tsvRecordError(name, rec, "hanzi %q is not Chinese characters", p.Hanzi)
 		}

@@ -184,6 +184,8 @@ func (d *doc) checkUndeclared(i int) int {
 		return d.checkLatin(i)
 	case tHangul:
 		return d.checkHangul(i)
+	case tHan:
+		return d.checkHan(i)
 	}
 	return -1
 }
@@ -253,18 +255,13 @@ func (d *doc) checkLatin(i int) int {
 	if !t.upper && !isTitle {
 		return -1
 	}
-	p, isPlace := l.placeLatin[string(wb)]
 	isSurname := l.surnameLatin[string(wb)]
 	isKoreanish := koreanish(wb, l)
 	long := len(wb) >= 4
-	// A place from the gazetteer: "Hoeryŏng", "Hoeryong County".
-	if isPlace && t.upper && p.Kind != "province" {
-		last := i
-		if j := d.nextLatin(i, false); j > 0 && isLatinSuffix(string(d.word(j))) {
-			last = j
-		}
-		d.generalize(t.s, d.toks[last].e, p, "", l.provinceRoman[p.Province])
-		return last + 1
+	// A landmark ("the Amnok"), or a place from the gazetteer:
+	// "Hoeryŏng", "Hoeryong County", "Gimchaek" (places.go).
+	if n := d.checkPlaceLatin(i); n > i {
+		return n
 	}
 	// A title and a name: "Mr. Kim".
 	if isTitle {
@@ -361,13 +358,17 @@ func (d *doc) checkHangul(i int) int {
 		if !ok {
 			continue
 		}
-		if _, ok := firstEnding(hs[3*k:]); !ok {
-			continue
+		ends := hs[3*k:]
+		if _, ok := firstEnding(ends); !ok {
+			if !institutionTail(ends) { // 청진교화소: the place, then an institution
+				continue
+			}
+			ends = ""
 		}
 		if p.Kind == "province" || d.x.pseudoHangul[hs[:3*k]] {
 			return i + 1
 		}
-		d.generalize(t.s, t.s+k, p, hs[3*k:], "")
+		d.generalize(t.s, t.s+k, p, ends, "")
 		return i + 1
 	}
 	if d.x.pseudoPair.has(hs) && d.x.pseudoHangul[hs] {

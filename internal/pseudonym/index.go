@@ -97,6 +97,10 @@ type index struct {
 	pseudoLatin  map[string]bool
 	pseudoHangul map[string]bool
 
+	// declaredLandmark holds the bundled landmarks (places.go) declared as
+	// places: those are replaced, not kept.
+	declaredLandmark map[int32]bool
+
 	pers *personIndex // titles, lone surnames, initials, names a pseudonym must not echo (persons.go)
 }
 
@@ -268,6 +272,7 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 		pseudoHangul:     map[string]bool{},
 		hangulPair:       newPairSet(),
 		pseudoPair:       newPairSet(),
+		declaredLandmark: declaredLandmarks(e),
 		pers:             newPersonIndex(),
 	}
 	byCanon := map[string]string{}
@@ -341,6 +346,10 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 			if allHangul(strings.ReplaceAll(n, " ", "")) {
 				continue
 			}
+			if allHan(strings.ReplaceAll(n, " ", "")) { // 朴永洙: as an alias
+				x.addAliases([]string{n}, i)
+				continue
+			}
 			split, joined := latinTokens(n)
 			x.addLatin(split, target{i, formFull})
 			x.addLatin(joined, target{i, formFull})
@@ -382,12 +391,24 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 					}
 				}
 			}
-			for _, r := range placeRoman(stem) {
+			std, extra := placeSpellings(stem)
+			for _, r := range std {
 				x.addPlaceLatin([]string{r}, i)
 			}
+			for _, r := range extra { // Chungjin, Hyesahn: with the common suffixes only
+				x.addPlaceLatinCommon(r, i)
+			}
+			x.addAliases(gazetteerHan(stem), i) // 惠山 for 혜산
 		}
 		for _, n := range p.Names {
 			if allHangul(strings.ReplaceAll(n, " ", "")) {
+				continue
+			}
+			if allHan(strings.ReplaceAll(n, " ", "")) { // 淸津: as an alias
+				x.addAliases([]string{n}, i)
+				if ent.canon == "" {
+					ent.canon = string(foldHan(n))
+				}
 				continue
 			}
 			split, joined := latinTokens(n)

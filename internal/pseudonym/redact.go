@@ -502,6 +502,10 @@ func (d *doc) match() {
 		next := -1
 		switch t.kind {
 		case tLatin:
+			if n := d.landmarkLatinAt(i, false); n > i { // "Changbai Mountains": not the county
+				i = n
+				continue
+			}
 			next = d.matchLatin(i)
 		case tHangul:
 			if d.endingsAfterParenthesis(i) {
@@ -628,6 +632,11 @@ func (d *doc) matchHangul(i int) int {
 			continue
 		}
 		ends, ok := splitEndings(hs[3*l:])
+		if !ok && d.placeTargets(ts) && institutionTail(hs[3*l:]) {
+			// 혜산시보안서에서: the place goes, the institution stays.
+			d.replaceHangul(t.s, t.s+l, t.s+l, ts, nil)
+			return i + 1
+		}
 		if !ok {
 			continue
 		}
@@ -735,6 +744,10 @@ func (d *doc) matchHan(i int) {
 	t := d.toks[i]
 	rs := d.v.runes
 	for p := t.s; p < t.e; {
+		if n := d.hanLandmarkAt(p, t.e); n > 0 { // 长白山 is not 长白
+			p += n
+			continue
+		}
 		matched := false
 		for _, a := range d.x.han[rs[p]] {
 			if p+len(a.runes) <= t.e && slices.Equal(rs[p:p+len(a.runes)], a.runes) {
