@@ -481,15 +481,19 @@ var hangulTitles2 = []string{
 }
 
 // titleSyl holds the first syllables of hangulTitles2, loneSafeSyl the
-// surnames of hangulLoneSafe: quick tests before the maps.
-var titleSyl, loneSafeSyl = func() (t, s sylSet) {
+// surnames of hangulLoneSafe: quick tests before the maps. titleSet is
+// hangulTitles2 as a set, maxTitle its longest title in syllables.
+var titleSyl, loneSafeSyl, titleSet, maxTitle = func() (t, s sylSet, set map[string]bool, n int) {
+	set = map[string]bool{}
 	for _, x := range hangulTitles2 {
 		t.add(x)
+		set[x] = true
+		n = max(n, len(x)/3)
 	}
 	for x := range hangulLoneSafe {
 		s.add(x)
 	}
-	return t, s
+	return t, s, set, n
 }()
 
 // hangulTitle reports whether the Hangul word hs (3 bytes a syllable) is a
@@ -498,9 +502,9 @@ func hangulTitle(hs string) bool {
 	if !titleSyl.has(hs) {
 		return false
 	}
-	for _, t := range hangulTitles2 {
-		if rest, ok := strings.CutPrefix(hs, t); ok {
-			if _, ok := firstEnding(rest); ok {
+	for k := min(len(hs)/3, maxTitle); k >= 1; k-- {
+		if titleSet[hs[:3*k]] {
+			if _, ok := firstEnding(hs[3*k:]); ok {
 				return true
 			}
 		}
@@ -534,7 +538,9 @@ func (d *doc) loneHangul(i int) int {
 		// A job title as the word before, on its own (보위원 강이 말했다;
 		// not 보위원이 강을 건넜다).
 		if !titled && rest != "" && i > 0 && d.toks[i-1].kind == tHangul && t.s-d.toks[i-1].e == 1 && d.v.runes[t.s-1] == foldSpace {
-			titled = slices.Contains(hangulTitles2, d.hstr(d.toks[i-1])) && loneParticles[firstOf(rest)]
+			if prev := d.hstr(d.toks[i-1]); titleSyl.has(prev) && titleSet[prev] {
+				titled = loneParticles[firstOf(rest)]
+			}
 		}
 		if !titled && (rest == "" || sl != 1 || !loneSafeSyl.has(sur)) {
 			continue
