@@ -72,6 +72,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -199,7 +200,28 @@ func (e *StatusError) Error() string {
 
 // retryable is an error worth trying again: the network or the server
 // failed, not the request.
-type retryable struct{ error }
+type retryable struct {
+	error
+	// after is how long the server asked to wait (Retry-After of a 429
+	// or 503 answer), at most maxRetryAfter; 0 if it did not say.
+	after time.Duration
+}
+
+// maxRetryAfter bounds the wait a server's Retry-After can ask for.
+const maxRetryAfter = 2 * time.Minute
+
+// retryAfter is the wait a 429 or 503 answer asks for in its Retry-After
+// header (in seconds; a date is not used), at most maxRetryAfter.
+func retryAfter(resp *http.Response) time.Duration {
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After")))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return min(time.Duration(n)*time.Second, maxRetryAfter)
+}
 
 func (r *retryable) Unwrap() error { return r.error }
 
@@ -221,7 +243,7 @@ func (c *Client) Do(req *http.Request, ok ...int) (*http.Response, error) {
 	json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&ae)
 	se := &StatusError{Status: resp.StatusCode, Code: ae.Code, Message: ae.Message}
 	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
-		return nil, &retryable{se}
+		return nil, &retryable{error: se, after: retryAfter(resp)}
 	}
 	return nil, se
 }
@@ -237,7 +259,7 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 		if perr := proxyError(err, c.proxy); perr != nil {
 			return nil, perr
 		}
-		return nil, &retryable{fmt.Errorf("failed to reach the server: %w", err)}
+		return nil, &retryable{error: fmt.Errorf("failed to reach the server: %w", err)}
 	}
 	return resp, nil
 }
@@ -260,7 +282,8 @@ func (c *Client) withRetries(ctx context.Context, f func() error) error {
 		if attempt == 4 {
 			return err
 		}
-		wait := time.Duration(1<<attempt) * 500 * time.Millisecond
+		// A server that asks for a longer wait (its rate limit, say) gets it.
+		wait := max(time.Duration(1<<attempt)*500*time.Millisecond, r.after)
 		c.warn(fmt.Sprintf("%v; trying again in %v", err, wait))
 		select {
 		case <-ctx.Done():
@@ -285,7 +308,7 @@ func (c *Client) GetJSON(ctx context.Context, route string, v any) error {
 		}
 		defer resp.Body.Close()
 		if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(v); err != nil {
-			return &retryable{fmt.Errorf("failed to read the server's answer: %w", err)}
+			return &retryable{error: fmt.Errorf("failed to read the server's answer: %w", err)}
 		}
 		return nil
 	})
@@ -318,7 +341,7 @@ func (c *Client) get(ctx context.Context, route string, limit int64, what string
 		}
 		defer resp.Body.Close()
 		if b, err = io.ReadAll(io.LimitReader(resp.Body, limit)); err != nil {
-			return &retryable{fmt.Errorf("failed to read %s: %w", what, err)}
+			return &retryable{error: fmt.Errorf("failed to read %s: %w", what, err)}
 		}
 		return nil
 	})
@@ -359,7 +382,7 @@ func (c *Client) put(ctx context.Context, route string, body io.Reader, size int
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil {
-		return nil, &retryable{fmt.Errorf("failed to read the server's answer: %w", err)}
+		return nil, &retryable{error: fmt.Errorf("failed to read the server's answer: %w", err)}
 	}
 	return b, nil
 }

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -616,4 +618,59 @@ func TestConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestRateLimited: a server that answers 429 with Retry-After is asked
+// again only after the wait it asked for; and verify, refused for its rate
+// of requests, reports that the check could not be made, never that the
+// server lost the files it could not fetch.
+func TestRateLimited(t *testing.T) {
+	ctx := context.Background()
+	o, _, _ := pushed(t)
+	target := must(url.Parse(o.url))
+	var mu sync.Mutex
+	var limitFiles bool
+	first := true
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		limit := first || (limitFiles && strings.HasPrefix(r.URL.Path, "/api/v1/submissions/"))
+		first = false
+		mu.Unlock()
+		if limit {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "2")
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"code":"rate_limited","message":"too many requests; wait a minute and try again"}`)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	var warnings []string
+	c := must(client.New(hs.URL, o.tokens[store.Interviewer], func(w string) { mu.Lock(); warnings = append(warnings, w); mu.Unlock() }))
+
+	start := time.Now()
+	if _, err := c.WhoAmI(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < 2*time.Second {
+		t.Errorf("asked again after %v, before the 2 s the server asked for", took)
+	}
+	if len(warnings) != 1 || !strings.HasSuffix(warnings[0], "trying again in 2s") {
+		t.Errorf("warnings: %q", warnings)
+	}
+
+	mu.Lock()
+	limitFiles = true
+	mu.Unlock()
+	rep, err := c.Verify(ctx, o.path("receipts"), o.roster.Log.Note())
+	if err == nil || !strings.Contains(err.Error(), "rate limit stopped the check") {
+		t.Errorf("verify refused for its rate: %v, want an error saying the check could not be made", err)
+	}
+	for _, p := range rep.Problems {
+		if strings.Contains(p, "cannot be fetched") || strings.Contains(p, "gone") {
+			t.Errorf("a file the rate limit kept from verify is reported lost: %s", p)
+		}
+	}
 }

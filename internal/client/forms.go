@@ -37,7 +37,7 @@ func (c *Client) PutForm(ctx context.Context, id, version string, signed []byte)
 		}
 		defer resp.Body.Close()
 		if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&f); err != nil {
-			return &retryable{fmt.Errorf("failed to read the server's answer: %w", err)}
+			return &retryable{error: fmt.Errorf("failed to read the server's answer: %w", err)}
 		}
 		created = resp.StatusCode == http.StatusCreated
 		return nil

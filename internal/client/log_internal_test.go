@@ -1,8 +1,10 @@
 package client
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -46,5 +48,41 @@ func TestKeepCheckpointShared(t *testing.T) {
 		if b, err := os.ReadFile(f); err != nil || string(b) != "checkpoint\n" {
 			t.Errorf("%s: %q, %v", f, b, err)
 		}
+	}
+}
+
+// TestReceiptIDs lists a receipts directory of more names than one read
+// of the directory returns: every <id>.json and nothing else, in the
+// order of the names, each ID giving back its file's path.
+func TestReceiptIDs(t *testing.T) {
+	dir := t.TempDir()
+	var want []string
+	for i := range 2500 {
+		name := fmt.Sprintf("%032x.json", uint64(i)*0x9e3779b97f4a7c15)
+		want = append(want, filepath.Join(dir, name))
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Not receipts: checkpoints, other names, an upper-case ID, a
+	// temporary file of an interrupted write.
+	os.Mkdir(filepath.Join(dir, checkpointsDir), 0o700)
+	for _, name := range []string{"notes.json", "0123456789ABCDEF0123456789ABCDEF.json", "0123456789abcdef0123456789abcdef.json.tmp-1", "0123456789abcdef0123456789abcdef.age"} {
+		os.WriteFile(filepath.Join(dir, name), nil, 0o600)
+	}
+	slices.Sort(want)
+	ids, err := receiptIDs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, id := range ids {
+		got = append(got, id.path(dir))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("listed %d receipts, want %d in name order", len(got), len(want))
+	}
+	if ids, err := receiptIDs(filepath.Join(dir, "missing")); err != nil || len(ids) != 0 {
+		t.Errorf("a missing directory: %v, %v; want nothing and no error", ids, err)
 	}
 }

@@ -241,7 +241,7 @@ func (c *Client) download(ctx context.Context, route, dst string, ref *server.Fi
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(f, h, &progressWriter{p, progress}), io.LimitReader(resp.Body, ref.Size+1))
 	if err != nil {
-		return &retryable{fmt.Errorf("download interrupted: %w", err)}
+		return &retryable{error: fmt.Errorf("download interrupted: %w", err)}
 	}
 	if n != ref.Size || hex.EncodeToString(h.Sum(nil)) != ref.SHA256 {
 		return errors.New("the downloaded file does not match the digest the server listed")

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -44,20 +46,21 @@ type Report struct {
 func (c *Client) Verify(ctx context.Context, receiptsDir string, logKey note.Verifier) (Report, error) {
 	// Receipts are read twice, one at a time, never all held: first for
 	// the distinct checkpoints they prove against, then to check each.
-	files, err := receiptFiles(receiptsDir)
+	ids, err := receiptIDs(receiptsDir)
 	if err != nil {
-		return Report{}, err
+		return Report{}, fmt.Errorf("failed to list the receipts in %s: %w", receiptsDir, err)
 	}
 	var fromReceipts []keptCheckpoint
 	seen := map[auditlog.Checkpoint]bool{}
-	for _, f := range files {
+	for _, id := range ids {
+		f := id.path(receiptsDir)
 		if kr := readReceipt(f, logKey); kr.cp != nil && !seen[*kr.cp] {
 			seen[*kr.cp] = true
 			fromReceipts = append(fromReceipts, keptCheckpoint{*kr.cp, f})
 		}
 	}
 	kept, problems := keptCheckpoints(receiptsDir, fromReceipts, logKey)
-	if len(files) == 0 && len(kept) == 0 {
+	if len(ids) == 0 && len(kept) == 0 {
 		return Report{}, fmt.Errorf("%s: %w", receiptsDir, ErrNoReceipts)
 	}
 	who, err := c.WhoAmI(ctx)
@@ -110,19 +113,20 @@ func (c *Client) Verify(ctx context.Context, receiptsDir string, logKey note.Ver
 	}
 
 	// Each receipt is checked against the log, and its files fetched,
-	// with verifyInFlight receipts at a time; the problems are reported
-	// in the receipts' order.
-	type found struct {
-		msgs    []string
-		checked bool
-		err     error
-	}
-	results := make([]found, len(files))
+	// with verifyInFlight receipts at a time. Only the receipts with
+	// problems are remembered, so that memory does not grow with their
+	// number; the problems are reported in the receipts' order.
+	var (
+		mu       sync.Mutex
+		found    = map[int][]string{}
+		checked  int
+		firstErr error
+	)
 	vctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sem := make(chan struct{}, verifyInFlight)
 	var wg sync.WaitGroup
-	for i, f := range files {
+	for i, id := range ids {
 		select {
 		case sem <- struct{}{}:
 		case <-vctx.Done():
@@ -132,23 +136,30 @@ func (c *Client) Verify(ctx context.Context, receiptsDir string, logKey note.Ver
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			r := &results[i]
-			r.msgs, r.checked, r.err = c.verifyReceipt(vctx, readReceipt(f, logKey), role, cur)
-			if r.err != nil {
+			msgs, ok, err := c.verifyReceipt(vctx, readReceipt(id.path(receiptsDir), logKey), role, cur)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				if firstErr == nil {
+					firstErr = err
+				}
 				cancel()
+				return
+			case ok:
+				checked++
+			}
+			if len(msgs) > 0 {
+				found[i] = msgs
 			}
 		})
 	}
 	wg.Wait()
-	checked := 0
-	for _, r := range results {
-		if r.err != nil {
-			return Report{}, r.err
-		}
-		if r.checked {
-			checked++
-		}
-		problems = append(problems, r.msgs...)
+	if firstErr != nil {
+		return Report{}, firstErr
+	}
+	for _, i := range slices.Sorted(maps.Keys(found)) {
+		problems = append(problems, found[i]...)
 	}
 	if err := ctx.Err(); err != nil {
 		return Report{}, err
@@ -240,14 +251,14 @@ func (c *Client) checkFile(ctx context.Context, route, want string) (string, err
 			msg = "is gone: the server no longer has it"
 			return nil
 		case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-			return &retryable{fmt.Errorf("server error %d", resp.StatusCode)}
+			return &retryable{error: &StatusError{Status: resp.StatusCode, Message: http.StatusText(resp.StatusCode)}, after: retryAfter(resp)}
 		case resp.StatusCode != http.StatusOK:
 			b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 			return fmt.Errorf("the server refused to return %s (%d): %s", route, resp.StatusCode, strings.TrimSpace(string(b)))
 		}
 		h := sha256.New()
 		if _, err := io.Copy(h, resp.Body); err != nil {
-			return &retryable{fmt.Errorf("download interrupted: %w", err)}
+			return &retryable{error: fmt.Errorf("download interrupted: %w", err)}
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); got != want {
 			msg = fmt.Sprintf("was changed: the server returns a file with SHA-256 %s, the receipt says %s", got, want)
@@ -255,6 +266,12 @@ func (c *Client) checkFile(ctx context.Context, route, want string) (string, err
 		return nil
 	})
 	if err != nil {
+		// Refused for the rate of requests: nothing is known of the file,
+		// and the check could not be made.
+		var se *StatusError
+		if errors.As(err, &se) && se.Status == http.StatusTooManyRequests {
+			return "", fmt.Errorf("the server's rate limit stopped the check (%w): run verify again later, or ask the server's admin to raise its --rate-per-token", err)
+		}
 		// A server that cannot return a stored file after retries has
 		// lost it as far as anyone can tell.
 		var r *retryable

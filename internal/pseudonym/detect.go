@@ -353,7 +353,7 @@ func (d *doc) checkHangul(i int) int {
 	}
 	n := len(hs) / 3
 	// A place from the gazetteer.
-	for k := min(n, 8); k >= 2 && l.placeStart.has(hs); k-- {
+	for k := min(n, 8); k >= 2 && placePairs().has(hs); k-- {
 		p, ok := l.placeHangul[hs[:3*k]]
 		if !ok {
 			continue

@@ -56,10 +56,12 @@ type Place struct {
 	Generalize string `json:"generalize,omitempty"`
 }
 
-// Limits on an entities file.
+// Limits on an entities file. An organisation may declare its whole
+// registry of people (tens of thousands): the index grows linearly, by
+// about 1.2 KB a person (docs/benchmarks.md).
 const (
-	MaxEntitiesSize = 1 << 20
-	maxEntities     = 5000
+	MaxEntitiesSize = 16 << 20
+	maxEntities     = 50000
 	maxNames        = 32
 	maxNameBytes    = 200
 )

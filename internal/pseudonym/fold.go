@@ -43,7 +43,7 @@ func newView(src string) *view { return (&view{}).reset(src) }
 // reset folds src into v, reusing its buffers.
 func (v *view) reset(src string) *view {
 	v.src, v.tagEnd = src, nil
-	n := utf8.RuneCountInString(src) + 8
+	n := len(src) + 8 // at least the rune count, without counting
 	if cap(v.runes) < n {
 		v.runes = make([]rune, n)
 		v.start = make([]int32, n)
@@ -76,10 +76,10 @@ func (v *view) reset(src string) *view {
 				}
 			}
 			if k < len(runes) {
-				runes[k], start[k] = foldASCII(c), int32(i)
+				runes[k], start[k] = asciiFold[c], int32(i)
 				k++
 			} else {
-				put(foldASCII(c), i)
+				put(asciiFold[c], i)
 			}
 			i++
 			continue
@@ -127,6 +127,14 @@ func (v *view) end(i int) int {
 func (v *view) span(i, j int) (int, int) {
 	return int(v.start[i]), v.end(j - 1)
 }
+
+// asciiFold is foldASCII as a table.
+var asciiFold = func() (t [utf8.RuneSelf]rune) {
+	for c := range t {
+		t[c] = foldASCII(byte(c))
+	}
+	return t
+}()
 
 func foldASCII(c byte) rune {
 	switch {
@@ -356,11 +364,14 @@ func (s *sylSet) has(hs string) bool {
 }
 
 // pairSet is a set of two-syllable prefixes, with the set of their first
-// syllables as a quick first test.
+// syllables and a one-hash Bloom filter of the pairs as quick first tests.
 type pairSet struct {
 	first sylSet
+	bits  [1 << 10]uint64 // 2^16 bits
 	pairs map[uint32]struct{}
 }
+
+func pairBit(k uint32) uint32 { return (k * 2654435761) >> 16 }
 
 func newPairSet() *pairSet { return &pairSet{pairs: map[uint32]struct{}{}} }
 
@@ -380,6 +391,8 @@ func (p *pairSet) add(hs string) {
 	if k, ok := pairKey(hs); ok {
 		p.pairs[k] = struct{}{}
 		p.first.add(hs)
+		b := pairBit(k)
+		p.bits[b/64] |= 1 << (b % 64)
 	}
 }
 
@@ -390,6 +403,9 @@ func (p *pairSet) has(hs string) bool {
 	}
 	k, ok := pairKey(hs)
 	if !ok {
+		return false
+	}
+	if b := pairBit(k); p.bits[b/64]&(1<<(b%64)) == 0 {
 		return false
 	}
 	_, in := p.pairs[k]

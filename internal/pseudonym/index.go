@@ -83,6 +83,11 @@ type index struct {
 	// 김 석한 (surname and given name apart) and for flags.
 	hangulSurname map[string][]int32
 	latinSurname  map[int32][]int32 // token ID of a surname spelling → people
+	// full holds the romanized names derived from the Hangul ones, which
+	// latin does not (fullnames.go).
+	full *fullNames
+
+	declaredCache map[string]bool // declaredSpelling's answers while pseudonyms are chosen
 
 	han map[rune][]hanAlias // by first character
 
@@ -272,6 +277,7 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 		pseudoHangul:     map[string]bool{},
 		hangulPair:       newPairSet(),
 		pseudoPair:       newPairSet(),
+		full:             newFullNames(),
 		declaredLandmark: declaredLandmarks(e),
 		pers:             newPersonIndex(),
 	}
@@ -324,19 +330,12 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 			for _, s := range surs {
 				x.latinSurname[x.id(s)] = appendUnique(x.latinSurname[x.id(s)], i)
 			}
-			for _, g := range givenRoman(given) {
-				joined := strings.Join(g, "")
-				for _, s := range surs {
-					x.addLatin(append([]string{s}, g...), target{i, formFull})
-					x.addLatin([]string{s, joined}, target{i, formFull})
-					x.addLatin(append(slices.Clone(g), s), target{i, formWestern})
-					x.addLatin([]string{joined, s}, target{i, formWestern})
-				}
-				if len(gr) >= 2 {
-					x.addLatin(g, target{i, formGiven})
-					x.addLatin([]string{joined}, target{i, formGiven})
-				} else {
-					id := x.id(joined)
+			// Surname first or last, and the given name alone
+			// (fullnames.go).
+			x.full.add(x, i, sur, given, surs)
+			if len(gr) < 2 {
+				for _, g := range x.full.roman(given) {
+					id := x.id(strings.Join(g, ""))
 					x.shortGivenLatin[id] = appendUnique(x.shortGivenLatin[id], i)
 				}
 			}
@@ -429,10 +428,12 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 		x.ents = append(x.ents, ent)
 		x.addAliases(p.Aliases, i)
 	}
+	x.maxLatin = max(x.maxLatin, x.full.maxToks+1)
 	x.indexPeople(e)
 	if err := x.choosePseudonyms(e, key, reg); err != nil {
 		return nil, err
 	}
+	x.declaredCache = nil
 	x.tokFilter = &bloom{}
 	for k := range x.tokID {
 		x.tokFilter.add([]byte(k))
@@ -496,7 +497,7 @@ func appendUnique(s []int32, v int32) []int32 {
 // keyed hash, so that who skips for whom does not depend on the order of
 // the entities file.
 func (x *index) choosePseudonyms(e *Entities, key Keyed, reg *Registry) error {
-	sur, giv := surnames(), givenNames()
+	sur := surnames()
 	var total float64
 	for _, s := range sur {
 		total += s.Share
@@ -518,9 +519,9 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed, reg *Registry) error {
 	}
 	// Other declared people's names are avoided too where the lists leave
 	// a choice (persons.go).
-	others := x.pers.othersLeaveChoice(sur, giv)
+	others := x.pers.othersLeaveChoice(sur, givenNames())
 	order := make([]int, 0, len(x.ents))
-	macs := map[int][32]byte{}
+	macs := make([][32]byte, len(x.ents))
 	for i, en := range x.ents {
 		if en.kind == kindPerson {
 			order = append(order, i)
@@ -528,17 +529,13 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed, reg *Registry) error {
 		}
 	}
 	sort.Slice(order, func(a, b int) bool {
-		ma, mb := macs[order[a]], macs[order[b]]
+		ma, mb := &macs[order[a]], &macs[order[b]]
 		return string(ma[:]) < string(mb[:])
 	})
+	pools := pseudonymPools()
 	for _, i := range order {
 		en := &x.ents[i]
-		var pool []givenEntry
-		for _, g := range giv {
-			if en.sex == "" || g.Sex == 'u' || string(g.Sex) == en.sex {
-				pool = append(pool, g)
-			}
-		}
+		gp := pools.bySex[en.sex]
 		found := false
 		var rk string
 		if reg != nil {
@@ -547,7 +544,7 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed, reg *Registry) error {
 				// A recorded pseudonym is kept (the same person has
 				// the same pseudonym in every note) unless it echoes
 				// the person's own name.
-				if s, g, ok := findNames(sur, giv, re.Surname, re.Given); ok && !taken[canonicalHangul(s.Hangul+g.Hangul)] && !x.pers.echoes(int32(i), s, g, false) {
+				if s, g, ok := findNames(sur, pools.all, re.Surname, re.Given); ok && !taken[canonicalHangul(s.Hangul+g.Hangul)] && !x.pers.echoes(int32(i), s, g, false) {
 					x.setPseudonym(en, s, g)
 					taken[canonicalHangul(s.Hangul+g.Hangul)] = true
 					found = true
@@ -568,16 +565,19 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed, reg *Registry) error {
 			if s.Hangul == "" {
 				s = sur[len(sur)-1]
 			}
+			pool := gp.listed
+			if n >= crowdedAfter && len(gp.wider) > 0 {
+				pool = gp.wider // the list is crowded (pool.go)
+			}
 			g := pool[binary.BigEndian.Uint64(m[8:16])%uint64(len(pool))]
-			full := s.Hangul + g.Hangul
-			if famous[canonicalHangul(full)] || taken[canonicalHangul(full)] || x.readsAsDeclared(s, g) ||
-				x.pers.echoes(int32(i), s, g, others && n < 200) {
+			full := canonicalHangul(s.Hangul + g.Hangul)
+			if taken[full] || famous[full] || x.readsAsDeclared(s, g) || x.pers.echoes(int32(i), s, g, others && n < 200) {
 				continue
 			}
-			if other, ok := regTaken[canonicalHangul(full)]; ok && other != rk {
+			if other, ok := regTaken[full]; ok && other != rk {
 				continue // another person of the organisation has it
 			}
-			taken[canonicalHangul(full)] = true
+			taken[full] = true
 			x.setPseudonym(en, s, g)
 			if reg != nil {
 				reg.Entries[rk] = registryEntry{Surname: s.Hangul, Given: g.Hangul}
@@ -653,14 +653,14 @@ func (x *index) setPseudonym(en *entity, s surnameEntry, g givenEntry) {
 	}
 }
 
-// findNames finds a registry entry's names in the lists.
-func findNames(sur []surnameEntry, giv []givenEntry, s, g string) (surnameEntry, givenEntry, bool) {
+// findNames finds a registry entry's names in the lists and pools.
+func findNames(sur []surnameEntry, giv map[string]givenEntry, s, g string) (surnameEntry, givenEntry, bool) {
 	i := slices.IndexFunc(sur, func(e surnameEntry) bool { return e.Hangul == s })
-	j := slices.IndexFunc(giv, func(e givenEntry) bool { return e.Hangul == g })
-	if i < 0 || j < 0 {
+	ge, ok := giv[g]
+	if i < 0 || !ok {
 		return surnameEntry{}, givenEntry{}, false
 	}
-	return sur[i], giv[j], true
+	return sur[i], ge, true
 }
 
 // labelCode turns a MAC into three letters that cannot be misread.
@@ -679,6 +679,22 @@ func (x *index) readsAsDeclared(s surnameEntry, g givenEntry) bool {
 // declaredSpelling reports whether the Hangul word h or the romanized name
 // r is a declared spelling.
 func (x *index) declaredSpelling(h, r string) bool {
+	// The declared spellings are all indexed before pseudonyms are
+	// chosen, and the same candidates come up again and again when many
+	// people are declared: remember the answers.
+	k := h + "\x00" + r
+	if v, ok := x.declaredCache[k]; ok {
+		return v
+	}
+	v := x.isDeclaredSpelling(h, r)
+	if x.declaredCache == nil {
+		x.declaredCache = map[string]bool{}
+	}
+	x.declaredCache[k] = v
+	return v
+}
+
+func (x *index) isDeclaredSpelling(h, r string) bool {
 	for _, v := range hangulVariants(h) {
 		if len(x.hangul[v]) > 0 {
 			return true
@@ -695,7 +711,7 @@ func (x *index) declaredSpelling(h, r string) bool {
 				}
 				ids = append(ids, id)
 			}
-			if len(ids) == len(toks) && len(x.latin[hashTokens(ids)]) > 0 {
+			if len(ids) == len(toks) && len(x.latinTargets(ids, nil)) > 0 {
 				return true
 			}
 		}

@@ -200,14 +200,15 @@ func surnameTypos(s string) []string {
 	return slices.DeleteFunc(out, func(t string) bool { return t == s })
 }
 
-// candidateSpellings are the spellings of every bundled surname and given
-// name a pseudonym can be made of, as indexPeople records declared ones.
+// candidateSpellings are the spellings of every bundled surname and of
+// every given name a pseudonym can be made of (the list's and the wider
+// pool's, pool.go), as indexPeople records declared ones.
 var candidateSpellings = sync.OnceValue(func() map[string][]string {
 	m := map[string][]string{}
 	for _, s := range surnames() {
 		m["s"+s.Hangul] = append([]string{canonicalHangul(s.Hangul)}, surnameRoman(s.Hangul)...)
 	}
-	for _, g := range givenNames() {
+	for _, g := range pseudonymPools().all {
 		v := []string{canonicalHangul(g.Hangul)}
 		for _, f := range givenRoman(g.Hangul) {
 			v = append(v, strings.Join(f, ""))

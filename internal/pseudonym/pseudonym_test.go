@@ -432,7 +432,7 @@ func FuzzRedact(f *testing.F) {
 
 // BenchmarkRedact pseudonymizes 1 MiB of mixed Korean and English note text
 // with 1,000 declared people (and their romanizations) on one goroutine.
-// Budget: ≥ 50 MB/s.
+// Budget: ≥ 80 MB/s.
 func BenchmarkRedact(b *testing.B) {
 	var e Entities
 	sur, giv := surnames(), givenNames()
@@ -464,11 +464,18 @@ func BenchmarkRedact(b *testing.B) {
 	in := text.String()
 	b.SetBytes(int64(len(in)))
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for range b.N {
 		res := r.Redact(in)
 		if len(res.Report.Replacements) == 0 {
 			b.Fatal("nothing was replaced")
 		}
+	}
+	// The same throughput over the CPU time the process used (the
+	// collector's too): on a machine others are loading, the wall clock
+	// counts the time this benchmark waited for a core.
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(len(in))*float64(b.N)/1e6/cpu.Seconds(), "cpu-MB/s")
 	}
 }
 

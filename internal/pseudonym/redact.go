@@ -18,6 +18,7 @@ type Redactor struct {
 	x             *index
 	key           Keyed
 	declaredNames map[string][]string // entity ID → names and aliases, for the record
+	safe          map[string]bool     // replacements that hold no declared name (quick.go)
 }
 
 // New indexes the entities and picks their pseudonyms. It fails if two
@@ -43,6 +44,7 @@ func NewWithRegistry(e *Entities, key Keyed, reg *Registry) (*Redactor, error) {
 	for _, p := range e.Places {
 		r.declaredNames[p.ID] = slices.Concat(p.Names, p.Aliases)
 	}
+	r.safe = r.safeTexts()
 	return r, nil
 }
 
@@ -177,6 +179,8 @@ type doc struct {
 	pii   []piiSpan
 	key   []byte // scratch
 	wkey  []byte // scratch for word
+	// tbuf is scratch for matchLatin.
+	tbuf []target
 	// inPII's cursor: the first span that may touch offset piiAt.
 	piiCur, piiAt int
 	quick         bool // declared names only: no flags, no gazetteer
@@ -237,7 +241,7 @@ func (r *Redactor) changesAround(out string, made []applied) bool {
 func (r *Redactor) mayJoin(out string, e applied) bool {
 	first, _ := utf8.DecodeRuneInString(out[e.outStart:])
 	if !isHangul(first) {
-		return true
+		return r.latinMayJoin(out, e.outStart, e.outEnd)
 	}
 	if e.outEnd < len(out) && out[e.outEnd] == '\n' {
 		return true
@@ -385,7 +389,7 @@ var docPool = sync.Pool{New: func() any { return &doc{v: &view{}} }}
 
 // release returns d to the pool, keeping its buffers and nothing else.
 func (d *doc) release() {
-	*d = doc{v: d.v, toks: d.toks[:0], edits: d.edits[:0], key: d.key[:0], wkey: d.wkey[:0]}
+	*d = doc{v: d.v, toks: d.toks[:0], edits: d.edits[:0], key: d.key[:0], wkey: d.wkey[:0], tbuf: d.tbuf[:0]}
 	d.v.src, d.v.tagEnd = "", nil
 	docPool.Put(d)
 }
@@ -416,6 +420,10 @@ func (d *doc) tokenize() {
 	}
 	for i := 0; i < len(rs); {
 		r := rs[i]
+		if r < utf8.RuneSelf && (r < 'a' || r > 'z') {
+			i++ // spaces, digits, punctuation: most of what is not a word
+			continue
+		}
 		switch {
 		case isHangul(r):
 			j := i
@@ -454,8 +462,12 @@ func (d *doc) tokenize() {
 					t.id = id
 				}
 			}
-			c, _ := utf8.DecodeRuneInString(d.v.src[d.v.start[i]:])
-			t.upper = unicode.IsUpper(c)
+			if c := d.v.src[d.v.start[i]]; c < utf8.RuneSelf {
+				t.upper = 'A' <= c && c <= 'Z'
+			} else {
+				c, _ := utf8.DecodeRuneInString(d.v.src[d.v.start[i]:])
+				t.upper = unicode.IsUpper(c)
+			}
 			d.toks = append(d.toks, t)
 			i = j
 		default:
@@ -547,14 +559,10 @@ func (d *doc) matchLatin(i int) int {
 		}
 		ids[n] = tk.id
 		n++
-		var ts []target
-		for _, p := range d.x.latin[hashTokens(ids[:n])] {
-			if slices.Equal(p.toks, ids[:n]) {
-				ts = append(ts, p.t)
-			}
-		}
-		if len(ts) > 0 {
-			best, bestN, bestT = k, n, ts
+		d.tbuf = d.x.latinTargets(ids[:n], d.tbuf[:0])
+		if len(d.tbuf) > 0 {
+			best, bestN = k, n
+			bestT = append(bestT[:0], d.tbuf...)
 		}
 		if tk.poss {
 			break
@@ -626,7 +634,8 @@ func (d *doc) matchHangul(i int) int {
 	t := d.toks[i]
 	hs := d.hstr(t)
 	n := t.e - t.s
-	for l := min(n, d.x.maxHangul); l >= 2 && d.x.hangulPair.has(hs); l-- {
+	pair := d.x.hangulPair.has(hs)
+	for l := min(n, d.x.maxHangul); l >= 2 && pair; l-- {
 		ts := d.x.hangul[hs[:3*l]]
 		if len(ts) == 0 {
 			continue
@@ -703,7 +712,7 @@ func (d *doc) endingsAfterParenthesis(i int) bool {
 	if len(d.edits) == 0 || d.quick {
 		return false
 	}
-	last := d.edits[len(d.edits)-1]
+	last := &d.edits[len(d.edits)-1]
 	start := int(d.v.start[d.toks[i].s])
 	if last.kind != editReplace || last.ent < 0 || start != last.end+1 || d.v.src[last.end] != ')' {
 		return false
@@ -902,6 +911,13 @@ func toNFC(s string) string {
 		if c < utf8.RuneSelf {
 			i++
 			continue
+		}
+		if c >= 0xEA && c <= 0xED && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			// A Hangul syllable, decoded here: they are most of a note.
+			if r := rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F); isHangul(r) {
+				i += 3
+				continue
+			}
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if !nfcStable(r) || (r == utf8.RuneError && size == 1) {
