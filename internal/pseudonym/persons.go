@@ -35,12 +35,13 @@ type personIndex struct {
 	// Every spelling of a declared surname or given name: the canonical
 	// Hangul and the folded romanizations (given names joined: kyonghui).
 	surnames, givens map[string]bool
-	own              map[int32]*ownNames // a person's own spellings
+	own              []ownNames // a person's own spellings, by entity
 	// initials maps folded initials (pcm) to the people who have them.
 	initials map[string][]int32
 	// typos maps near-spellings of a declared romanized surname that are
-	// no Korean surname (kho for Ko, cheo for Choe) to its people.
-	typos map[string][]int32
+	// no Korean surname (kho for Ko, cheo for Choe) to the spellings they
+	// are near; latinSurname gives the people.
+	typos map[string][]string
 	// The romanized (folded) and Hangul surnames of the pseudonyms.
 	pseudoSurLatin  map[string]bool
 	pseudoSurHangul map[string]bool
@@ -50,8 +51,8 @@ type personIndex struct {
 type ownNames struct{ surnames, givens []string }
 
 func newPersonIndex() *personIndex {
-	return &personIndex{surnames: map[string]bool{}, givens: map[string]bool{}, own: map[int32]*ownNames{},
-		initials: map[string][]int32{}, typos: map[string][]int32{}, pseudoSurLatin: map[string]bool{}, pseudoSurHangul: map[string]bool{}}
+	return &personIndex{surnames: map[string]bool{}, givens: map[string]bool{},
+		initials: map[string][]int32{}, typos: map[string][]string{}, pseudoSurLatin: map[string]bool{}, pseudoSurHangul: map[string]bool{}}
 }
 
 // indexPeople records the spellings, initials and near-spellings of the
@@ -65,11 +66,12 @@ func (x *index) indexPeople(e *Entities) {
 	type surParts struct{ spellings, latin, letters []string }
 	type givenParts struct{ spellings, letters []string }
 	surMemo, givenMemo := map[string]*surParts{}, map[string]*givenParts{}
+	typoDone := map[string]bool{} // spellings whose typos are recorded
+	p.own = make([]ownNames, len(e.People))
 	for k := range e.People {
 		i := int32(k)
 		en := &x.ents[i]
-		own := &ownNames{}
-		p.own[i] = own
+		own := &p.own[i]
 		var surLatin []string
 		inits := map[string]bool{}
 		if en.surname != "" {
@@ -123,10 +125,12 @@ func (x *index) indexPeople(e *Entities) {
 				continue
 			}
 			// Written surname first, as declared names usually are.
-			if cands["s"+split[0]] {
+			// Usually already among the derived spellings: appending only
+			// what is new keeps the shared lists uncopied.
+			if cands["s"+split[0]] && !slices.Contains(own.surnames, split[0]) {
 				own.surnames = append(own.surnames, split[0])
 			}
-			if g := strings.Join(joined[1:], ""); cands["g"+g] {
+			if g := strings.Join(joined[1:], ""); cands["g"+g] && !slices.Contains(own.givens, g) {
 				own.givens = append(own.givens, g)
 			}
 			surLatin = append(surLatin, split[0])
@@ -145,12 +149,11 @@ func (x *index) indexPeople(e *Entities) {
 				p.initials[in] = append(p.initials[in], i)
 			}
 		}
-		typos := map[string]bool{}
 		for _, s := range surLatin {
-			for _, t := range surnameTypos(s) {
-				if !typos[t] {
-					typos[t] = true
-					p.typos[t] = append(p.typos[t], i)
+			if !typoDone[s] {
+				typoDone[s] = true
+				for _, t := range surnameTypos(s) {
+					p.typos[t] = append(p.typos[t], s)
 				}
 			}
 		}
@@ -247,7 +250,8 @@ func (p *personIndex) echoes(i int32, s surnameEntry, g givenEntry, others bool)
 		return true
 	}
 	cs, cg := candidateSpellings()["s"+s.Hangul], candidateSpellings()["g"+g.Hangul]
-	if own := p.own[i]; own != nil {
+	if int(i) < len(p.own) {
+		own := &p.own[i]
 		for _, v := range cs {
 			if slices.Contains(own.surnames, v) {
 				return true
@@ -371,7 +375,7 @@ func (d *doc) afterTitle(title, j int) int {
 	if n := d.matchLatin(j); n > 0 {
 		return n
 	}
-	if d.x.pers.typos[string(d.word(j))] != nil && j+1 < len(d.toks) && d.sepOK(d.toks[j], d.toks[j+1]) {
+	if len(d.x.pers.typos[string(d.word(j))]) > 0 && j+1 < len(d.toks) && d.sepOK(d.toks[j], d.toks[j+1]) {
 		before := len(d.edits)
 		if n := d.matchLatin(j + 1); n > 0 && len(d.edits) > before && d.edits[len(d.edits)-1].start == int(d.v.start[d.toks[j].s]) {
 			return n
@@ -399,7 +403,7 @@ func (d *doc) loneLatin(i, title int) int {
 	}
 	if len(people) == 0 && title >= 0 {
 		// After a title a mistyped surname is a surname too (Mr. KHO).
-		people = d.x.pers.typos[w]
+		people = d.typoPeople(w)
 	}
 	if len(people) == 0 {
 		if title >= 0 && d.x.pers.pseudoSurLatin[w] {
@@ -567,6 +571,20 @@ func (d *doc) loneHangul(i int) int {
 		return i + 1
 	}
 	return -1
+}
+
+// typoPeople returns the declared people whose romanized surname the
+// folded word w is a near-spelling of.
+func (d *doc) typoPeople(w string) []int32 {
+	var people []int32
+	for _, s := range d.x.pers.typos[w] {
+		if id, ok := d.x.tokID[s]; ok {
+			for _, p := range d.x.latinSurname[id] {
+				people = appendUnique(people, p)
+			}
+		}
+	}
+	return people
 }
 
 // resolveLones decides the lone surnames once the note has been read: a
@@ -746,7 +764,7 @@ func (d *doc) widenGiven(i, last int, t target, start, end int, text string) (in
 	en := &d.x.ents[t.ent]
 	typoOf := func(k int) bool {
 		tk := d.toks[k]
-		return tk.kind == tLatin && tk.upper && tk.id < 0 && slices.Contains(d.x.pers.typos[string(d.word(k))], t.ent)
+		return tk.kind == tLatin && tk.upper && tk.id < 0 && slices.Contains(d.typoPeople(string(d.word(k))), t.ent)
 	}
 	upperAt := func(k int) bool {
 		a, b := d.v.span(d.toks[k].s, d.toks[k].e)
