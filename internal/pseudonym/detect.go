@@ -247,6 +247,9 @@ func (d *doc) checkLatin(i int) int {
 	if !t.upper && !maybeTitle(d.v.runes[t.s], t.e-t.s) {
 		return -1 // every check but the title starts with a capital letter
 	}
+	if n := d.matchInitials(i); n > i {
+		return n
+	}
 	wb := d.word(i)
 	isTitle := latinTitles[string(wb)]
 	if !t.upper && !isTitle {
@@ -263,6 +266,9 @@ func (d *doc) checkLatin(i int) int {
 	// A title and a name: "Mr. Kim".
 	if isTitle {
 		if j := d.nextLatin(i, true); j > 0 && d.toks[j].upper && !d.isPseudoLatin(j, j) {
+			if n := d.afterTitle(i, j); n > j {
+				return n
+			}
 			start, end := d.v.span(t.s, d.toks[j].e)
 			if people := d.x.latinSurname[d.toks[j].id]; d.toks[j].id >= 0 && len(people) > 0 {
 				d.addFlag(start, end, "title-surname", "a surname with a title, which could be "+d.ids(people),
@@ -309,6 +315,9 @@ func (d *doc) checkLatin(i int) int {
 				"declare the person in the entities file, or accept this flag if it is not a person")
 			return last + 1
 		}
+	}
+	if n := d.loneLatin(i, -1); n > i {
+		return n
 	}
 	// A given name and a surname: "Young-chol Kim".
 	if isKoreanish {
@@ -364,6 +373,9 @@ func (d *doc) checkHangul(i int) int {
 	}
 	if d.x.pseudoPair.has(hs) && d.x.pseudoHangul[hs] {
 		return -1
+	}
+	if n := d.loneHangul(i); n > i {
+		return n
 	}
 	// A declared person's one-syllable given name with the familiar
 	// suffix or a title: 철이가, 철 동무.

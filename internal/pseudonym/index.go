@@ -105,6 +105,8 @@ type index struct {
 	// declaredLandmark holds the bundled landmarks (places.go) declared as
 	// places: those are replaced, not kept.
 	declaredLandmark map[int32]bool
+
+	pers *personIndex // titles, lone surnames, initials, names a pseudonym must not echo (persons.go)
 }
 
 func (x *index) id(tok string) int32 {
@@ -277,6 +279,7 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 		pseudoPair:       newPairSet(),
 		full:             newFullNames(),
 		declaredLandmark: declaredLandmarks(e),
+		pers:             newPersonIndex(),
 	}
 	byCanon := map[string]string{}
 	for _, p := range e.People {
@@ -426,6 +429,7 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 		x.addAliases(p.Aliases, i)
 	}
 	x.maxLatin = max(x.maxLatin, x.full.maxToks+1)
+	x.indexPeople(e)
 	if err := x.choosePseudonyms(e, key, reg); err != nil {
 		return nil, err
 	}
@@ -513,6 +517,9 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed, reg *Registry) error {
 	if reg != nil {
 		regTaken = reg.taken()
 	}
+	// Other declared people's names are avoided too where the lists leave
+	// a choice (persons.go).
+	others := x.pers.othersLeaveChoice(sur, givenNames())
 	order := make([]int, 0, len(x.ents))
 	macs := make([][32]byte, len(x.ents))
 	for i, en := range x.ents {
@@ -534,7 +541,10 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed, reg *Registry) error {
 		if reg != nil {
 			rk = registryKey(key, en.canon)
 			if re, ok := reg.Entries[rk]; ok {
-				if s, g, ok := findNames(sur, pools.all, re.Surname, re.Given); ok && !taken[canonicalHangul(s.Hangul+g.Hangul)] {
+				// A recorded pseudonym is kept (the same person has
+				// the same pseudonym in every note) unless it echoes
+				// the person's own name.
+				if s, g, ok := findNames(sur, pools.all, re.Surname, re.Given); ok && !taken[canonicalHangul(s.Hangul+g.Hangul)] && !x.pers.echoes(int32(i), s, g, false) {
 					x.setPseudonym(en, s, g)
 					taken[canonicalHangul(s.Hangul+g.Hangul)] = true
 					found = true
@@ -561,7 +571,7 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed, reg *Registry) error {
 			}
 			g := pool[binary.BigEndian.Uint64(m[8:16])%uint64(len(pool))]
 			full := canonicalHangul(s.Hangul + g.Hangul)
-			if taken[full] || famous[full] || x.readsAsDeclared(s, g) {
+			if taken[full] || famous[full] || x.readsAsDeclared(s, g) || x.pers.echoes(int32(i), s, g, others && n < 200) {
 				continue
 			}
 			if other, ok := regTaken[full]; ok && other != rk {
@@ -632,6 +642,7 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed, reg *Registry) error {
 
 // setPseudonym gives en the pseudonym surname s, given name g.
 func (x *index) setPseudonym(en *entity, s surnameEntry, g givenEntry) {
+	x.pers.notePseudonym(s)
 	en.hangul, en.hangulGiven = s.Hangul+g.Hangul, g.Hangul
 	en.roman, en.romanGiven, en.romanWestern = s.Roman+" "+g.Roman, g.Roman, g.Roman+" "+s.Roman
 	// A given name that is also a declared person's given name would be

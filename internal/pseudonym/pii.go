@@ -515,10 +515,7 @@ func (s *piiScanner) prcID(i int) int {
 		j = m
 	case 15:
 		// Old form: area, YYMMDD, sequence; no check digit, so only after
-		// a label.
-		if t[i] < '1' || t[i] > '8' || !piiValidDate(1900+piiAtoi(t[i+6:i+8]), piiAtoi(t[i+8:i+10]), piiAtoi(t[i+10:i+12])) {
-			return 0
-		}
+		// a label, and then whatever its digits say.
 		if !piiEndOK(t, j) || !s.idCardBefore(i) {
 			return 0
 		}
@@ -526,24 +523,40 @@ func (s *piiScanner) prcID(i int) int {
 	default:
 		return 0
 	}
-	// The check digit decides for 18 digits. A final X never ends an
-	// ordinary number, and after a label a mistyped number is still an ID:
-	// both need only the shape.
-	if !piiEndOK(t, j) || !prcShapeOK(id[:]) {
+	// The check digit decides for 18 digits; a final X never ends an
+	// ordinary number, so it needs only the shape. After a label that
+	// says this is an ID number, a mistyped number (a wrong check digit,
+	// a birth date that cannot be) is still the number a person can be
+	// found by: the 18 characters alone decide.
+	if !piiEndOK(t, j) {
 		return 0
 	}
-	if !prcCheckOK(id[:]) && id[17] != 'X' && id[17] != 'x' && !s.idCardBefore(i) {
+	if s.idCardBefore(i) {
+		return s.emit(i, j, piiPRCID)
+	}
+	if !prcShapeOK(id[:]) || (!prcCheckOK(id[:]) && id[17] != 'X' && id[17] != 'x') {
 		return 0
 	}
 	return s.emit(i, j, piiPRCID)
 }
 
+// idCardLabels say that the number after them is an identity card number:
+// Chinese (身份证号码, 公民身份号码, 证件号码), Korean (신분증 번호, 공민증) and
+// English ("ID card", "ID no.", "ID number", "identification number").
+// Latin labels must start a word ("paid no" is no label).
+var idCardLabels = [...]string{"身份证", "身份證", "身分证", "身分證", "身份号码", "身份號碼", "证件号", "證件號", "신분증", "공민증", "신분번호",
+	"id card", "identity card", "id no", "id number", "id #", "id#", "identity number", "identification number", "identification no",
+	"resident id", "citizen id", "prc id"}
+
 // idCardBefore reports whether an identity card label closely precedes i.
 func (s *piiScanner) idCardBefore(i int) bool {
 	w := piiLineBefore(s.t, i, 48)
-	for _, kw := range [...]string{"身份证", "身份證", "신분증", "id card", "identity card", "id no"} {
+	for _, kw := range idCardLabels {
 		p := piiLastIndexFold(w, kw)
 		if p < 0 {
+			continue
+		}
+		if kw[0] < utf8.RuneSelf && p > 0 && piiASCIILetter(w[p-1]) {
 			continue
 		}
 		gap := w[p+len(kw):]
@@ -1903,3 +1916,5 @@ func (s *piiScanner) atWide(i int) int {
 	}
 	return i + size
 }
+
+func piiASCIILetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }

@@ -184,6 +184,8 @@ type doc struct {
 	// inPII's cursor: the first span that may touch offset piiAt.
 	piiCur, piiAt int
 	quick         bool // declared names only: no flags, no gazetteer
+
+	lones []lone // declared surnames alone, decided at the end (persons.go)
 }
 
 // Redact pseudonymizes text. It never fails: what it cannot decide it
@@ -540,6 +542,7 @@ func (d *doc) match() {
 		}
 		i++
 	}
+	d.resolveLones()
 }
 
 // matchLatin tries the longest declared romanized name starting at token
@@ -589,6 +592,7 @@ func (d *doc) matchLatin(i int) int {
 	if orig := d.v.src[start:end]; isAllUpper(orig) {
 		text = strings.ToUpper(text)
 	}
+	start, end, text = d.widenGiven(i, best, t, start, end, text)
 	d.edits = append(d.edits, edit{start: start, end: end, kind: editReplace, text: text, ent: t.ent, original: d.v.src[start:end]})
 	return best + 1
 }
