@@ -179,8 +179,8 @@ type doc struct {
 	pii   []piiSpan
 	key   []byte // scratch
 	wkey  []byte // scratch for word
-	// tbuf is scratch for matchLatin.
-	tbuf []target
+	// tbuf and bestT are scratch for longestLatin.
+	tbuf, bestT []target
 	// inPII's cursor: the first span that may touch offset piiAt.
 	piiCur, piiAt int
 	quick         bool // declared names only: no flags, no gazetteer
@@ -536,7 +536,7 @@ func (d *doc) match() {
 			i++
 			continue
 		}
-		if n := d.checkUndeclared(i); n > i {
+		if n := d.undeclaredBefore(i); n > i {
 			i = n
 			continue
 		}
@@ -545,33 +545,48 @@ func (d *doc) match() {
 	d.resolveLones()
 }
 
+// undeclaredBefore runs checkUndeclared at token i, but never over a
+// declared name: a capitalized word joined before one ("Chang Jin Xihan",
+// "Kim – Jin Xihan") can read with the name's first part as an undeclared
+// name, and the declared name's first part would then be flagged instead
+// of replaced, and its rest left as it is. When the check took in the
+// first token of a declared romanized name, what it did is undone and it
+// is run again on the tokens before that name only.
+func (d *doc) undeclaredBefore(i int) int {
+	edits, lones := len(d.edits), len(d.lones)
+	n := d.checkUndeclared(i)
+	if n <= i+1 || d.toks[i].kind != tLatin {
+		return n
+	}
+	for _, e := range d.edits[edits:] {
+		if e.kind == editReplace && e.ent >= 0 {
+			return n // the check replaced a declared name itself ("Mr. Pak Chol-min")
+		}
+	}
+	for k := i + 1; k < n; k++ {
+		if d.toks[k].kind != tLatin {
+			continue
+		}
+		if best, _ := d.longestLatin(k); best < 0 {
+			continue
+		}
+		d.edits, d.lones = d.edits[:edits], d.lones[:lones]
+		all := d.toks
+		d.toks = d.toks[:k]
+		n = d.checkUndeclared(i)
+		d.toks = all
+		return max(n, i+1)
+	}
+	return n
+}
+
 // matchLatin tries the longest declared romanized name starting at token
 // i. It returns the index of the token after the match, or -1.
 func (d *doc) matchLatin(i int) int {
-	var ids [8]int32
-	n := 0
-	best, bestN := -1, 0
-	var bestT []target
-	for k := i; k < len(d.toks) && n < d.x.maxLatin && n < len(ids); k++ {
-		tk := d.toks[k]
-		if tk.kind != tLatin || tk.id < 0 || (k > i && !d.sepOK(d.toks[k-1], tk)) || d.inPII(tk.s, tk.full) {
-			break
-		}
-		ids[n] = tk.id
-		n++
-		d.tbuf = d.x.latinTargets(ids[:n], d.tbuf[:0])
-		if len(d.tbuf) > 0 {
-			best, bestN = k, n
-			bestT = append(bestT[:0], d.tbuf...)
-		}
-		if tk.poss {
-			break
-		}
-	}
+	best, bestT := d.longestLatin(i)
 	if best < 0 {
 		return -1
 	}
-	_ = bestN
 	first, last := d.toks[i], d.toks[best]
 	start, end := d.v.span(first.s, last.e)
 	t, ok := d.pick(bestT)
@@ -595,6 +610,33 @@ func (d *doc) matchLatin(i int) int {
 	start, end, text = d.widenGiven(i, best, t, start, end, text)
 	d.edits = append(d.edits, edit{start: start, end: end, kind: editReplace, text: text, ent: t.ent, original: d.v.src[start:end]})
 	return best + 1
+}
+
+// longestLatin finds the longest declared romanized name starting at
+// token i: the index of its last token and its targets (valid until the
+// next call), or -1. It changes nothing else.
+func (d *doc) longestLatin(i int) (int, []target) {
+	var ids [8]int32
+	n := 0
+	best := -1
+	d.bestT = d.bestT[:0]
+	for k := i; k < len(d.toks) && n < d.x.maxLatin && n < len(ids); k++ {
+		tk := d.toks[k]
+		if tk.kind != tLatin || tk.id < 0 || (k > i && !d.sepOK(d.toks[k-1], tk)) || d.inPII(tk.s, tk.full) {
+			break
+		}
+		ids[n] = tk.id
+		n++
+		d.tbuf = d.x.latinTargets(ids[:n], d.tbuf[:0])
+		if len(d.tbuf) > 0 {
+			best = k
+			d.bestT = append(d.bestT[:0], d.tbuf...)
+		}
+		if tk.poss {
+			break
+		}
+	}
+	return best, d.bestT
 }
 
 func isAllUpper(s string) bool {
