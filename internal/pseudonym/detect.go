@@ -347,10 +347,10 @@ func (d *doc) checkLatin(i int) int {
 func (d *doc) checkHangul(i int) int {
 	l := lex()
 	t := d.toks[i]
-	hs := d.hstr(t) // 3 bytes a syllable
-	if !l.interesting.has(hs) && !d.x.shortSyl.has(hs) {
+	if !l.interesting.hasSyl(t.syl) && !d.x.shortSyl.hasSyl(t.syl) {
 		return -1
 	}
+	hs := d.hstr(t) // 3 bytes a syllable
 	n := len(hs) / 3
 	// A place from the gazetteer.
 	for k := min(n, 8); k >= 2 && placePairs().has(hs); k-- {
@@ -379,7 +379,7 @@ func (d *doc) checkHangul(i int) int {
 	}
 	// A declared person's one-syllable given name with the familiar
 	// suffix or a title: 철이가, 철 동무.
-	if !d.x.shortSyl.has(hs) {
+	if !d.x.shortSyl.hasSyl(t.syl) {
 	} else if people := d.x.shortGivenHangul[hs[:3]]; len(people) > 0 {
 		if first, ok := firstEnding(hs[3:]); ok && (first == "이" || first == "아" || hangulTitles[first]) && n > 1 {
 			start, end := d.v.span(t.s, t.s+1)
@@ -394,7 +394,7 @@ func (d *doc) checkHangul(i int) int {
 	}
 	for sl := 1; sl <= 2 && sl <= n; sl++ {
 		sur := hs[:3*sl]
-		if (sl == 1 && !l.surnameSyl.has(hs)) || (sl == 2 && !l.surnamePair.has(hs)) {
+		if (sl == 1 && !l.surnameSyl.hasSyl(t.syl)) || (sl == 2 && !l.surnamePair.has(hs)) {
 			continue
 		}
 		// A surname and a title: 김씨가; 김 씨가.
@@ -459,9 +459,8 @@ func (d *doc) checkHangul(i int) int {
 // usually a slice of the text itself, without copying.
 func (d *doc) hstr(t token) string {
 	// Every rune of a Hangul token is a syllable, 3 bytes in the source.
-	start, end := int(d.v.start[t.s]), int(d.v.start[t.e-1])+3
-	if end-start == 3*(t.e-t.s) && end <= len(d.v.src) {
-		return d.v.src[start:end]
+	if t.src >= 0 {
+		return d.v.src[t.src : int(t.src)+3*(t.e-t.s)]
 	}
 	return string(d.v.runes[t.s:t.e]) // invisible characters were dropped inside
 }

@@ -357,6 +357,10 @@ func (s *sylSet) add(hs string) {
 	}
 }
 
+// hasSyl reports whether the syllable of index i (see syllable) is in the
+// set.
+func (s *sylSet) hasSyl(i uint16) bool { return s[i/64]&(1<<(i%64)) != 0 }
+
 // has reports whether hs starts with a syllable of the set.
 func (s *sylSet) has(hs string) bool {
 	i := syllable(hs)

@@ -523,10 +523,10 @@ func hangulTitle(hs string) bool {
 // title is skipped, not flagged. It returns the next token, or -1.
 func (d *doc) loneHangul(i int) int {
 	t := d.toks[i]
-	hs := d.hstr(t)
-	if !d.x.surnameSyl.has(hs) && !d.x.pers.pseudoSurSyl.has(hs) {
+	if !d.x.surnameSyl.hasSyl(t.syl) && !d.x.pers.pseudoSurSyl.hasSyl(t.syl) {
 		return -1
 	}
+	hs := d.hstr(t)
 	// Right after a digit or a letter it is part of something else (10리).
 	if t.s > 0 && (unicode.IsDigit(d.v.runes[t.s-1]) || unicode.IsLetter(d.v.runes[t.s-1])) {
 		return -1

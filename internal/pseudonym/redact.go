@@ -161,9 +161,15 @@ const (
 )
 
 type token struct {
-	s, e  int   // folded runes [s, e); for Latin, e ends the name part
-	full  int   // end of the whole token (after a possessive 's)
-	id    int32 // Latin: token ID, -1 if unknown
+	s, e int   // folded runes [s, e); for Latin, e ends the name part
+	full int   // end of the whole token (after a possessive 's)
+	id   int32 // Latin: token ID, -1 if unknown
+	// Hangul: where the token's syllables start in the source, when the
+	// source is exactly those syllables (nothing invisible dropped
+	// inside), else -1; and the index of its first syllable (see
+	// syllable), for the syllable sets.
+	src   int32
+	syl   uint16
 	kind  uint8
 	upper bool // Latin: starts with a capital letter in the source
 	poss  bool // Latin: ends in a possessive 's
@@ -430,7 +436,11 @@ func (d *doc) tokenize() {
 			for j < len(rs) && isHangul(rs[j]) {
 				j++
 			}
-			d.toks = append(d.toks, token{s: i, e: j, full: j, kind: tHangul})
+			t := token{s: i, e: j, full: j, kind: tHangul, src: d.v.start[i], syl: uint16(r - 0xAC00)}
+			if d.v.start[j-1]+3-t.src != int32(3*(j-i)) {
+				t.src = -1
+			}
+			d.toks = append(d.toks, t)
 			i = j
 		case isHan(r):
 			j := i
@@ -676,7 +686,7 @@ func (d *doc) matchHangul(i int) int {
 	t := d.toks[i]
 	hs := d.hstr(t)
 	n := t.e - t.s
-	pair := d.x.hangulPair.has(hs)
+	pair := d.x.hangulPair.first.hasSyl(t.syl) && d.x.hangulPair.has(hs)
 	for l := min(n, d.x.maxHangul); l >= 2 && pair; l-- {
 		ts := d.x.hangul[hs[:3*l]]
 		if len(ts) == 0 {
@@ -719,7 +729,7 @@ func (d *doc) matchHangul(i int) int {
 		}
 	}
 	// 김 석한: a surname word, a space, then the given name.
-	if n > 2 || !d.x.surnameSyl.has(hs) {
+	if n > 2 || !d.x.surnameSyl.hasSyl(t.syl) {
 		return -1
 	}
 	people := d.x.hangulSurname[hs]
