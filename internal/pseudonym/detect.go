@@ -32,6 +32,43 @@ type lexicon struct {
 	provinceRoman map[string]string     // province (Hangul) → romanized
 }
 
+// Classes of a romanized word in the bundled lists, looked up once when
+// the text is tokenized (token.lex) instead of in each check.
+const (
+	lexTitle    uint8 = 1 << iota // latinTitles: "mr", "dr"
+	lexSurname                    // lexicon.surnameLatin: "kim", "pak"
+	lexLandmark                   // placeLexicon.landmarkFirst: "tumen", "mount"
+	lexPlace                      // lexicon.placeLatin: "hoeryong"
+)
+
+// latinLex maps the folded words of the bundled lists to their classes,
+// behind a Bloom filter (bloomHash, shared with the index's tokFilter).
+var latinLex = sync.OnceValue(func() *latinLexicon {
+	x := &latinLexicon{class: map[string]uint8{}}
+	add := func(w string, c uint8) {
+		x.class[w] |= c
+		x.filter.add([]byte(w))
+	}
+	for w := range latinTitles {
+		add(w, lexTitle)
+	}
+	for w := range lex().surnameLatin {
+		add(w, lexSurname)
+	}
+	for w := range placeLex().landmarkFirst {
+		add(w, lexLandmark)
+	}
+	for w := range lex().placeLatin {
+		add(w, lexPlace)
+	}
+	return x
+})
+
+type latinLexicon struct {
+	class  map[string]uint8
+	filter bloom
+}
+
 // placeStoplist holds gazetteer names that are also everyday words (안주
 // "snacks", 운전 "driving", 구성 "composition"…): they are recognized only
 // with their administrative suffix (안주시, 운전군).
@@ -251,11 +288,11 @@ func (d *doc) checkLatin(i int) int {
 		return n
 	}
 	wb := d.word(i)
-	isTitle := latinTitles[string(wb)]
+	isTitle := t.lex&lexTitle != 0
 	if !t.upper && !isTitle {
 		return -1
 	}
-	isSurname := l.surnameLatin[string(wb)]
+	isSurname := t.lex&lexSurname != 0
 	isKoreanish := koreanish(wb, l)
 	long := len(wb) >= 4
 	// A landmark ("the Amnok"), or a place from the gazetteer:
@@ -326,7 +363,7 @@ func (d *doc) checkLatin(i int) int {
 			if j < 0 || !d.toks[j].upper {
 				break
 			}
-			if l.surnameLatin[string(d.word(j))] {
+			if d.toks[j].lex&lexSurname != 0 {
 				if !d.isPseudoLatin(i, j) && (n == 1 || long) {
 					start, end := d.v.span(t.s, d.toks[j].e)
 					d.addFlag(start, end, "korean-name", "looks like a Korean name that nobody declared",

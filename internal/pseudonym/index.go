@@ -737,7 +737,8 @@ func (f *bloom) add(b []byte) {
 	f[h/64] |= 1 << (h % 64)
 }
 
-func (f *bloom) has(b []byte) bool {
-	h := bloomHash(b)
-	return f[h/64]&(1<<(h%64)) != 0
-}
+func (f *bloom) has(b []byte) bool { return f.hasHash(bloomHash(b)) }
+
+// hasHash is has for a hash from bloomHash, so that one hash serves
+// several filters.
+func (f *bloom) hasHash(h uint32) bool { return f[h/64]&(1<<(h%64)) != 0 }

@@ -129,11 +129,6 @@ type placeLexicon struct {
 	landmarkLatin  map[string]int32
 	landmarkShared map[string]bool
 	landmarkFirst  map[string]bool // first tokens of landmarkLatin keys, and the words before a name
-	// landmarkShape holds the first two letters and the lengths (a bit for
-	// each length in folded runes, apostrophes counted) of the
-	// landmarkFirst words: a quick test before a token's letters are
-	// copied out.
-	landmarkShape  [26][26]uint32
 	landmarkHangul map[string]int32
 
 	// placeFold maps placeFold of every romanized spelling of a gazetteer
@@ -281,14 +276,6 @@ var placeLex = sync.OnceValue(func() *placeLexicon {
 	}
 	for w := range landmarkWordsBefore {
 		l.landmarkFirst[w] = true
-	}
-	for w := range l.landmarkFirst {
-		if len(w) < 2 || w[0] < 'a' || w[0] > 'z' || w[1] < 'a' || w[1] > 'z' || len(w) > 28 {
-			panic("pseudonym: a landmark name is not two or more letters a-z: " + w)
-		}
-		for n := len(w); n <= len(w)+3; n++ { // apostrophes: Ch'ŏngch'ŏn
-			l.landmarkShape[w[0]-'a'][w[1]-'a'] |= 1 << n
-		}
 	}
 	for _, r := range koreanSurnamesHan {
 		l.surnameHan[r] = true
@@ -521,16 +508,10 @@ func (d *doc) placeTargets(ts []target) bool {
 // the token after it, or -1. Declared landmarks are not landmarks here:
 // the organisation has them replaced.
 func (d *doc) landmarkLatinAt(i int, bare bool) int {
+	if d.toks[i].lex&lexLandmark == 0 { // not in landmarkFirst
+		return -1
+	}
 	l := placeLex()
-	t := d.toks[i]
-	if n := t.e - t.s; n < 2 || n > 31 {
-		return -1
-	} else if c, c2 := d.v.runes[t.s], d.v.runes[t.s+1]; c < 'a' || c > 'z' || c2 < 'a' || c2 > 'z' || l.landmarkShape[c-'a'][c2-'a']&(1<<n) == 0 {
-		return -1
-	}
-	if !l.landmarkFirst[string(d.word(i))] {
-		return -1
-	}
 	// "Mount Paektu", "Mt. Kumgang", "Lake Chonji".
 	if landmarkWordsBefore[string(d.word(i))] {
 		if j := d.nextLatin(i, true); j > 0 {
@@ -570,8 +551,11 @@ func (d *doc) checkPlaceLatin(i int) int {
 		return -1
 	}
 	wb := d.word(i)
-	p, ok := lex().placeLatin[string(wb)]
-	if !ok {
+	var p placeEntry
+	ok := t.lex&lexPlace != 0
+	if ok {
+		p = lex().placeLatin[string(wb)]
+	} else {
 		var buf [48]byte
 		k, found := placeLex().placeFold[string(appendPlaceFold(buf[:0], string(wb)))]
 		if !found || k < 0 {
@@ -582,7 +566,7 @@ func (d *doc) checkPlaceLatin(i int) int {
 	if p.Kind == "province" {
 		return -1
 	}
-	surname := lex().surnameLatin[string(wb)]
+	surname := t.lex&lexSurname != 0
 	last, town := i, false
 	if j := d.nextLatin(i, false); j > 0 && (isLatinSuffix(string(d.word(j))) || townWords[string(d.word(j))]) {
 		last, town = j, true

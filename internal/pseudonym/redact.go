@@ -171,8 +171,9 @@ type token struct {
 	src   int32
 	syl   uint16
 	kind  uint8
-	upper bool // Latin: starts with a capital letter in the source
-	poss  bool // Latin: ends in a possessive 's
+	upper bool  // Latin: starts with a capital letter in the source
+	poss  bool  // Latin: ends in a possessive 's
+	lex   uint8 // Latin: its classes in the bundled lists (lexTitle…)
 }
 
 // doc is one Redact call.
@@ -467,10 +468,14 @@ func (d *doc) tokenize() {
 					d.key = utf8.AppendRune(d.key, c)
 				}
 			}
-			if d.x.tokFilter.has(d.key) {
+			h := bloomHash(d.key)
+			if d.x.tokFilter.hasHash(h) {
 				if id, ok := d.x.tokID[string(d.key)]; ok {
 					t.id = id
 				}
+			}
+			if ll := latinLex(); ll.filter.hasHash(h) {
+				t.lex = ll.class[string(d.key)]
 			}
 			if c := d.v.src[d.v.start[i]]; c < utf8.RuneSelf {
 				t.upper = 'A' <= c && c <= 'Z'
@@ -524,7 +529,8 @@ func (d *doc) match() {
 		next := -1
 		switch t.kind {
 		case tLatin:
-			if n := d.landmarkLatinAt(i, false); n > i { // "Changbai Mountains": not the county
+			if t.lex&lexLandmark == 0 {
+			} else if n := d.landmarkLatinAt(i, false); n > i { // "Changbai Mountains": not the county
 				i = n
 				continue
 			}
