@@ -41,7 +41,11 @@ const (
 func newView(src string) *view { return (&view{}).reset(src) }
 
 // reset folds src into v, reusing its buffers.
-func (v *view) reset(src string) *view {
+func (v *view) reset(src string) *view { return v.fold(src, nil) }
+
+// fold folds src into v, reusing its buffers; with z, it splits the folded
+// text into words in the same pass (tokenizer).
+func (v *view) fold(src string, z *tokenizer) *view {
 	v.src, v.tagEnd = src, nil
 	n := len(src) + 8 // at least the rune count, without counting
 	if cap(v.runes) < n {
@@ -53,12 +57,20 @@ func (v *view) reset(src string) *view {
 	runes, start := v.runes[:cap(v.runes)], v.start[:cap(v.start)]
 	k := 0
 	put := func(r rune, at int) {
+		if z != nil {
+			if c := runeClass(r); c != z.cur {
+				z.boundary(c, k, runes, start, src)
+			}
+		}
 		if k < len(runes) {
 			runes[k], start[k] = r, int32(at)
 		} else {
 			runes, start = append(runes, r), append(start, int32(at))
 		}
 		k++
+	}
+	if z != nil {
+		z.reset(n / 3)
 	}
 	var tmp [8]rune
 	for i := 0; i < len(src); {
@@ -76,6 +88,9 @@ func (v *view) reset(src string) *view {
 				}
 			}
 			if k < len(runes) {
+				if z != nil && asciiClass[c] != z.cur {
+					z.boundary(asciiClass[c], k, runes, start, src)
+				}
 				runes[k], start[k] = asciiFold[c], int32(i)
 				k++
 			} else {
@@ -89,6 +104,9 @@ func (v *view) reset(src string) *view {
 			r := rune(c&0x0F)<<12 | rune(src[i+1]&0x3F)<<6 | rune(src[i+2]&0x3F)
 			if isHangul(r) && src[i+1]&0xC0 == 0x80 && src[i+2]&0xC0 == 0x80 {
 				if k < len(runes) {
+					if z != nil && z.cur != tHangul {
+						z.boundary(tHangul, k, runes, start, src)
+					}
 					runes[k], start[k] = r, int32(i)
 					k++
 				} else {
@@ -104,8 +122,117 @@ func (v *view) reset(src string) *view {
 		}
 		i += size
 	}
+	if z != nil {
+		z.boundary(0, k, runes, start, src)
+	}
 	v.runes, v.start = runes[:k], start[:k]
 	return v
+}
+
+// A tokenizer splits the folded text into words as it is folded: runs of
+// Hangul syllables, of Chinese characters, and of Latin letters (with
+// apostrophes inside: O'Brien, Ch'ŏngjin; a possessive 's is marked, not
+// part of the name). Everything else separates words.
+type tokenizer struct {
+	toks []token
+	cur  uint8 // the class of the word being read (tLatin…), or 0
+	from int   // where it started, in folded runes
+	apos int   // a Latin word's apostrophe not yet known to be inside it, or -1
+	// latin fills in what a Latin word needs the index for (token ID,
+	// classes), given its folded letters; may be nil.
+	latin func(letters []rune) (id int32, lex uint8)
+}
+
+// clsApos is the class of an apostrophe, and clsPending the state after
+// one that ended a Latin word so far: the next rune decides.
+const (
+	clsApos    uint8 = 8
+	clsPending uint8 = 9
+)
+
+// asciiClass is runeClass of each ASCII byte's fold.
+var asciiClass = func() (t [utf8.RuneSelf]uint8) {
+	for c := range t {
+		t[c] = runeClass(asciiFold[c])
+	}
+	return t
+}()
+
+// runeClass returns the class of a folded rune for the tokenizer.
+func runeClass(r rune) uint8 {
+	switch {
+	case r == foldApostrophe:
+		return clsApos
+	case isHangul(r):
+		return tHangul
+	case isHan(r):
+		return tHan
+	case isLatinLetter(r):
+		return tLatin
+	}
+	return 0
+}
+
+func (z *tokenizer) reset(capacity int) {
+	if cap(z.toks) < capacity/4 {
+		z.toks = make([]token, 0, capacity)
+	}
+	z.toks, z.cur, z.apos = z.toks[:0], 0, -1
+}
+
+// boundary is called before the folded rune k, of class c, when c differs
+// from the class of the word being read (runes and start hold the folded
+// runes before k).
+func (z *tokenizer) boundary(c uint8, k int, runes []rune, start []int32, src string) {
+	switch {
+	case z.cur == clsPending:
+		if c == tLatin { // O'Brien: the apostrophe was inside
+			z.cur, z.apos = tLatin, -1
+			return
+		}
+		z.cur = tLatin
+		z.end(z.apos, runes, start, src) // at the apostrophe
+		z.apos = -1
+	case z.cur == tLatin && c == clsApos:
+		z.cur, z.apos = clsPending, k
+		return
+	case z.cur != 0:
+		z.end(k, runes, start, src)
+	}
+	z.cur = 0
+	if c == tHangul || c == tHan || c == tLatin {
+		z.cur, z.from = c, k
+	}
+}
+
+// end closes the word being read at folded rune e.
+func (z *tokenizer) end(e int, runes []rune, start []int32, src string) {
+	s := z.from
+	t := token{s: s, e: e, full: e, kind: z.cur}
+	switch z.cur {
+	case tHangul:
+		// Where its syllables are in the source, if nothing invisible
+		// was dropped between them.
+		t.src, t.syl = start[s], uint16(runes[s]-0xAC00)
+		if start[e-1]+3-t.src != int32(3*(e-s)) {
+			t.src = -1
+		}
+	case tLatin:
+		t.id = -1
+		if e-s >= 3 && runes[e-1] == 's' && runes[e-2] == foldApostrophe {
+			t.e, t.poss = e-2, true
+		}
+		if c := src[start[s]]; c < utf8.RuneSelf {
+			t.upper = 'A' <= c && c <= 'Z'
+		} else {
+			c, _ := utf8.DecodeRuneInString(src[start[s]:])
+			t.upper = unicode.IsUpper(c)
+		}
+		if z.latin != nil {
+			t.id, t.lex = z.latin(runes[t.s:t.e])
+		}
+	}
+	z.toks = append(z.toks, t)
 }
 
 // end returns the byte offset in src where folded rune i's source ends.

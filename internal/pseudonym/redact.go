@@ -193,6 +193,7 @@ type doc struct {
 	quick         bool // declared names only: no flags, no gazetteer
 
 	lones []lone // declared surnames alone, decided at the end (persons.go)
+	tz    tokenizer
 }
 
 // Redact pseudonymizes text. It never fails: what it cannot decide it
@@ -269,8 +270,7 @@ func (r *Redactor) hasDeclared(text string) bool {
 	d := docPool.Get().(*doc)
 	defer d.release()
 	d.r, d.x, d.quick = r, r.x, true
-	d.v = d.v.reset(text)
-	d.tokenize()
+	d.read(text)
 	d.match()
 	for _, e := range d.edits {
 		if e.kind == editReplace && e.ent >= 0 {
@@ -380,12 +380,11 @@ func (r *Redactor) redactOnce(src string) (*Result, []applied) {
 	d := docPool.Get().(*doc)
 	defer d.release()
 	d.r, d.x = r, r.x
-	d.v = d.v.reset(src)
+	d.read(src)
 	d.pii = findPII(src)
 	for _, p := range d.pii {
 		d.edits = append(d.edits, edit{start: p.Start, end: p.End, kind: editMask, text: p.Replacement, ent: -1, maskKind: p.Kind, original: src[p.Start:p.End]})
 	}
-	d.tokenize()
 	d.match()
 	return d.result()
 }
@@ -420,75 +419,39 @@ func (d *doc) inPII(s, e int) bool {
 	return d.piiCur < len(d.pii) && d.pii[d.piiCur].Start < d.v.end(e-1)
 }
 
-func (d *doc) tokenize() {
-	rs := d.v.runes
-	if cap(d.toks) < len(rs)/4 {
-		d.toks = make([]token, 0, len(rs)/3+16)
+// read folds src and splits it into words, in one pass.
+func (d *doc) read(src string) {
+	if d.tz.latin == nil {
+		d.tz.latin = d.latinWord
 	}
-	for i := 0; i < len(rs); {
-		r := rs[i]
-		if r < utf8.RuneSelf && (r < 'a' || r > 'z') {
-			i++ // spaces, digits, punctuation: most of what is not a word
-			continue
-		}
+	d.tz.toks = d.toks
+	d.v = d.v.fold(src, &d.tz)
+	d.toks = d.tz.toks
+}
+
+// latinWord looks a Latin word up: its token ID in the index, and its
+// classes in the bundled lists.
+func (d *doc) latinWord(letters []rune) (id int32, lex uint8) {
+	d.key = d.key[:0]
+	for _, c := range letters {
 		switch {
-		case isHangul(r):
-			j := i
-			for j < len(rs) && isHangul(rs[j]) {
-				j++
-			}
-			t := token{s: i, e: j, full: j, kind: tHangul, src: d.v.start[i], syl: uint16(r - 0xAC00)}
-			if d.v.start[j-1]+3-t.src != int32(3*(j-i)) {
-				t.src = -1
-			}
-			d.toks = append(d.toks, t)
-			i = j
-		case isHan(r):
-			j := i
-			for j < len(rs) && isHan(rs[j]) {
-				j++
-			}
-			d.toks = append(d.toks, token{s: i, e: j, full: j, kind: tHan})
-			i = j
-		case isLatinLetter(r):
-			j := i
-			for j < len(rs) && (isLatinLetter(rs[j]) || (rs[j] == foldApostrophe && j+1 < len(rs) && isLatinLetter(rs[j+1]) && j > i)) {
-				j++
-			}
-			t := token{s: i, e: j, full: j, kind: tLatin, id: -1}
-			if j-i >= 3 && rs[j-1] == 's' && rs[j-2] == foldApostrophe {
-				t.e, t.poss = j-2, true
-			}
-			d.key = d.key[:0]
-			for _, c := range rs[t.s:t.e] {
-				switch {
-				case c < utf8.RuneSelf && c != foldApostrophe:
-					d.key = append(d.key, byte(c))
-				case c >= utf8.RuneSelf:
-					d.key = utf8.AppendRune(d.key, c)
-				}
-			}
-			h := bloomHash(d.key)
-			if d.x.tokFilter.hasHash(h) {
-				if id, ok := d.x.tokID[string(d.key)]; ok {
-					t.id = id
-				}
-			}
-			if ll := latinLex(); ll.filter.hasHash(h) {
-				t.lex = ll.class[string(d.key)]
-			}
-			if c := d.v.src[d.v.start[i]]; c < utf8.RuneSelf {
-				t.upper = 'A' <= c && c <= 'Z'
-			} else {
-				c, _ := utf8.DecodeRuneInString(d.v.src[d.v.start[i]:])
-				t.upper = unicode.IsUpper(c)
-			}
-			d.toks = append(d.toks, t)
-			i = j
-		default:
-			i++
+		case c < utf8.RuneSelf && c != foldApostrophe:
+			d.key = append(d.key, byte(c))
+		case c >= utf8.RuneSelf:
+			d.key = utf8.AppendRune(d.key, c)
 		}
 	}
+	h := bloomHash(d.key)
+	id = -1
+	if d.x.tokFilter.hasHash(h) {
+		if n, ok := d.x.tokID[string(d.key)]; ok {
+			id = n
+		}
+	}
+	if ll := latinLex(); ll.filter.hasHash(h) {
+		lex = ll.class[string(d.key)]
+	}
+	return id, lex
 }
 
 func isLatinLetter(r rune) bool {
