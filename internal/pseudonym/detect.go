@@ -281,7 +281,7 @@ func (d *doc) pseudoLatinFrom(i int) int {
 func (d *doc) checkLatin(i int) int {
 	l := lex()
 	t := d.toks[i]
-	if !t.upper && !maybeTitle(d.v.runes[t.s], t.e-t.s) {
+	if !t.upper && t.lex&lexTitle == 0 {
 		return -1 // every check but the title starts with a capital letter
 	}
 	if n := d.matchInitials(i); n > i {
@@ -570,12 +570,3 @@ func titleAt(hs string, k int) bool {
 	return false
 }
 
-// maybeTitle is a quick test that a lower-case word of n letters starting
-// with c could be one of latinTitles.
-func maybeTitle(c rune, n int) bool {
-	switch c {
-	case 'm', 'd', 's', 'c', 'p', 'u', 'a':
-		return n <= 9
-	}
-	return false
-}

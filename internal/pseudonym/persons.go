@@ -543,7 +543,7 @@ func (d *doc) loneHangul(i int) int {
 		// A job title as the word before, on its own (보위원 강이 말했다;
 		// not 보위원이 강을 건넜다).
 		if !titled && rest != "" && i > 0 && d.toks[i-1].kind == tHangul && t.s-d.toks[i-1].e == 1 && d.v.runes[t.s-1] == foldSpace {
-			if prev := d.hstr(d.toks[i-1]); titleSyl.has(prev) && titleSet[prev] {
+			if prev := d.toks[i-1]; titleSyl.hasSyl(prev.syl) && titleSet[d.hstr(prev)] {
 				titled = loneParticles[firstOf(rest)]
 			}
 		}

@@ -166,7 +166,13 @@ func (s *piiScanner) scan() {
 		case pcAt:
 			next = s.atAt(i)
 		case pcWide:
-			next = s.atWide(i)
+			// Most are Hangul syllables that start nothing: skip them
+			// here, as atWide would.
+			if i+2 < len(t) && t[i+1]&0xC0 == 0x80 && t[i+2]&0xC0 == 0x80 && piiWideFirst[t[i]&0x0F]&(1<<(t[i+1]&0x3F)) == 0 {
+				next = i + 3
+			} else {
+				next = s.atWide(i)
+			}
 		}
 		i = max(next, i+1)
 	}
