@@ -88,8 +88,12 @@ func (v *view) fold(src string, z *tokenizer) *view {
 				}
 			}
 			if k < len(runes) {
-				if z != nil && asciiClass[c] != z.cur {
-					z.boundary(asciiClass[c], k, runes, start, src)
+				if cl := asciiClass[c]; z != nil && cl != z.cur {
+					if z.cur == 0 && cl == tLatin { // a word starts: boundary's last step
+						z.cur, z.from = tLatin, k
+					} else {
+						z.boundary(cl, k, runes, start, src)
+					}
 				}
 				runes[k], start[k] = asciiFold[c], int32(i)
 				k++
@@ -105,7 +109,11 @@ func (v *view) fold(src string, z *tokenizer) *view {
 			if isHangul(r) && src[i+1]&0xC0 == 0x80 && src[i+2]&0xC0 == 0x80 {
 				if k < len(runes) {
 					if z != nil && z.cur != tHangul {
-						z.boundary(tHangul, k, runes, start, src)
+						if z.cur == 0 {
+							z.cur, z.from = tHangul, k
+						} else {
+							z.boundary(tHangul, k, runes, start, src)
+						}
 					}
 					runes[k], start[k] = r, int32(i)
 					k++

@@ -1568,6 +1568,24 @@ const (
 	msgQQ        // numeric IDs of 5–11 digits
 )
 
+// piiWords are the words atWord looks for, months with piiMonthLower
+// included (TestPIIWordsListed holds this list to the code), and
+// piiWordShape has a bit for each of their lengths by first letter: a
+// quick test that skips most words.
+var piiWords = []string{
+	"http", "https", "ftp", "sftp", "www", "at", "passport",
+	"wechat", "weixin", "kakaotalk", "telegram", "viber", "whatsapp", "skype", "kakao", "line", "signal", "qq",
+	"jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june", "jul", "july",
+	"aug", "august", "sep", "sept", "september", "oct", "october", "nov", "november", "dec", "december",
+}
+
+var piiWordShape = func() (t [26]uint16) {
+	for _, w := range piiWords {
+		t[w[0]-'a'] |= 1 << len(w)
+	}
+	return t
+}()
+
 func (s *piiScanner) atWord(i int) int {
 	t := s.t
 	j := i
@@ -1588,6 +1606,9 @@ func (s *piiScanner) atWord(i int) int {
 			return s.emit(i, j, piiMessenger)
 		}
 		return j
+	}
+	if f := w[0] | 0x20; f < 'a' || f > 'z' || piiWordShape[f-'a']&(1<<len(w)) == 0 {
+		return j // most words: no keyword has this first letter and length
 	}
 	var buf [9]byte
 	for k := range len(w) {

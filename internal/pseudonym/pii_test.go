@@ -1,6 +1,10 @@
 package pseudonym
 
 import (
+	"go/ast"
+	"go/parser"
+	gotoken "go/token"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -487,5 +491,46 @@ func BenchmarkFindPII(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		findPII(text)
+	}
+}
+
+// TestPIIWordsListed: every word atWord and piiMonthLower switch on is in
+// piiWords, whose shapes let a word through to the switch at all; a case
+// added to the code and not to the list would never be reached.
+func TestPIIWordsListed(t *testing.T) {
+	fs := gotoken.NewFileSet()
+	f, err := parser.ParseFile(fs, "pii.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, w := range piiWords {
+		listed[w] = true
+	}
+	n := 0
+	for _, d := range f.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok || (fn.Name.Name != "atWord" && fn.Name.Name != "piiMonthLower") {
+			continue
+		}
+		ast.Inspect(fn.Body, func(nd ast.Node) bool {
+			cc, ok := nd.(*ast.CaseClause)
+			if !ok {
+				return true
+			}
+			for _, e := range cc.List {
+				if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == gotoken.STRING {
+					w, _ := strconv.Unquote(lit.Value)
+					n++
+					if !listed[w] {
+						t.Errorf("%q is a case in %s but not in piiWords: it would never be reached", w, fn.Name.Name)
+					}
+				}
+			}
+			return true
+		})
+	}
+	if n < len(piiWords) {
+		t.Errorf("found %d cases, fewer than the %d listed words: did the switches move?", n, len(piiWords))
 	}
 }

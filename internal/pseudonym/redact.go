@@ -931,6 +931,11 @@ func toNFC(s string) string {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			i++
+			// Then eight ASCII bytes at a time while they last.
+			for i+8 <= len(s) && (uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
+				uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56)&0x8080808080808080 == 0 {
+				i += 8
+			}
 			continue
 		}
 		if c >= 0xEA && c <= 0xED && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // tokensTwoPass splits an already folded view into words the way the
@@ -122,5 +124,37 @@ func FuzzOnePassTokens(f *testing.F) {
 			return
 		}
 		checkOnePass(t, r, text)
+	})
+}
+
+// TestToNFC: toNFC's quick scan (eight ASCII bytes at a time, Hangul
+// syllables decoded in place) gives what normalizing the whole text
+// gives, with the mark or the invalid byte at every offset from a run of
+// ASCII.
+func TestToNFC(t *testing.T) {
+	parts := []string{"abcdefgh", "a", "e\u0301", "\u0301", "김", "\u1100\u1161", "\xff", "ﬁ", " ", "Å", "A\u030a", "가\u11a8", "清", "\u212b"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		var b strings.Builder
+		for k := rng.IntN(6); k >= 0; k-- {
+			b.WriteString(parts[rng.IntN(len(parts))])
+			if rng.IntN(2) == 0 {
+				b.WriteString(strings.Repeat("x", rng.IntN(20)))
+			}
+		}
+		s := b.String()
+		if got, want := toNFC(s), norm.NFC.String(strings.ToValidUTF8(s, "\uFFFD")); got != want {
+			t.Fatalf("toNFC(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func FuzzToNFC(f *testing.F) {
+	f.Add("abcdefghe\u0301")
+	f.Add("12345678\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := toNFC(s), norm.NFC.String(strings.ToValidUTF8(s, "\uFFFD")); got != want {
+			t.Fatalf("toNFC(%q) = %q, want %q", s, got, want)
+		}
 	})
 }
