@@ -569,4 +569,3 @@ func titleAt(hs string, k int) bool {
 	}
 	return false
 }
-
