@@ -497,7 +497,9 @@ func (d *doc) match() {
 				i = n
 				continue
 			}
-			next = d.matchLatin(i)
+			if t.id >= 0 { // every declared name starts with a known word
+				next = d.matchLatin(i)
+			}
 		case tHangul:
 			if d.endingsAfterParenthesis(i) {
 				i++
@@ -511,8 +513,8 @@ func (d *doc) match() {
 			i = next
 			continue
 		}
-		if d.quick {
-			i++
+		if d.quick || t.kind == tLatin && !t.upper && t.lex&lexTitle == 0 {
+			i++ // checkLatin looks only at capitalized words and titles
 			continue
 		}
 		if n := d.undeclaredBefore(i); n > i {
