@@ -78,7 +78,12 @@ type index struct {
 	maxHangul  int                 // in syllables
 	surnameSyl sylSet              // first syllables of hangulSurname keys
 	shortSyl   sylSet              // keys of shortGivenHangul
-	pseudoPair *pairSet            // the first two syllables of pseudoHangul keys
+	// hangulStart holds the syllables a Hangul word must start with for
+	// matchHangul to find anything (hangulPair.first, surnameSyl), and
+	// hangulCheck those checkHangul looks at (lexicon.interesting,
+	// shortSyl).
+	hangulStart, hangulCheck sylSet
+	pseudoPair               *pairSet // the first two syllables of pseudoHangul keys
 	// hangulSurname maps a Hangul surname to the people who have it, for
 	// 김 석한 (surname and given name apart) and for flags.
 	hangulSurname map[string][]int32
@@ -449,6 +454,10 @@ func buildIndex(e *Entities, key Keyed, reg *Registry) (*index, error) {
 	}
 	for k := range x.pseudoHangul {
 		x.pseudoPair.add(k)
+	}
+	for i := range x.hangulStart {
+		x.hangulStart[i] = x.hangulPair.first[i] | x.surnameSyl[i]
+		x.hangulCheck[i] = lex().interesting[i] | x.shortSyl[i]
 	}
 	return x, nil
 }

@@ -505,7 +505,9 @@ func (d *doc) match() {
 				i++
 				continue
 			}
-			next = d.matchHangul(i)
+			if d.x.hangulStart.hasSyl(t.syl) {
+				next = d.matchHangul(i)
+			}
 		case tHan:
 			d.matchHan(i)
 		}
@@ -513,8 +515,8 @@ func (d *doc) match() {
 			i = next
 			continue
 		}
-		if d.quick || t.kind == tLatin && !t.upper && t.lex&lexTitle == 0 {
-			i++ // checkLatin looks only at capitalized words and titles
+		if d.quick || t.kind == tLatin && !t.upper && t.lex&lexTitle == 0 || t.kind == tHangul && !d.x.hangulCheck.hasSyl(t.syl) {
+			i++ // the first tests of checkLatin and checkHangul
 			continue
 		}
 		if n := d.undeclaredBefore(i); n > i {
