@@ -279,7 +279,7 @@ func (d *doc) pseudoLatinFrom(i int) int {
 }
 
 func (d *doc) checkLatin(i int) int {
-	l := lex()
+	l := d.lex
 	t := d.toks[i]
 	if !t.upper && t.lex&lexTitle == 0 {
 		return -1 // every check but the title starts with a capital letter
@@ -382,7 +382,7 @@ func (d *doc) checkLatin(i int) int {
 }
 
 func (d *doc) checkHangul(i int) int {
-	l := lex()
+	l := d.lex
 	t := d.toks[i]
 	if !l.interesting.hasSyl(t.syl) && !d.x.shortSyl.hasSyl(t.syl) {
 		return -1
@@ -390,7 +390,7 @@ func (d *doc) checkHangul(i int) int {
 	hs := d.hstr(t) // 3 bytes a syllable
 	n := len(hs) / 3
 	// A place from the gazetteer.
-	for k := min(n, 8); k >= 2 && placePairs().has(hs); k-- {
+	for k := min(n, 8); k >= 2 && d.places.has(hs); k-- {
 		p, ok := l.placeHangul[hs[:3*k]]
 		if !ok {
 			continue

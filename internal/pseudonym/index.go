@@ -732,14 +732,20 @@ func (x *index) isDeclaredSpelling(h, r string) bool {
 // a key that was added.
 type bloom [1 << 14]uint64 // 2^20 bits, 128 KiB
 
+// bloomHash is FNV-1a, cut to 20 bits; bloomStep and bloomSum let a
+// caller hash bytes as it makes them.
 func bloomHash(b []byte) uint32 {
-	h := uint32(2166136261)
+	h := bloomStart
 	for _, c := range b {
-		h ^= uint32(c)
-		h *= 16777619
+		h = bloomStep(h, c)
 	}
-	return h >> 12 // 20 bits
+	return bloomSum(h)
 }
+
+const bloomStart = uint32(2166136261)
+
+func bloomStep(h uint32, c byte) uint32 { return (h ^ uint32(c)) * 16777619 }
+func bloomSum(h uint32) uint32          { return h >> 12 }
 
 func (f *bloom) add(b []byte) {
 	h := bloomHash(b)

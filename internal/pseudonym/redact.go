@@ -194,6 +194,11 @@ type doc struct {
 
 	lones []lone // declared surnames alone, decided at the end (persons.go)
 	tz    tokenizer
+
+	// The bundled lists, fetched once for the call.
+	lex      *lexicon
+	latinLex *latinLexicon
+	places   *pairSet // placePairs
 }
 
 // Redact pseudonymizes text. It never fails: what it cannot decide it
@@ -421,6 +426,7 @@ func (d *doc) inPII(s, e int) bool {
 
 // read folds src and splits it into words, in one pass.
 func (d *doc) read(src string) {
+	d.lex, d.latinLex, d.places = lex(), latinLex(), placePairs()
 	if d.tz.latin == nil {
 		d.tz.latin = d.latinWord
 	}
@@ -433,23 +439,29 @@ func (d *doc) read(src string) {
 // classes in the bundled lists.
 func (d *doc) latinWord(letters []rune) (id int32, lex uint8) {
 	d.key = d.key[:0]
+	h := bloomStart // bloomHash(d.key), made with it
 	for _, c := range letters {
 		switch {
 		case c < utf8.RuneSelf && c != foldApostrophe:
 			d.key = append(d.key, byte(c))
+			h = bloomStep(h, byte(c))
 		case c >= utf8.RuneSelf:
+			n := len(d.key)
 			d.key = utf8.AppendRune(d.key, c)
+			for _, b := range d.key[n:] {
+				h = bloomStep(h, b)
+			}
 		}
 	}
-	h := bloomHash(d.key)
+	h = bloomSum(h)
 	id = -1
 	if d.x.tokFilter.hasHash(h) {
 		if n, ok := d.x.tokID[string(d.key)]; ok {
 			id = n
 		}
 	}
-	if ll := latinLex(); ll.filter.hasHash(h) {
-		lex = ll.class[string(d.key)]
+	if d.latinLex.filter.hasHash(h) {
+		lex = d.latinLex.class[string(d.key)]
 	}
 	return id, lex
 }

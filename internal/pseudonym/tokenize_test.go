@@ -54,7 +54,17 @@ func tokensTwoPass(d *doc) []token {
 				c, _ := utf8.DecodeRuneInString(d.v.src[d.v.start[i]:])
 				t.upper = unicode.IsUpper(c)
 			}
-			t.id, t.lex = d.latinWord(rs[t.s:t.e])
+			// The index and the lists directly, without their filters.
+			var key []byte
+			for _, c := range rs[t.s:t.e] {
+				if c != foldApostrophe {
+					key = utf8.AppendRune(key, c)
+				}
+			}
+			if id, ok := d.x.tokID[string(key)]; ok {
+				t.id = id
+			}
+			t.lex = latinLex().class[string(key)]
 			toks = append(toks, t)
 			i = j
 		default:
