@@ -750,8 +750,11 @@ func (d *doc) endingsAfterParenthesis(i int) bool {
 		return false
 	}
 	last := &d.edits[len(d.edits)-1]
+	if last.kind != editReplace || last.ent < 0 || last.end >= len(d.v.src) || d.v.src[last.end] != ')' {
+		return false
+	}
 	start := int(d.v.start[d.toks[i].s])
-	if last.kind != editReplace || last.ent < 0 || start != last.end+1 || d.v.src[last.end] != ')' {
+	if start != last.end+1 {
 		return false
 	}
 	_, end := d.v.span(d.toks[i].s, d.toks[i].e)
