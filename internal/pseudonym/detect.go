@@ -251,6 +251,16 @@ func (d *doc) nextLatin(i int, dot bool) int {
 	return i + 1
 }
 
+// province reports whether token k is a province of the gazetteer, which
+// is what a declared or generalized place becomes ("Jilin"). It is never
+// part of an undeclared name: read as one ("Hye – Jilin Kim"), it would
+// take in words that the run which wrote it checked on their own, and the
+// output would not be its own pseudonymization.
+func (d *doc) province(k int) bool {
+	t := d.toks[k]
+	return t.lex&lexPlace != 0 && d.lex.placeLatin[string(d.word(k))].Kind == "province"
+}
+
 // isPseudoLatin reports whether tokens from..to spell a pseudonym.
 func (d *doc) isPseudoLatin(from, to int) bool {
 	words := make([]string, 0, to-from+1)
@@ -335,7 +345,7 @@ func (d *doc) checkLatin(i int) int {
 			j := d.nextLatin(k, false)
 			// The second part of a hyphenated given name is often in
 			// lower case: Young-chol.
-			if j < 0 || !(d.toks[j].upper || (n == 1 && d.hyphenBefore(j))) || !koreanish(d.word(j), l) {
+			if j < 0 || !(d.toks[j].upper || (n == 1 && d.hyphenBefore(j))) || !koreanish(d.word(j), l) || d.province(j) {
 				break
 			}
 			last, k = j, j
@@ -357,7 +367,7 @@ func (d *doc) checkLatin(i int) int {
 		return n
 	}
 	// A given name and a surname: "Young-chol Kim".
-	if isKoreanish {
+	if isKoreanish && !d.province(i) {
 		for k, n := i, 0; n < 2; n++ {
 			j := d.nextLatin(k, false)
 			if j < 0 || !d.toks[j].upper {
@@ -372,7 +382,7 @@ func (d *doc) checkLatin(i int) int {
 				}
 				break
 			}
-			if !koreanish(d.word(j), l) {
+			if !koreanish(d.word(j), l) || d.province(j) {
 				break
 			}
 			k = j
