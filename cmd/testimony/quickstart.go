@@ -30,7 +30,8 @@ computer (loopback only) and prints the address of each desk and the
 passphrase that unlocks it. Stop it with Ctrl-C.
 
 Run again, it reuses DIR: everything sealed, sent and annotated is still
-there. Delete DIR to start over.
+there. Delete DIR to start over. A run stopped before the demo was made
+leaves DIR unfinished; the next run says so and starts it over.
 
 The demo keeps each person's passphrase in DIR/passphrases/. That is for the
 demo only: in real use a passphrase lives in its owner's head, each key on
@@ -51,20 +52,50 @@ func runQuickstart(e *env, args []string) error {
 		return err
 	}
 	d := demo{*dir}
-	switch _, err := os.Stat(d.path("roster.txt")); {
-	case err == nil:
-		fmt.Fprintf(e.stdout, "Reusing the demo organisation in %s.\n\n", d.dir)
-	case errors.Is(err, os.ErrNotExist):
-		if entries, err := os.ReadDir(d.dir); err == nil && len(entries) > 0 {
-			return fmt.Errorf("%s exists and is not a quickstart directory; choose another --dir", d.dir)
-		}
+	reuse, err := d.prepare(e)
+	if err != nil {
+		return err
+	}
+	if !reuse {
 		if err := d.create(e); err != nil {
 			return err
 		}
-	default:
-		return err
 	}
 	return d.serve(e)
+}
+
+// demoMark is the file a quickstart writes first into its directory: with
+// it and without roster.txt, which takes its name last, the directory is a
+// quickstart that was cut short (Ctrl-C, a closed terminal, a full disk).
+const demoMark = ".testimony-quickstart"
+
+// prepare decides what to do with d.dir: reuse a finished demo (true),
+// create one in a missing or empty directory, or start over in one that a
+// quickstart began and did not finish. Anything else is left alone.
+func (d demo) prepare(e *env) (reuse bool, err error) {
+	if _, err := os.Stat(d.path("roster.txt")); err == nil {
+		fmt.Fprintf(e.stdout, "Reusing the demo organisation in %s.\n\n", d.dir)
+		return true, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return false, err
+	}
+	entries, err := os.ReadDir(d.dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist) || err == nil && len(entries) == 0:
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	if _, err := os.Stat(d.path(demoMark)); err != nil {
+		return false, fmt.Errorf("%s exists and is not a quickstart directory; choose another --dir "+
+			"(or, if it is a demo from before this version that was cut short, delete it)", d.dir)
+	}
+	// Everything in it was made up by the quickstart that began it.
+	fmt.Fprintf(e.stdout, "The demo organisation in %s was not finished (the quickstart that began it was stopped); starting it over.\n\n", d.dir)
+	if err := os.RemoveAll(d.dir); err != nil {
+		return false, fmt.Errorf("failed to clear the unfinished demo in %s: %w; delete it and run again", d.dir, err)
+	}
+	return false, nil
 }
 
 // step runs one testimony command as a person would type it, printing it
@@ -89,6 +120,12 @@ func (d demo) step(e *env, why string, args ...string) (string, error) {
 }
 
 func (d demo) create(e *env) error {
+	if err := os.MkdirAll(d.dir, 0o700); err != nil {
+		return fmt.Errorf("failed to create %s: %w", d.dir, err)
+	}
+	if err := durable.WriteNew(d.path(demoMark), []byte("a testimony quickstart demo: made-up people and keys\n"), 0o644); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(d.path("passphrases"), 0o700); err != nil {
 		return fmt.Errorf("failed to create %s: %w", d.dir, err)
 	}

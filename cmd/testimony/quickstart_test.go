@@ -189,3 +189,49 @@ func TestQuickstart(t *testing.T) {
 		t.Errorf("quickstart in a foreign directory: %v", err)
 	}
 }
+
+// TestQuickstartCutShort: a quickstart stopped while it creates the demo
+// leaves a directory it marked as its own; the next run says so and starts
+// over, instead of refusing the directory as someone else's.
+func TestQuickstartCutShort(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errs qsBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"quickstart", "--dir", dir}, nil, &out, &errs) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "passphrases", "admin.txt")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("the first run made no passphrase within 60 s:\n%s\n%s", &out, &errs)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel() // Ctrl-C while the keys are being made
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a quickstart stopped while creating the demo reported success")
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the first run did not stop within 60 s of Ctrl-C")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "roster.txt")); err == nil {
+		t.Fatal("the first run finished the demo before it was stopped; nothing was cut short")
+	}
+	if _, err := os.Stat(filepath.Join(dir, demoMark)); err != nil {
+		t.Fatalf("the cut-short demo is not marked as the quickstart's: %v", err)
+	}
+
+	desks, out2, stop := qsStart(t, dir)
+	defer stop()
+	if !strings.Contains(out2.String(), "was not finished") || !strings.Contains(out2.String(), "Creating a demo organisation") {
+		t.Errorf("the second run did not say it starts the unfinished demo over:\n%s", out2)
+	}
+	if len(desks) != 4 {
+		t.Errorf("the second run printed %d desks, want 4", len(desks))
+	}
+}
