@@ -551,9 +551,19 @@ func (x *index) choosePseudonyms(e *Entities, key Keyed, reg *Registry) error {
 			rk = registryKey(key, en.canon)
 			if re, ok := reg.Entries[rk]; ok {
 				// A recorded pseudonym is kept (the same person has
-				// the same pseudonym in every note) unless it echoes
-				// the person's own name.
-				if s, g, ok := findNames(sur, pools.all, re.Surname, re.Given); ok && !taken[canonicalHangul(s.Hangul+g.Hangul)] && !x.pers.echoes(int32(i), s, g, false) {
+				// the same pseudonym in every note, case 48) unless it
+				// echoes the person's own name, reads as a declared
+				// one, or, where the lists leave a choice, has another
+				// person's given name: someone declared after it was
+				// recorded (김영철 beside a pseudonym 유영철) would have
+				// their given name in it, and its romanized given name
+				// would be read as theirs and replaced, giving one
+				// person two pseudonyms in one note. The person then
+				// gets a new pseudonym, recorded for the notes after
+				// this one. A shared surname alone (이숙희 beside
+				// 리영희) does not undo the record.
+				if s, g, ok := findNames(sur, pools.all, re.Surname, re.Given); ok && !taken[canonicalHangul(s.Hangul+g.Hangul)] &&
+					!x.readsAsDeclared(s, g) && !x.pers.echoes(int32(i), s, g, false) && !(others && x.pers.sharesGiven(g)) {
 					x.setPseudonym(en, s, g)
 					taken[canonicalHangul(s.Hangul+g.Hangul)] = true
 					found = true

@@ -284,6 +284,17 @@ func (p *personIndex) echoes(i int32, s surnameEntry, g givenEntry, others bool)
 	return len(p.initials[pseudonymInitials(s.Roman+" "+g.Roman)]) > 0
 }
 
+// sharesGiven reports whether the given name g, in any spelling, is a
+// declared person's given name.
+func (p *personIndex) sharesGiven(g givenEntry) bool {
+	for _, v := range candidateSpellings()["g"+g.Hangul] {
+		if p.givens[v] {
+			return true
+		}
+	}
+	return false
+}
+
 // readsAsPlace reports whether a Hangul name would be read as a place of
 // the gazetteer with endings after it (성진아는: 성진 and 아는), which a
 // second pass would generalize.

@@ -581,3 +581,54 @@ func TestConcurrentRedact(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestRegistryYieldsToEcho: a pseudonym recorded in an earlier note is not
+// kept when a person declared beside it now shares a name with it (the
+// desk's flow: the preview records 유영철 for the interviewee, then the
+// interviewer declares the flagged 김영철). Kept, the real given name 영철
+// would stand in the note, and the pseudonym's romanized given name would
+// be read as 김영철's and replaced, so that one person had two pseudonyms.
+func TestRegistryYieldsToEcho(t *testing.T) {
+	reg, err := LoadRegistry(t.TempDir() + "/registry.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Person{ID: "a", Names: []string{"박영수", "Pak Yong-su"}, Sex: "m"}
+	r1, err := NewWithRegistry(&Entities{People: []Person{a}}, keyA, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := r1.x.ents[0]
+	// Someone whose given name is the pseudonym's, under another surname.
+	var b Person
+	for _, s := range surnames() {
+		if s.Hangul != first.hangul[:len(first.hangul)-len(first.hangulGiven)] && s.Hangul != "박" {
+			b = Person{ID: "b", Names: []string{s.Hangul + first.hangulGiven}, Sex: "m"}
+			break
+		}
+	}
+	note := "박영수는 " + b.Names[0] + " 씨와 함께 떠났다.\nPak Yong-su left with him."
+	r2, err := NewWithRegistry(&Entities{People: []Person{a, b}}, keyA, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var second entity
+	for _, en := range r2.x.ents {
+		if en.id == "a" {
+			second = en
+		}
+	}
+	if second.hangul == first.hangul {
+		t.Errorf("%s kept %s beside %s, whose given name it holds", a.Names[0], second.hangul, b.Names[0])
+	}
+	out := r2.Redact(note).Text
+	if !strings.Contains(out, second.hangul) || !strings.Contains(out, second.roman) {
+		t.Errorf("the note does not hold the new pseudonym %s / %s in both scripts: %q", second.hangul, second.roman, out)
+	}
+	if strings.Contains(out, first.hangulGiven) {
+		t.Errorf("the note holds %s, the given name of %s: %q", first.hangulGiven, b.Names[0], out)
+	}
+	if e, ok := reg.Entries[registryKey(keyA, second.canon)]; !ok || e.Surname+e.Given != second.hangul {
+		t.Errorf("the registry does not record the new pseudonym for the notes after this one: %+v", e)
+	}
+}
