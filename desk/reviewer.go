@@ -595,10 +595,17 @@ const pageSize = 100
 func (d *Desk) inboxData(ctx context.Context, u *unlocked, q string, page int) *inboxView {
 	in := u.inbox
 	v := &inboxView{Query: q, Tags: map[string][]tagSummary{}}
-	// A pseudonym is found in both scripts: 김영석 also finds Kim Young-seok.
+	// A pseudonym is found in both scripts: 김영석 also finds Kim Young-seok,
+	// and a romanized name every pseudonym it can be read as ("Seo
+	// Jin-woo": 서진우, and 우서진 given name first). What was typed is
+	// always searched for too.
 	queries := []string{fold(q)}
-	if h, r, ok := pseudonym.PseudonymSpellings(q); ok {
-		queries = []string{fold(h), fold(r)}
+	for _, sp := range pseudonym.PseudonymReadings(q) {
+		for _, s := range sp {
+			if f := fold(s); !slices.Contains(queries, f) {
+				queries = append(queries, f)
+			}
+		}
 	}
 	contains := func(s string) bool {
 		for _, fq := range queries {

@@ -21,6 +21,11 @@ func TestSearch(t *testing.T) {
 	add("latin", "Then "+r+" crossed the river at Hyesan-si.")
 	add("hangul", h+"은 강을 건넜다.")
 	add("other", "Nobody crossed.")
+	// A romanized pseudonym that reads as another one given name first
+	// (서진우 "Seo Jin-woo", 우서진 "Woo Seo-jin"): searched as written, it
+	// finds its note in both scripts.
+	add("seo-latin", "Seo Jin-woo left.")
+	add("seo-hangul", "서진우는 떠났다.")
 	close(in.searchReady)
 	u := &unlocked{inbox: in}
 	d := &Desk{}
@@ -35,6 +40,9 @@ func TestSearch(t *testing.T) {
 		{"hyesan si", []string{"latin"}},
 		{"건넜다", []string{"hangul"}},
 		{"없는말", nil},
+		{"Seo Jin-woo", []string{"seo-latin", "seo-hangul"}},
+		{"seo jinwoo", []string{"seo-latin", "seo-hangul"}},
+		{"서진우", []string{"seo-latin", "seo-hangul"}},
 	} {
 		got := map[string]bool{}
 		for _, it := range d.inboxData(t.Context(), u, tc.q, 1).Items {
