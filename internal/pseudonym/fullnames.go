@@ -74,12 +74,9 @@ func (f *fullNames) givenID(x *index, given string) int32 {
 }
 
 func (f *fullNames) addSpelling(x *index, toks []string, gid int32) {
-	ids := make([]int32, len(toks))
-	for i, tk := range toks {
-		if tk == "" {
-			return
-		}
-		ids[i] = x.id(tk)
+	ids, ok := x.ids(toks)
+	if !ok {
+		return
 	}
 	h := hashTokens(ids)
 	for _, s := range f.spellings[h] {

@@ -123,6 +123,19 @@ func (x *index) id(tok string) int32 {
 	return id
 }
 
+// ids returns the IDs of folded tokens, giving new ones IDs; false if a
+// token is empty.
+func (x *index) ids(toks []string) ([]int32, bool) {
+	ids := make([]int32, len(toks))
+	for i, tk := range toks {
+		if tk == "" {
+			return nil, false
+		}
+		ids[i] = x.id(tk)
+	}
+	return ids, true
+}
+
 func hashTokens(ids []int32) uint64 {
 	h := uint64(14695981039346656037)
 	for _, id := range ids {
@@ -137,12 +150,9 @@ func (x *index) addLatin(toks []string, t target) {
 	if len(toks) == 0 {
 		return
 	}
-	ids := make([]int32, len(toks))
-	for i, tk := range toks {
-		if tk == "" {
-			return
-		}
-		ids[i] = x.id(tk)
+	ids, ok := x.ids(toks)
+	if !ok {
+		return
 	}
 	h := hashTokens(ids)
 	for _, p := range x.latin[h] {
