@@ -73,6 +73,9 @@ const demoMark = ".testimony-quickstart"
 // create one in a missing or empty directory, or start over in one that a
 // quickstart began and did not finish. Anything else is left alone.
 func (d demo) prepare(e *env) (reuse bool, err error) {
+	if fi, err := os.Stat(d.dir); err == nil && !fi.IsDir() {
+		return false, fmt.Errorf("%s is a file, not a directory; choose another --dir", d.dir)
+	}
 	if _, err := os.Stat(d.path("roster.txt")); err == nil {
 		fmt.Fprintf(e.stdout, "Reusing the demo organisation in %s.\n\n", d.dir)
 		return true, nil

@@ -188,6 +188,15 @@ func TestQuickstart(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not a quickstart directory") {
 		t.Errorf("quickstart in a foreign directory: %v", err)
 	}
+	// Nor is a file.
+	file := filepath.Join(other, "file.txt")
+	err = run(context.Background(), []string{"quickstart", "--dir", file}, nil, &o, &e)
+	if err == nil || !strings.Contains(err.Error(), "is a file, not a directory") {
+		t.Errorf("quickstart with a file as its directory: %v", err)
+	}
+	if b, _ := os.ReadFile(file); string(b) != "x" {
+		t.Errorf("the file given as the directory was changed: %q", b)
+	}
 }
 
 // TestQuickstartCutShort: a quickstart stopped while it creates the demo
